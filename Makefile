@@ -1,0 +1,46 @@
+# Motcua: `make demo` runs the whole hall on SQLite with simulated devices;
+# `make test` runs every test; `make bench` prints one JSON object per line.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+EMUPOS_VENV := .venv-emupos
+
+.PHONY: demo test test-fast bench lint system-deps emupos clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Motcua needs Python >= 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,postgres,kiosk]'
+	touch $@
+
+# Debian packages the tests use (Chromium for browser tests, espeak-ng and sox
+# for the voice pack). Installed when missing and we may; otherwise the tests
+# that need them say so (and fail when CI=true).
+system-deps:
+	@.ci/system-deps
+
+# emupos (independent ESC/POS interpreter) needs Python >= 3.13: its own venv.
+$(EMUPOS_VENV)/.installed:
+	@.ci/emupos-venv $(EMUPOS_VENV)
+
+emupos: $(EMUPOS_VENV)/.installed
+
+demo: $(BIN)/.installed
+	$(BIN)/motcua demo
+
+test: $(BIN)/.installed system-deps emupos
+	MOTCUA_EMUPOS=$(CURDIR)/$(EMUPOS_VENV)/bin/python $(BIN)/pytest -q
+
+test-fast: $(BIN)/.installed
+	$(BIN)/pytest -q -m "not slow"
+
+bench: $(BIN)/.installed system-deps
+	$(BIN)/python -m bench
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check queue_server kiosk hardware tests bench
+
+clean:
+	rm -rf $(VENV) $(EMUPOS_VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""The Kivy touchscreen kiosk; reaches the queue server over HTTP only (kiosk.client)."""

@@ -1,0 +1,1 @@
+"""Motcua queue server: numbers tickets, decides who is next, keeps every event."""

@@ -1,0 +1,1 @@
+"""FastAPI routers: validate, authorise, call a service, shape the reply."""

@@ -1,0 +1,1 @@
+"""Use cases of the hall, one transaction each; they append an event for every change."""

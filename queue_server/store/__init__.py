@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, engine set-up (SQLite pragmas, PostgreSQL) and Alembic migrations."""
