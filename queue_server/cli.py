@@ -1,0 +1,47 @@
+"""The `motcua` command: one entry point for the server, the kiosk and the devices.
+
+This module is the composition root: it is the one place that knows every room.
+Each room contributes its sub-commands through a `register(subparsers)` function
+in its own `cli` module, imported only when that room's command runs, so a kiosk
+PC never loads the server and the server never loads Kivy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# sub-command -> module with `register(subparsers)`; loaded lazily by name.
+COMMAND_MODULES: dict[str, str] = {
+    "printer": "hardware.cli",
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="motcua",
+        description="Motcua: hệ thống xếp hàng cho Bộ phận một cửa / queue system for one-stop halls",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    seen: set[str] = set()
+    for name, module_name in COMMAND_MODULES.items():
+        if module_name in seen or (only is not None and name != only):
+            continue
+        seen.add(module_name)
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    only = first if first in COMMAND_MODULES else None
+    parser = build_parser(only)
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
