@@ -114,7 +114,7 @@ def close_counter(counter_id: int, who: Actor = Depends(actor), ctx: Context = D
 def call_next(counter_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Any:
     view = queue.call_next(ctx, who, counter_id)
     if view is None:
-        return Response(status_code=204, headers={"X-Motcua-Empty": "Không còn ai đang chờ / nobody is waiting"})
+        return Response(status_code=204, headers={"X-Motcua-Empty": "nobody-waiting"})
     return view.as_json()
 
 

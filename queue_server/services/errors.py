@@ -10,7 +10,8 @@ class ServiceError(Exception):
     code = "bad_request"
 
     def __init__(self, message_vi: str, message_en: str = "", **extra: Any) -> None:
-        super().__init__(message_en or message_vi)
+        both = message_vi if not message_en or message_en == message_vi else f"{message_vi} / {message_en}"
+        super().__init__(both)
         self.message_vi = message_vi
         self.message_en = message_en or message_vi
         self.extra = extra

@@ -1,0 +1,186 @@
+"""The HTTP API as kiosks, clerks' browsers and admins use it."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from queue_server.api.app import create_app
+from queue_server.store.engine import Database
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def client(hall, ctx):
+    with TestClient(create_app(ctx.settings, ctx=ctx)) as c:
+        yield c
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def login(client: TestClient, username: str = "an") -> dict:
+    r = client.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_kiosk_lists_services_and_issues_a_ticket(client, hall):
+    services = client.get("/api/v1/kiosk/services").json()["services"]
+    assert [s["name_vi"] for s in services] == ["Hộ tịch", "Chứng thực"]
+    r = client.post("/api/v1/tickets", json={"service_id": hall.a}, headers=bearer(hall.kiosk_token))
+    assert r.status_code == 201
+    body = r.json()
+    assert body["ticket"]["code"] == "A001"
+    assert "/t/" in body["position_url"]
+    # the slip's QR opens the live position without logging in
+    pos = client.get(f"/api/v1/tickets/{body['ticket']['id']}/position", params={"k": body["position_key"]})
+    assert pos.status_code == 200 and pos.json()["state_vi"] == "đang chờ"
+    wrong = client.get(f"/api/v1/tickets/{body['ticket']['id']}/position", params={"k": "guess"})
+    assert wrong.status_code == 404
+
+
+def test_issuing_needs_a_device_or_staff(client, hall):
+    r = client.post("/api/v1/tickets", json={"service_id": hall.a})
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["detail"] == "Vui lòng đăng nhập."
+
+
+def test_a_clerk_logs_in_with_a_cookie_and_must_echo_the_csrf_token(client, hall):
+    session = login(client)
+    client.post("/api/v1/tickets", json={"service_id": hall.a}, headers=bearer(hall.kiosk_token))
+    # the cookie alone is not enough for a change: a forged form post from elsewhere fails
+    r = client.post(f"/api/v1/counters/{hall.c3}/open")
+    assert r.status_code == 403 and "CSRF" in r.json()["detail"]
+    csrf = {"X-CSRF-Token": session["csrf_token"]}
+    assert client.post(f"/api/v1/counters/{hall.c3}/open", headers=csrf).status_code == 200
+    called = client.post(f"/api/v1/counters/{hall.c3}/call-next", headers=csrf)
+    assert called.status_code == 200 and called.json()["code"] == "A001"
+    assert client.get("/api/v1/auth/me").json()["name"] == "An"
+
+
+def test_bearer_login_needs_no_csrf(client, hall):
+    token = login(client)["token"]
+    client.cookies.clear()
+    assert client.post(f"/api/v1/counters/{hall.c3}/open", headers=bearer(token)).status_code == 200
+
+
+def test_wrong_password_is_refused_without_saying_which_part_is_wrong(client):
+    r = client.post("/api/v1/auth/login", json={"username": "an", "password": "sai-mat-khau"})
+    r2 = client.post("/api/v1/auth/login", json={"username": "khong-co", "password": "sai-mat-khau"})
+    assert r.status_code == r2.status_code == 401
+    assert r.json()["detail"] == r2.json()["detail"]
+
+
+def test_counter_operations_over_http(client, hall):
+    token = login(client, "giam")["token"]
+    h = bearer(token)
+    client.cookies.clear()
+    client.post("/api/v1/tickets", json={"service_id": hall.a}, headers=bearer(hall.kiosk_token))
+    assert client.post(f"/api/v1/counters/{hall.c3}/open", headers=h).status_code == 200
+    t = client.post(f"/api/v1/counters/{hall.c3}/call-next", headers=h).json()
+    assert client.post(f"/api/v1/counters/{hall.c3}/recall", headers=h).json()["call_count"] == 2
+    assert client.post(f"/api/v1/counters/{hall.c3}/start", json={"ticket_id": t["id"]}, headers=h).json()["state"] == "serving"
+    assert client.post(f"/api/v1/counters/{hall.c3}/finish", headers=h).json()["state"] == "finished"
+    again = client.post(f"/api/v1/counters/{hall.c3}/finish", json={"ticket_id": t["id"]}, headers=h)
+    assert again.status_code == 409
+    empty = client.post(f"/api/v1/counters/{hall.c3}/call-next", headers=h)
+    assert empty.status_code == 204
+
+
+def test_unknown_counter_and_malformed_bodies_are_named(client, hall):
+    h = bearer(login(client, "giam")["token"])
+    r = client.post("/api/v1/counters/777/call-next", headers=h)
+    assert r.status_code == 404 and "777" in r.json()["detail"]
+    r = client.post("/api/v1/tickets", json={"service_id": hall.a, "priority": "vip"}, headers=bearer(hall.kiosk_token))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "priority"
+    r = client.post("/api/v1/tickets", content=b"{not json", headers={**bearer(hall.kiosk_token),
+                                                                         "content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_roles_are_checked(client, hall):
+    clerk = bearer(login(client, "an")["token"])
+    r = client.post(f"/api/v1/admin/sites/{hall.site_id}/devices", json={"kind": "kiosk", "name": "K2"}, headers=clerk)
+    assert r.status_code == 403
+    # a kiosk cannot call numbers
+    r = client.post(f"/api/v1/counters/{hall.c3}/call-next", headers=bearer(hall.kiosk_token))
+    assert r.status_code == 403
+
+
+def test_admin_registers_a_device_and_its_token_works_once_shown(client, hall, ctx):
+    from queue_server.services import admin
+    from queue_server.services.context import SYSTEM
+
+    admin.create_user(ctx, SYSTEM, username="root", password=PASSWORD, role="admin")
+    h = bearer(login(client, "root")["token"])
+    made = client.post(f"/api/v1/admin/sites/{hall.site_id}/devices", json={"kind": "kiosk", "name": "Ki-ốt 2"}, headers=h)
+    assert made.status_code == 201
+    token = made.json()["token"]
+    listed = client.get(f"/api/v1/admin/sites/{hall.site_id}/devices", headers=h).json()
+    assert all("token" not in d for d in listed)
+    assert client.post("/api/v1/tickets", json={"service_id": hall.a}, headers=bearer(token)).status_code == 201
+    client.delete(f"/api/v1/admin/devices/{made.json()['id']}", headers=h)
+    assert client.post("/api/v1/tickets", json={"service_id": hall.a}, headers=bearer(token)).status_code == 401
+
+
+def test_admin_creates_services_and_counters_with_clear_errors(client, hall, ctx):
+    from queue_server.services import admin
+    from queue_server.services.context import SYSTEM
+
+    admin.create_user(ctx, SYSTEM, username="root", password=PASSWORD, role="admin")
+    h = bearer(login(client, "root")["token"])
+    svc = client.post(f"/api/v1/admin/sites/{hall.site_id}/services",
+                      json={"code": "DD", "prefix": "C", "name_vi": "Đất đai"}, headers=h)
+    assert svc.status_code == 201
+    dup = client.post(f"/api/v1/admin/sites/{hall.site_id}/services",
+                      json={"code": "DD2", "prefix": "C", "name_vi": "Đất đai 2"}, headers=h)
+    assert dup.status_code == 409
+    bad = client.post(f"/api/v1/admin/sites/{hall.site_id}/services",
+                      json={"code": "X", "prefix": "c1", "name_vi": "X"}, headers=h)
+    assert bad.status_code == 422 and "prefix" in bad.text
+    c = client.post(f"/api/v1/admin/sites/{hall.site_id}/counters",
+                    json={"number": 9, "services": [{"service_id": svc.json()["id"], "weight": 2}]}, headers=h)
+    assert c.status_code == 201 and c.json()["name"] == "Quầy 9"
+    pol = client.patch(f"/api/v1/admin/sites/{hall.site_id}", json={"policy": {"mode": "sometimes"}}, headers=h)
+    assert pol.status_code == 422
+
+
+def test_display_snapshot_shows_counters_calls_and_waiting(client, hall):
+    h = bearer(login(client, "giam")["token"])
+    client.cookies.clear()
+    for _ in range(2):
+        client.post("/api/v1/tickets", json={"service_id": hall.a}, headers=bearer(hall.kiosk_token))
+    client.post(f"/api/v1/counters/{hall.c3}/open", headers=h)
+    client.post(f"/api/v1/counters/{hall.c3}/call-next", headers=h)
+    snap = client.get("/api/v1/display/snapshot", params={"counters": "3"}).json()
+    assert [c["number"] for c in snap["counters"]] == [3]
+    assert snap["counters"][0]["current"]["code"] == "A001"
+    assert snap["last_calls"][0]["code"] == "A001" and snap["last_calls"][0]["counter_number"] == 3
+    waiting = {w["code"]: w["waiting"] for w in snap["waiting"]}
+    assert waiting["HT"] == 1
+    assert snap["last_event_id"] > 0
+    bad = client.get("/api/v1/display/snapshot", params={"counters": "ba"})
+    assert bad.status_code == 422 and "counters" in bad.json()["detail"]
+
+
+def test_openapi_is_published(client):
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/tickets" in spec["paths"] and "/api/v1/counters/{counter_id}/call-next" in spec["paths"]
+
+
+def test_database_down_gives_503_with_a_retry_message(hall, ctx, tmp_path):
+    with TestClient(create_app(ctx.settings, ctx=ctx)) as c:
+        broken = Database("postgresql+psycopg://nobody@127.0.0.1:1/none")
+        real, ctx.db = ctx.db, broken
+        try:
+            r = c.post("/api/v1/tickets", json={"service_id": hall.a}, headers=bearer(hall.kiosk_token))
+            assert r.status_code == 503
+            assert r.headers["retry-after"] == "5"
+            assert "thử lại" in r.json()["detail"]
+            assert "Traceback" not in r.text
+        finally:
+            ctx.db = real
+            broken.dispose()

@@ -1,0 +1,229 @@
+"""Shared fixtures: a database on each engine (SQLite file, real PostgreSQL), a hall
+with services, counters, people and a kiosk, a hand-moved clock, server processes."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from queue_server.clock import ManualClock
+from queue_server.config import load_settings
+from queue_server.services import admin, auth
+from queue_server.services.context import SYSTEM, Actor, Context
+from queue_server.store import migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+CI = os.environ.get("CI") == "true"
+PG_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+ARTIFACTS = ROOT / "artifacts"
+
+
+def _pg_reachable() -> str | None:
+    try:
+        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return str(exc).splitlines()[0]
+
+
+_PG_PROBLEM: str | None | bool = False
+
+
+def require_postgres() -> None:
+    """Skip when PostgreSQL is absent on a developer machine; fail in CI (CI=true)."""
+    global _PG_PROBLEM
+    if _PG_PROBLEM is False:
+        _PG_PROBLEM = _pg_reachable()
+    if _PG_PROBLEM:
+        message = f"PostgreSQL at {PG_URL} is not reachable: {_PG_PROBLEM}"
+        if CI:
+            pytest.fail(message + " (CI=true makes PostgreSQL tests mandatory)")
+        pytest.skip(message)
+
+
+def fresh_postgres_database() -> tuple[str, callable]:
+    """Create an empty database for one test; returns its URL and a function that drops it."""
+    require_postgres()
+    name = f"motcua_test_{secrets.token_hex(5)}"
+    admin_engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin_engine.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated-to-nothing database URL on each engine."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'motcua.db'}"
+        return
+    url, drop = fresh_postgres_database()
+    try:
+        yield url
+    finally:
+        drop()
+
+
+START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 08:30 in Hà Nội
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def ctx(db_url: str, tmp_path: Path, clock: ManualClock) -> Iterator[Context]:
+    settings = load_settings(env={}, data_dir=str(tmp_path), database_url=db_url)
+    context = Context.create(settings, clock)
+    migrate.upgrade(context.db.engine)
+    yield context
+    context.db.dispose()
+
+
+@dataclass
+class Hall:
+    """A small hall: services A (Hộ tịch) and B (Chứng thực); counter 1 serves A and B,
+    counter 2 only B, counter 3 only A; clerks an and binh, supervisor giam, one kiosk."""
+
+    ctx: Context
+    site_id: int
+    a: int
+    b: int
+    c1: int
+    c2: int
+    c3: int
+    clerk: Actor
+    clerk2: Actor
+    supervisor: Actor
+    kiosk: Actor
+    kiosk_token: str
+    agent_token: str
+
+    def open_all(self) -> None:
+        from queue_server.services import counters
+
+        counters.set_state(self.ctx, self.supervisor, self.c1, "open")
+        counters.set_state(self.ctx, self.supervisor, self.c2, "open")
+        counters.set_state(self.ctx, self.supervisor, self.c3, "open")
+
+
+PASSWORD = "mat-khau-an-toan"
+
+
+def build_hall(ctx: Context) -> Hall:
+    site = admin.create_site(ctx, SYSTEM, code="phuong-1", name="UBND Phường 1", agency_code="000.00.01.H01",
+                             policy={"mode": "ratio", "ratio_priority": 1, "ratio_normal": 2,
+                                     "max_wait_seconds": 3600})
+    a = admin.create_service(ctx, SYSTEM, site["id"], code="HT", prefix="A", name_vi="Hộ tịch",
+                             name_en="Civil status", sort_order=1)
+    b = admin.create_service(ctx, SYSTEM, site["id"], code="CT", prefix="B", name_vi="Chứng thực",
+                             name_en="Certification", sort_order=2)
+    c1 = admin.create_counter(ctx, SYSTEM, site["id"], number=1, services={a["id"]: 1, b["id"]: 1})
+    c2 = admin.create_counter(ctx, SYSTEM, site["id"], number=2, services={b["id"]: 1})
+    c3 = admin.create_counter(ctx, SYSTEM, site["id"], number=3, services={a["id"]: 1})
+    users = {}
+    for username, role in (("an", "clerk"), ("binh", "clerk"), ("giam", "supervisor")):
+        u = admin.create_user(ctx, SYSTEM, username=username, password=PASSWORD, role=role,
+                              full_name=username.title(), site_id=site["id"])
+        users[username] = Actor(kind="user", id=u["id"], role=role, site_id=site["id"], name=username)
+    kiosk = admin.create_device(ctx, SYSTEM, site["id"], kind="kiosk", name="Ki-ốt 1")
+    agent = admin.create_device(ctx, SYSTEM, site["id"], kind="agent", name="Agent")
+    return Hall(
+        ctx=ctx, site_id=site["id"], a=a["id"], b=b["id"], c1=c1["id"], c2=c2["id"], c3=c3["id"],
+        clerk=users["an"], clerk2=users["binh"], supervisor=users["giam"],
+        kiosk=Actor(kind="device", id=kiosk["id"], role="kiosk", site_id=site["id"], name="Ki-ốt 1"),
+        kiosk_token=kiosk["token"], agent_token=agent["token"],
+    )
+
+
+@pytest.fixture
+def hall(ctx: Context) -> Hall:
+    return build_hall(ctx)
+
+
+# -- server processes -------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """`motcua serve` in a child process, as a hall would run it."""
+
+    def __init__(self, data_dir: Path, database_url: str | None = None, port: int | None = None,
+                 workers: int = 1, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.port = port or free_port()
+        self.workers = workers
+        self.env = env or {}
+        self.proc: subprocess.Popen | None = None
+        self.log = data_dir / f"server-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> ServerProcess:
+        import httpx
+
+        cmd = [sys.executable, "-m", "queue_server.cli", "serve", "--data", str(self.data_dir), "--port",
+               str(self.port), "--workers", str(self.workers), "--log-level", "warning"]
+        if self.database_url:
+            cmd += ["--database-url", self.database_url]
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
+        env.pop("MOTCUA_CONFIG", None)
+        self._logf = open(self.log, "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._logf, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log.read_text(errors='replace')}")
+            try:
+                if httpx.get(self.url + "/api/v1/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start:\n{self.log.read_text(errors='replace')}")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if getattr(self, "_logf", None):
+            self._logf.close()
