@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from queue_server.domain.dispatch import DispatchPolicy, PriorityClass, WaitingTicket
+from queue_server.domain.dispatch import DispatchPolicy, PriorityClass, WaitingTicket, choose_next
 from queue_server.domain.estimate import (
     ArrivalRate,
     DurationSample,
@@ -147,3 +149,75 @@ def test_estimate_does_not_change_the_waiting_list() -> None:
     ahead = (waiting(1), waiting(2))
     estimate_wait(1, N, ahead, [OpenCounter(1, {1: 1})], times(s1=300), STRICT, NOW)
     assert ahead == (waiting(1), waiting(2))
+
+
+# ---------------------------------------------------------------- property
+
+
+@st.composite
+def halls(draw: st.DrawFn):
+    services = [1, 2, 3]
+    durations = {s: draw(st.integers(30, 900)) for s in services}
+    counters = []
+    for cid in range(1, draw(st.integers(1, 4)) + 1):
+        weights = draw(st.dictionaries(st.sampled_from(services), st.integers(1, 4), min_size=1, max_size=3))
+        serving = None
+        if draw(st.booleans()):
+            s = draw(st.sampled_from(services))
+            serving = Serving(s, ago(draw(st.integers(0, durations[s] - 1))))
+        recent = tuple(draw(st.lists(st.sampled_from(list(PriorityClass)), max_size=4)))
+        counters.append(OpenCounter(cid, weights, serving, recent))
+    n = draw(st.integers(0, 25))
+    tickets = [
+        WaitingTicket(
+            i,
+            draw(st.sampled_from(services)),
+            draw(st.sampled_from(list(PriorityClass))),
+            ago(draw(st.integers(0, 3000))),
+            front=draw(st.integers(0, 9)) == 0,
+        )
+        for i in range(1, n + 1)
+    ]
+    policy = DispatchPolicy(
+        mode=draw(st.sampled_from(["strict", "ratio"])),
+        ratio_priority=draw(st.integers(1, 2)),
+        ratio_normal=draw(st.integers(1, 3)),
+        max_wait_seconds=draw(st.none() | st.integers(600, 3600)),
+    )
+    return durations, counters, tickets, policy, draw(st.sampled_from(services)), draw(st.sampled_from(list(PriorityClass)))
+
+
+@settings(max_examples=80)
+@given(halls())
+def test_when_every_service_takes_exactly_its_average_the_estimate_comes_true(hall) -> None:
+    """Play the hall forward with choose_next itself and fixed service times: the new
+    ticket is called exactly when and after whom the estimate said."""
+    durations, counters, tickets, policy, service, cls = hall
+    st_ = ServiceTimes([DurationSample(s, d) for s, d in durations.items() for _ in range(10)])
+    estimate = estimate_wait(service, cls, tickets, counters, st_, policy, NOW)
+    if not any(service in c.weights for c in counters):
+        assert isinstance(estimate, NoCounterOpen)
+        return
+
+    new = WaitingTicket(len(tickets) + 1, service, cls, NOW)
+    pending = [*tickets, new]
+    free = sorted(
+        (durations[c.serving.service_id] - (NOW - c.serving.since).total_seconds() if c.serving else 0.0, c.id)
+        for c in counters
+    )
+    by_id = {c.id: c for c in counters}
+    recent = {c.id: list(c.recent) for c in counters}
+    ahead = 0
+    while True:
+        at_s, cid = free.pop(0)
+        chosen = choose_next(pending, by_id[cid].view, policy, NOW + timedelta(seconds=at_s), recent[cid])
+        if chosen is None:
+            continue
+        if chosen.id == new.id:
+            break
+        pending.remove(chosen)
+        recent[cid].insert(0, chosen.priority)
+        ahead += service in by_id[cid].weights
+        free.append((at_s + durations[chosen.service_id], cid))
+        free.sort()
+    assert estimate == WaitEstimate(ahead, round(at_s), sum(service in c.weights for c in counters))
