@@ -176,6 +176,11 @@ class DispatchPolicy:
     def is_priority(self, priority: PriorityClass) -> bool:
         return priority in self.priority_classes
 
+    @property
+    def recent_window(self) -> int:
+        """How many of a counter's latest calls `recent` needs to hold (older ones are ignored)."""
+        return self.ratio_priority + self.ratio_normal - 1
+
     def wants_priority(self, recent: Sequence[PriorityClass]) -> bool:
         """Ratio mode: should the next call be a priority one, given the recent calls?
 
@@ -183,8 +188,7 @@ class DispatchPolicy:
         priority call is due. Once both classes keep waiting, every run of
         `p + n` consecutive calls then holds exactly `p` priority calls.
         """
-        window = self.ratio_priority + self.ratio_normal - 1
-        taken = sum(1 for c in recent[:window] if c in self.priority_classes)
+        taken = sum(1 for c in recent[: self.recent_window] if c in self.priority_classes)
         return taken < self.ratio_priority
 
 

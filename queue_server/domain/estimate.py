@@ -12,9 +12,10 @@ the real dispatch policy (dispatch.QueueSet) would call, stays busy for the
 expected time of that service at that counter, and so on until the new ticket is
 called. So the estimate follows per-service durations, slow and fast counters,
 counters shared between services, counters busy right now, priority ordering,
-ratio, weights and escalation, exactly as dispatch will apply them. Arrivals after
-the new ticket are not modelled (in strict mode a later priority ticket may still
-go first).
+ratio, weights and escalation, exactly as dispatch will apply them. Given recent
+issue rates (`arrival_rates`), tickets expected after the new one are fed in too,
+since some of them will go first (a later priority ticket; the main service of a
+shared counter); without them the estimate runs short for such tickets.
 
 Occupancy times are what a counter spends per call: from the call to the
 finish (or to marking a no-show), so walking to the counter and no-shows are in.
@@ -114,7 +115,8 @@ ARRIVAL_HORIZON_S = 4 * 3600.0
 
 @dataclass(frozen=True, slots=True)
 class WaitEstimate:
-    """People called before the new ticket (at counters serving its service) and seconds to its call."""
+    """Tickets already waiting that are called before the new one (at counters serving its
+    service), seconds until it is called, and how many open counters serve the service."""
 
     people_ahead: int
     wait_seconds: int
@@ -243,7 +245,7 @@ def estimate_wait(
     )
     served = {s for c in counters for s in c.weights}
     queues = QueueSet([t for t in waiting if t.service_id in served] + [new], policy)
-    window = policy.ratio_priority + policy.ratio_normal - 1
+    window = policy.recent_window
     recent = {c.id: list(c.recent[:window]) for c in counters}
     views = {c.id: c.view for c in counters}
 
