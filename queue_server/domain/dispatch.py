@@ -1,48 +1,359 @@
-"""Stand-in dispatch (FIFO by class); replaced by the full policy module."""
+"""Dispatch policy: which waiting ticket a counter calls next.
+
+A pure function of plain data (the waiting tickets, the counter, the policy, the
+time and the classes this counter called recently); no clock, no I/O. The rules,
+in the order they apply (docs/dispatch-policy.md explains them for supervisors):
+
+1. Only tickets of services the counter serves are eligible.
+2. Escalation: if `max_wait_seconds` is set and some eligible queue holds a
+   ticket that has waited that long, the queue whose oldest ticket is oldest is
+   served (its head is called), so no ticket waits forever.
+3. Tickets transferred "to the front" of their new service come next, earliest first.
+4. Class: a queue is a (service, tier) pair, the tier being "priority" (elderly,
+   disabled, pregnant, meritorious) or "normal". In strict mode a waiting
+   priority ticket always goes first; in ratio mode the counter keeps
+   `ratio_priority` priority calls per `ratio_normal` normal calls, using the
+   classes it called recently instead of stored state.
+5. Service: within the chosen tier, the head of the queue with the largest
+   weight x seconds waited is called (ties: older ticket, then smaller id).
+6. Within a queue the order is strict FIFO: front-placed first, then
+   `queued_at`, then id.
+
+The same queue machinery drives the wait estimate (estimate.py), so the estimate
+simulates exactly the order in which counters will call.
+"""
+
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Literal, TypeAlias
+
+__all__ = [
+    "CounterView",
+    "Decision",
+    "DispatchPolicy",
+    "PRIORITY_CLASSES",
+    "PriorityClass",
+    "QueueSet",
+    "Reason",
+    "WaitingTicket",
+    "choose_next",
+    "decide_next",
+    "require_aware",
+]
 
 
 class PriorityClass(StrEnum):
+    """Who the ticket is for; every class but `normal` is a priority class."""
+
     NORMAL = "normal"
     ELDERLY = "elderly"
     DISABLED = "disabled"
     PREGNANT = "pregnant"
     MERITORIOUS = "meritorious"
 
+    @property
+    def is_priority(self) -> bool:
+        return self is not PriorityClass.NORMAL
 
-@dataclass(frozen=True)
+
+PRIORITY_CLASSES: frozenset[PriorityClass] = frozenset(c for c in PriorityClass if c.is_priority)
+
+Mode: TypeAlias = Literal["strict", "ratio"]
+Reason: TypeAlias = Literal["overdue", "front", "priority", "normal"]
+
+
+def require_aware(value: datetime, name: str) -> None:
+    if not isinstance(value, datetime):
+        raise ValueError(f"{name} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (UTC), got naive {value.isoformat()}")
+
+
+def _int_field(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
 class WaitingTicket:
+    """A ticket waiting to be called.
+
+    `queued_at` orders it in its queue: the issue time, or the original arrival
+    of a transferred ticket. `front` marks a ticket transferred "to the front"
+    of its new service.
+    """
+
     id: int
     service_id: int
     priority: PriorityClass
     queued_at: datetime
-    front: bool
-    number: int
+    front: bool = False
+    number: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.priority, PriorityClass):
+            try:
+                object.__setattr__(self, "priority", PriorityClass(self.priority))
+            except ValueError:
+                allowed = ", ".join(c.value for c in PriorityClass)
+                raise ValueError(f"priority must be one of {allowed}, got {self.priority!r}") from None
+        require_aware(self.queued_at, "queued_at")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CounterView:
+    """A counter as dispatch sees it: which services it serves, with what weight."""
+
     id: int
     weights: Mapping[int, int]
 
+    def __post_init__(self) -> None:
+        checked = {}
+        for service_id, weight in dict(self.weights).items():
+            checked[service_id] = _int_field(f"weights[{service_id}]", weight, 1)
+        object.__setattr__(self, "weights", MappingProxyType(checked))
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class DispatchPolicy:
-    mode: str = "ratio"
+    """How a hall orders its queues (see docs/dispatch-policy.md).
+
+    mode: "strict" (a waiting priority ticket always goes first) or "ratio"
+        (`ratio_priority` priority calls per `ratio_normal` normal calls, per counter).
+    max_wait_seconds: escalation; a ticket that has waited this long is called
+        before anything else, oldest first. None switches escalation off.
+    priority_classes: the classes the hall honours as priority; a ticket of any
+        other class queues as normal.
+    """
+
+    mode: Mode = "strict"
     ratio_priority: int = 1
     ratio_normal: int = 2
-    max_wait_seconds: int | None = 3600
-    extra: dict = field(default_factory=dict)
+    max_wait_seconds: int | None = None
+    priority_classes: frozenset[PriorityClass] = field(default=PRIORITY_CLASSES)
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("strict", "ratio"):
+            raise ValueError(f"mode must be 'strict' or 'ratio', got {self.mode!r}")
+        _int_field("ratio_priority", self.ratio_priority, 1)
+        _int_field("ratio_normal", self.ratio_normal, 1)
+        if self.max_wait_seconds is not None:
+            _int_field("max_wait_seconds", self.max_wait_seconds, 1)
+        try:
+            classes = frozenset(PriorityClass(c) for c in self.priority_classes)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"priority_classes must list priority classes, got {self.priority_classes!r}"
+            ) from None
+        if PriorityClass.NORMAL in classes:
+            raise ValueError("priority_classes must not contain 'normal'")
+        object.__setattr__(self, "priority_classes", classes)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> DispatchPolicy:
+        """Build from a config table (e.g. TOML `[dispatch]`); unknown keys are an error."""
+        known = {"mode", "ratio_priority", "ratio_normal", "max_wait_seconds", "priority_classes"}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown dispatch setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        kwargs = dict(values)
+        if "priority_classes" in kwargs:
+            raw = kwargs["priority_classes"]
+            if isinstance(raw, str) or not isinstance(raw, Iterable):
+                raise ValueError(f"priority_classes must be a list, got {raw!r}")
+            kwargs["priority_classes"] = frozenset(raw)  # type: ignore[arg-type]
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    def is_priority(self, priority: PriorityClass) -> bool:
+        return priority in self.priority_classes
+
+    @property
+    def recent_window(self) -> int:
+        """How many of a counter's latest calls `recent` needs to hold (older ones are ignored)."""
+        return self.ratio_priority + self.ratio_normal - 1
+
+    def wants_priority(self, recent: Sequence[PriorityClass]) -> bool:
+        """Ratio mode: should the next call be a priority one, given the recent calls?
+
+        Among the last `p + n - 1` calls, fewer than `p` priority calls means a
+        priority call is due. Once both classes keep waiting, every run of
+        `p + n` consecutive calls then holds exactly `p` priority calls.
+        """
+        taken = sum(1 for c in recent[: self.recent_window] if c in self.priority_classes)
+        return taken < self.ratio_priority
 
 
-def choose_next(waiting: Sequence[WaitingTicket], counter: CounterView, policy: DispatchPolicy,
-                now: datetime, recent: Sequence[PriorityClass]) -> WaitingTicket | None:
-    eligible = [t for t in waiting if t.service_id in counter.weights]
-    if not eligible:
-        return None
-    return min(eligible, key=lambda t: (t.priority == PriorityClass.NORMAL, not t.front, t.queued_at, t.id))
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The ticket to call and why (for the event log and the supervisor's screen)."""
+
+    ticket: WaitingTicket
+    reason: Reason
+
+
+def _key(t: WaitingTicket) -> tuple[datetime, int]:
+    return (t.queued_at, t.id)
+
+
+class _Queue:
+    """One (service, tier) queue: front-placed tickets first, then the rest; each by (queued_at, id)."""
+
+    __slots__ = ("fronts", "rest", "fi", "ri")
+
+    def __init__(self) -> None:
+        self.fronts: list[WaitingTicket] = []
+        self.rest: list[WaitingTicket] = []
+        self.fi = 0
+        self.ri = 0
+
+    def add(self, t: WaitingTicket) -> None:
+        (self.fronts if t.front else self.rest).append(t)
+
+    def sort(self) -> None:
+        self.fronts.sort(key=_key)
+        self.rest.sort(key=_key)
+
+    def insert(self, t: WaitingTicket) -> None:
+        target = self.fronts if t.front else self.rest
+        start = self.fi if t.front else self.ri
+        target.insert(bisect.bisect_left(target, _key(t), lo=start, key=_key), t)
+
+    def __bool__(self) -> bool:
+        return self.fi < len(self.fronts) or self.ri < len(self.rest)
+
+    def head(self) -> WaitingTicket:
+        return self.fronts[self.fi] if self.fi < len(self.fronts) else self.rest[self.ri]
+
+    def oldest(self) -> WaitingTicket:
+        if self.fi < len(self.fronts) and self.ri < len(self.rest):
+            return min(self.fronts[self.fi], self.rest[self.ri], key=_key)
+        return self.head()
+
+    def pop(self) -> WaitingTicket:
+        if self.fi < len(self.fronts):
+            self.fi += 1
+            return self.fronts[self.fi - 1]
+        self.ri += 1
+        return self.rest[self.ri - 1]
+
+
+class QueueSet:
+    """The waiting tickets split into (service, tier) queues, in call order.
+
+    Built once and then consumed call by call; estimate.py uses it to replay the
+    policy over many calls without re-sorting.
+    """
+
+    def __init__(self, waiting: Iterable[WaitingTicket], policy: DispatchPolicy) -> None:
+        self.policy = policy
+        self.queues: dict[tuple[int, bool], _Queue] = {}
+        for t in waiting:
+            self._queue(t).add(t)
+        for q in self.queues.values():
+            q.sort()
+
+    def _queue(self, t: WaitingTicket) -> _Queue:
+        key = (t.service_id, self.policy.is_priority(t.priority))
+        q = self.queues.get(key)
+        if q is None:
+            q = self.queues[key] = _Queue()
+        return q
+
+    def add(self, t: WaitingTicket) -> None:
+        """Add one ticket to an already built set, keeping call order."""
+        self._queue(t).insert(t)
+
+    def decide(
+        self,
+        counter: CounterView,
+        now: datetime,
+        recent: Sequence[PriorityClass] = (),
+    ) -> Decision | None:
+        """What `counter` calls at `now`; the ticket stays queued (see `take`)."""
+        policy = self.policy
+        eligible = [
+            (service_id, tier, q)
+            for (service_id, tier), q in self.queues.items()
+            if q and service_id in counter.weights
+        ]
+        if not eligible:
+            return None
+
+        if policy.max_wait_seconds is not None:
+            overdue = [
+                q.oldest()
+                for _, _, q in eligible
+                if (now - q.oldest().queued_at).total_seconds() >= policy.max_wait_seconds
+            ]
+            if overdue:
+                oldest = min(overdue, key=_key)
+                return Decision(self._queue(oldest).head(), "overdue")
+
+        fronts = [q.head() for _, _, q in eligible if q.head().front]
+        if fronts:
+            return Decision(min(fronts, key=_key), "front")
+
+        has_priority = any(tier for _, tier, _ in eligible)
+        has_normal = any(not tier for _, tier, _ in eligible)
+        if has_priority and has_normal:
+            tier = policy.mode == "strict" or policy.wants_priority(recent)
+        else:
+            tier = has_priority
+
+        def rank(q: _Queue) -> tuple[float, datetime, int]:
+            # largest weight x seconds waited first; ties: the older ticket, then the smaller id
+            head = q.head()
+            waited = max(0.0, (now - head.queued_at).total_seconds())
+            return (-counter.weights[head.service_id] * waited, head.queued_at, head.id)
+
+        best = min((q for _, t, q in eligible if t == tier), key=rank)
+        return Decision(best.head(), "priority" if tier else "normal")
+
+    def take(self, ticket: WaitingTicket) -> None:
+        """Remove a ticket returned by `decide` (it is always the head of its queue)."""
+        q = self._queue(ticket)
+        if not q or q.head() != ticket:
+            raise ValueError(f"ticket {ticket.id} is not at the head of its queue")
+        q.pop()
+
+    def __len__(self) -> int:
+        return sum(len(q.fronts) - q.fi + len(q.rest) - q.ri for q in self.queues.values())
+
+
+def decide_next(
+    waiting: Sequence[WaitingTicket],
+    counter: CounterView,
+    policy: DispatchPolicy,
+    now: datetime,
+    recent: Sequence[PriorityClass] = (),
+) -> Decision | None:
+    """Like `choose_next`, also saying why the ticket was chosen."""
+    require_aware(now, "now")
+    return QueueSet((t for t in waiting if t.service_id in counter.weights), policy).decide(
+        counter, now, recent
+    )
+
+
+def choose_next(
+    waiting: Sequence[WaitingTicket],
+    counter: CounterView,
+    policy: DispatchPolicy,
+    now: datetime,
+    recent: Sequence[PriorityClass] = (),
+) -> WaitingTicket | None:
+    """The ticket `counter` should call at `now`, or None when nothing it serves is waiting.
+
+    `recent` is the classes of the tickets this counter called today, most
+    recent first; ratio mode reads its ratio from them.
+    """
+    decision = decide_next(waiting, counter, policy, now, recent)
+    return decision.ticket if decision else None

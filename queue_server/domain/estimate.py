@@ -1,0 +1,335 @@
+"""Wait estimate for a new ticket: how many people go before it and how long it waits.
+
+Pure: the caller passes the waiting tickets, the open counters (weights, what each
+is busy with and since when, the classes it called recently), recent counter
+occupancy times and the dispatch policy, plus `now`.
+
+How it works: a mean-value replay of the hall. Every open counter becomes free
+at `now` (idle) or when its current ticket is expected to end (the mean
+*remaining* time given how long it has already been busy, read from recent
+occupancy times of that service). The counter that frees first calls the ticket
+the real dispatch policy (dispatch.QueueSet) would call, stays busy for the
+expected time of that service at that counter, and so on until the new ticket is
+called. So the estimate follows per-service durations, slow and fast counters,
+counters shared between services, counters busy right now, priority ordering,
+ratio, weights and escalation, exactly as dispatch will apply them. Given recent
+issue rates (`arrival_rates`), tickets expected after the new one are fed in too,
+since some of them will go first (a later priority ticket; the main service of a
+shared counter); without them the estimate runs short for such tickets.
+
+Occupancy times are what a counter spends per call: from the call to the
+finish (or to marking a no-show), so walking to the counter and no-shows are in.
+
+The naive estimate (people waiting for the service x average time / open
+counters for it) is here too, as the yardstick the benchmark compares against.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+from queue_server.domain.dispatch import (
+    CounterView,
+    DispatchPolicy,
+    PriorityClass,
+    QueueSet,
+    WaitingTicket,
+    require_aware,
+)
+
+__all__ = [
+    "ARRIVAL_HORIZON_S",
+    "ArrivalRate",
+    "arrival_rates",
+    "DurationSample",
+    "NoCounterOpen",
+    "OpenCounter",
+    "Serving",
+    "ServiceTimes",
+    "WaitEstimate",
+    "estimate_wait",
+    "naive_estimate",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Serving:
+    """What a counter is busy with: the service and when the counter called that ticket."""
+
+    service_id: int
+    since: datetime
+
+    def __post_init__(self) -> None:
+        require_aware(self.since, "serving.since")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCounter:
+    """An open counter: its weights, its current ticket (None when idle), its recent calls.
+
+    `recent` is the classes it called today, most recent first (ratio mode).
+    """
+
+    id: int
+    weights: Mapping[int, int]
+    serving: Serving | None = None
+    recent: tuple[PriorityClass, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weights", CounterView(self.id, self.weights).weights)
+        object.__setattr__(self, "recent", tuple(PriorityClass(c) for c in self.recent))
+
+    @property
+    def view(self) -> CounterView:
+        return CounterView(self.id, self.weights)
+
+
+@dataclass(frozen=True, slots=True)
+class DurationSample:
+    """One finished call: seconds a counter spent on a ticket of a service (call to finish)."""
+
+    service_id: int
+    seconds: float
+    counter_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivalRate:
+    """How many tickets of a service and class were issued per hour lately."""
+
+    service_id: int
+    priority: PriorityClass
+    per_hour: float
+
+
+ARRIVAL_HORIZON_S = 4 * 3600.0
+"""Expected arrivals are fed into the replay for this long after `now` at most."""
+
+
+@dataclass(frozen=True, slots=True)
+class WaitEstimate:
+    """Tickets already waiting that are called before the new one (at counters serving its
+    service), seconds until it is called, and how many open counters serve the service."""
+
+    people_ahead: int
+    wait_seconds: int
+    open_counters: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoCounterOpen:
+    """No open counter serves the service: there is no wait to promise."""
+
+    service_id: int
+    waiting: int
+
+
+class ServiceTimes:
+    """Expected occupancy per service and counter, from recent samples.
+
+    - Per service: the mean of recent samples, after dropping samples over
+      `outlier_factor` x the median (a clerk who forgot to press "finish").
+    - Per counter: a speed factor, the mean of sample / service mean over that
+      counter's samples, shrunk towards 1 with `shrink` pseudo-samples; a
+      counter's expected time for a service is service mean x its factor.
+    - A service without samples uses `default_seconds`.
+    """
+
+    def __init__(
+        self,
+        samples: Iterable[DurationSample],
+        *,
+        default_seconds: float = 300.0,
+        outlier_factor: float = 8.0,
+        shrink: float = 8.0,
+    ) -> None:
+        if not default_seconds > 0:
+            raise ValueError(f"default_seconds must be > 0, got {default_seconds!r}")
+        self.default_seconds = float(default_seconds)
+        raw: dict[int, list[float]] = defaultdict(list)
+        all_samples = [s for s in samples if s.seconds >= 0]
+        for s in all_samples:
+            raw[s.service_id].append(float(s.seconds))
+        caps = {service_id: outlier_factor * statistics.median(v) for service_id, v in raw.items()}
+        self._sorted: dict[int, list[float]] = {}
+        self._suffix: dict[int, list[float]] = {}
+        self._mean: dict[int, float] = {}
+        for service_id, values in raw.items():
+            kept = sorted(v for v in values if v <= caps[service_id])
+            self._sorted[service_id] = kept
+            suffix = [0.0] * (len(kept) + 1)
+            for i in range(len(kept) - 1, -1, -1):
+                suffix[i] = suffix[i + 1] + kept[i]
+            self._suffix[service_id] = suffix
+            self._mean[service_id] = suffix[0] / len(kept)
+        ratios: dict[int, list[float]] = defaultdict(list)
+        for s in all_samples:
+            if s.seconds <= caps[s.service_id] and s.counter_id is not None and self._mean[s.service_id] > 0:
+                ratios[s.counter_id].append(s.seconds / self._mean[s.service_id])
+        self._factor: Mapping[int, float] = MappingProxyType(
+            {c: (sum(r) + shrink) / (len(r) + shrink) for c, r in ratios.items()}
+        )
+        kept_all = [v for values in self._sorted.values() for v in values]
+        self._overall = sum(kept_all) / len(kept_all) if kept_all else self.default_seconds
+
+    def mean(self, service_id: int, counter_id: int | None = None) -> float:
+        """Expected seconds a counter spends on one ticket of the service."""
+        base = self._mean.get(service_id, self.default_seconds)
+        return base * self.factor(counter_id)
+
+    def factor(self, counter_id: int | None) -> float:
+        return self._factor.get(counter_id, 1.0) if counter_id is not None else 1.0
+
+    def overall_mean(self) -> float:
+        """Mean of every sample, all services together (the naive estimate's figure)."""
+        return self._overall
+
+    def remaining(self, service_id: int, counter_id: int | None, elapsed: float) -> float:
+        """Expected seconds left for a ticket this counter has been busy with for `elapsed` seconds.
+
+        The mean residual time over recent samples longer than `elapsed`; when
+        fewer than 3 are that long, the mean minus elapsed, at least 15 % of the mean.
+        """
+        f = self.factor(counter_id)
+        mean = self.mean(service_id, counter_id)
+        e = max(0.0, elapsed) / f
+        kept = self._sorted.get(service_id)
+        if kept:
+            i = bisect.bisect_right(kept, e)
+            longer = len(kept) - i
+            if longer >= 3:
+                return (self._suffix[service_id][i] / longer - e) * f
+        return max(mean - e * f, 0.15 * mean)
+
+
+def _counters_for(service_id: int, counters: Sequence[OpenCounter]) -> int:
+    return sum(1 for c in counters if service_id in c.weights)
+
+
+def estimate_wait(
+    service_id: int,
+    priority: PriorityClass,
+    waiting: Sequence[WaitingTicket],
+    counters: Sequence[OpenCounter],
+    times: ServiceTimes,
+    policy: DispatchPolicy,
+    now: datetime,
+    arrivals: Sequence[ArrivalRate] = (),
+) -> WaitEstimate | NoCounterOpen:
+    """Estimate for a ticket of `service_id` and `priority` issued at `now`.
+
+    `waiting` is every waiting ticket of the site (all services: counters are
+    shared); `counters` the open ones only. `arrivals` (optional) are recent
+    issue rates: the replay then also feeds in tickets expected to arrive after
+    this one (evenly spaced, for `ARRIVAL_HORIZON_S` at most), which may go first
+    (a later priority ticket; a heavier-weighted service at a shared counter).
+    """
+    require_aware(now, "now")
+    priority = PriorityClass(priority)
+    open_for = _counters_for(service_id, counters)
+    if open_for == 0:
+        return NoCounterOpen(service_id, sum(1 for t in waiting if t.service_id == service_id))
+
+    new = WaitingTicket(
+        id=max((t.id for t in waiting), default=0) + 1,
+        service_id=service_id,
+        priority=priority,
+        queued_at=now,
+    )
+    served = {s for c in counters for s in c.weights}
+    queues = QueueSet([t for t in waiting if t.service_id in served] + [new], policy)
+    window = policy.recent_window
+    recent = {c.id: list(c.recent[:window]) for c in counters}
+    views = {c.id: c.view for c in counters}
+
+    free: list[tuple[float, int]] = []
+    for c in counters:
+        at = 0.0
+        if c.serving is not None:
+            elapsed = (now - c.serving.since).total_seconds()
+            at = times.remaining(c.serving.service_id, c.id, elapsed)
+        free.append((at, c.id))
+    heapq.heapify(free)
+
+    # expected arrivals: (at, kind index, k); kind k-th arrival at k * gap
+    kinds = [
+        (a.service_id, a.priority, 3600.0 / a.per_hour)
+        for a in sorted(arrivals, key=lambda a: (a.service_id, a.priority.value))
+        if a.per_hour > 0 and a.service_id in served
+    ]
+    coming = [(gap, i, 1) for i, (_, _, gap) in enumerate(kinds) if gap <= ARRIVAL_HORIZON_S]
+    heapq.heapify(coming)
+    next_id = new.id
+    idle: set[int] = set()
+
+    ahead = 0
+    while free or coming:
+        if coming and (not free or coming[0][0] <= free[0][0]):
+            at, i, k = heapq.heappop(coming)
+            sid, cls, gap = kinds[i]
+            next_id += 1
+            queues.add(WaitingTicket(next_id, sid, cls, now + timedelta(seconds=at)))
+            if (k + 1) * gap <= ARRIVAL_HORIZON_S:
+                heapq.heappush(coming, ((k + 1) * gap, i, k + 1))
+            for cid in sorted(idle):
+                if sid in views[cid].weights:
+                    idle.discard(cid)
+                    heapq.heappush(free, (at, cid))
+            continue
+        at, cid = heapq.heappop(free)
+        decision = queues.decide(views[cid], now + timedelta(seconds=at), recent[cid])
+        if decision is None:
+            idle.add(cid)  # nothing it serves is waiting; an arrival may wake it
+            continue
+        ticket = decision.ticket
+        queues.take(ticket)
+        if ticket.id == new.id:
+            return WaitEstimate(ahead, round(at), open_for)
+        if service_id in views[cid].weights and ticket.id < new.id:
+            ahead += 1
+        recent[cid] = ([ticket.priority] + recent[cid])[:window]
+        heapq.heappush(free, (at + times.mean(ticket.service_id, cid), cid))
+    raise AssertionError("a counter serving the service always reaches the new ticket")
+
+
+def arrival_rates(
+    issued: Iterable[tuple[int, PriorityClass, datetime]],
+    now: datetime,
+    window_seconds: float = 3600.0,
+) -> list[ArrivalRate]:
+    """Issue rates per service and class from (service_id, priority, issued_at) of recent tickets.
+
+    Counts the tickets issued in the last `window_seconds` before `now`.
+    """
+    require_aware(now, "now")
+    if not window_seconds > 0:
+        raise ValueError(f"window_seconds must be > 0, got {window_seconds!r}")
+    counts: dict[tuple[int, PriorityClass], int] = defaultdict(int)
+    for service_id, cls, issued_at in issued:
+        if 0 <= (now - issued_at).total_seconds() < window_seconds:
+            counts[(service_id, PriorityClass(cls))] += 1
+    return [
+        ArrivalRate(service_id, cls, n * 3600.0 / window_seconds)
+        for (service_id, cls), n in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1].value))
+    ]
+
+
+def naive_estimate(
+    service_id: int,
+    waiting: Sequence[WaitingTicket],
+    counters: Sequence[OpenCounter],
+    times: ServiceTimes,
+) -> WaitEstimate | NoCounterOpen:
+    """People waiting for the service x average occupancy (all services) / open counters serving it."""
+    ahead = sum(1 for t in waiting if t.service_id == service_id)
+    open_for = _counters_for(service_id, counters)
+    if open_for == 0:
+        return NoCounterOpen(service_id, ahead)
+    return WaitEstimate(ahead, round(ahead * times.overall_mean() / open_for), open_for)
