@@ -15,7 +15,7 @@ import sys
 # sub-command -> module with `register(subparsers)`; loaded lazily by name.
 COMMAND_MODULES: dict[str, str] = {
     "printer": "hardware.cli",
-    # "announce": "queue_server.cli.announce",  (each room adds its line)
+    "announce": "queue_server.cli.announce",
 }
 
 

@@ -53,7 +53,7 @@ MAX_CODE_LENGTH = 16
 Parts = tuple[tuple[str, ...], ...]
 
 
-def _check_lang(lang: str) -> None:
+def check_lang(lang: str) -> None:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
 
@@ -96,7 +96,7 @@ def ticket_code_clips(
     code: str, lang: Lang = "vi", dialect: Dialect = "north", code_reading: CodeReading = "number"
 ) -> tuple[str, ...]:
     """Clips that speak a ticket code: "A012" -> ("A", "mười", "hai")."""
-    _check_lang(lang)
+    check_lang(lang)
     if code_reading not in CODE_READINGS:
         raise ValueError(f"unknown code reading {code_reading!r}; expected one of {', '.join(CODE_READINGS)}")
     clips: list[str] = []
@@ -122,7 +122,7 @@ def announcement_parts(
     >>> announcement_parts("A012", 3)
     (('chime',), ('invite',), ('A', 'mười', 'hai'), ('to_counter',), ('ba',))
     """
-    _check_lang(lang)
+    check_lang(lang)
     if isinstance(counter, bool) or not isinstance(counter, int) or counter < 0:
         raise ValueError(f"counter must be a non-negative integer: {counter!r}")
     return (
@@ -153,6 +153,6 @@ def announcement_clips(
 
 def vocabulary(lang: Lang) -> frozenset[str]:
     """Every clip name an announcement in `lang` can use (both dialects): what a voice pack must hold."""
-    _check_lang(lang)
+    check_lang(lang)
     numbers = VIETNAMESE_NUMBER_VOCABULARY if lang == "vi" else ENGLISH_NUMBER_VOCABULARY
     return frozenset((*PHRASES, *LETTERS, *numbers))
