@@ -78,7 +78,8 @@ def make_pack(folder: Path, espeak: str = "espeak-ng", log=print) -> dict:
         if not pcm.samples:
             raise PackError(f"clip {name!r} came out silent")
         write_wav(folder / record["file"], pcm)
-        clips[name] = {**record, "duration_ms": round(pcm.duration_ms)}
+        size = (folder / record["file"]).stat().st_size
+        clips[name] = {**record, "duration_ms": round(pcm.duration_ms), "bytes": size}
         log(f"{folder.name}/{record['file']:<16} {pcm.duration_ms:7.0f} ms  {entry['text']}")
     if old is not None:
         for name, entry in old["clips"].items():

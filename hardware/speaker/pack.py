@@ -2,7 +2,9 @@
 
 A pack folder holds ``<clip name>.wav`` files and, optionally, a ``manifest.json``
 (written by make_voice_pack) that maps names to files, gives the text each clip
-says and records that the clips are already trimmed and normalised.
+says and records that the clips are already trimmed and normalised (a file whose
+size no longer matches its manifest entry, e.g. re-recorded over a copy of the
+default pack, is treated as unprocessed).
 
 `VoicePack([hall_dir, default_dir])` looks up every clip in the hall's folder first
 and falls back to the default pack, so a hall can re-record just a few clips.
@@ -77,8 +79,13 @@ def _index_folder(folder: Path) -> dict[str, ClipSource]:
         processed = bool(manifest.get("processed"))
         for name, entry in manifest["clips"].items():
             path = folder / entry["file"]
-            if path.is_file():
-                clips[_nfc(name)] = ClipSource(_nfc(name), path, folder, processed, entry.get("text"))
+            try:
+                size = path.stat().st_size
+            except OSError:
+                continue
+            # a clip re-recorded over a copied pack no longer matches its manifest entry: process it
+            same_file = entry.get("bytes") in (None, size)
+            clips[_nfc(name)] = ClipSource(_nfc(name), path, folder, processed and same_file, entry.get("text"))
     listed = {source.path.name for source in clips.values()}
     with os.scandir(folder) as entries:
         for entry in entries:

@@ -79,3 +79,18 @@ def test_fingerprint_changes_when_a_clip_is_replaced(tmp_path: Path, default: Pa
     assert VoicePack([default]).fingerprint() == before
     (default / "lăm.wav").write_bytes(make_wav(sine(450, 0.3, RATE), RATE))
     assert VoicePack([default]).fingerprint() != before
+
+
+def test_a_clip_re_recorded_over_a_copied_pack_is_processed(tmp_path: Path) -> None:
+    folder = tmp_path / "copy"
+    write_pack(folder, {"mười": 300, "lăm": 400})
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["clips"].values():
+        entry["bytes"] = (folder / entry["file"]).stat().st_size
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    # the hall records a quiet "mười" with a second of silence before it, over the copied file
+    (folder / "mười.wav").write_bytes(make_wav([0.0] * RATE + sine(300, 0.3, RATE, 0.02), RATE))
+    pack = VoicePack([folder])
+    assert pack.clip("mười").duration_ms < 400
+    assert abs(dbfs(rms(pack.clip("mười"))) - -20) < 0.5
+    assert pack.clip("lăm").samples == read_wav(folder / "lăm.wav").samples  # untouched clip kept as is
