@@ -21,7 +21,7 @@ COMMAND_MODULES: dict[str, str] = {
     "device": "queue_server.cli.server",
     "config": "queue_server.cli.server",
     "printer": "hardware.cli",
-    # "announce": "queue_server.cli.announce",  (each room adds its line)
+    "announce": "queue_server.cli.announce",
 }
 
 
