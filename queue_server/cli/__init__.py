@@ -14,6 +14,12 @@ import sys
 
 # sub-command -> module with `register(subparsers)`; loaded lazily by name.
 COMMAND_MODULES: dict[str, str] = {
+    "init": "queue_server.cli.server",
+    "serve": "queue_server.cli.server",
+    "demo": "queue_server.cli.server",
+    "user": "queue_server.cli.server",
+    "device": "queue_server.cli.server",
+    "config": "queue_server.cli.server",
     "printer": "hardware.cli",
     # "announce": "queue_server.cli.announce",  (each room adds its line)
 }
@@ -41,7 +47,26 @@ def main(argv: list[str] | None = None) -> int:
     only = first if first in COMMAND_MODULES else None
     parser = build_parser(only)
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except Exception as exc:  # a clear message for the people at the terminal, not a traceback
+        message = _explain(exc)
+        if message is None:
+            raise
+        print(f"motcua: {message}", file=sys.stderr)
+        return 2
+
+
+def _explain(exc: Exception) -> str | None:
+    from queue_server.config import ConfigError
+    from queue_server.services.errors import ServiceError
+    from queue_server.store.engine import DatabaseUnavailable
+
+    if isinstance(exc, ServiceError):
+        return f"{exc.message_vi} / {exc.message_en}"
+    if isinstance(exc, ConfigError | DatabaseUnavailable):
+        return str(exc)
+    return None
 
 
 if __name__ == "__main__":

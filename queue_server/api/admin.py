@@ -1,0 +1,169 @@
+"""Administration endpoints: sites, services, counters, users, devices."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from queue_server.api.deps import actor, get_ctx
+from queue_server.services import admin
+from queue_server.services.context import Actor, Context
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+class SiteBody(BaseModel):
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str = Field(min_length=1, max_length=200)
+    agency_code: str = Field(default="", max_length=40)
+    timezone: str = "Asia/Ho_Chi_Minh"
+    policy: dict[str, Any] | None = None
+
+
+class SitePatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    agency_code: str | None = Field(default=None, max_length=40)
+    timezone: str | None = None
+    policy: dict[str, Any] | None = None
+
+
+class ServiceBody(BaseModel):
+    code: str = Field(min_length=1, max_length=40)
+    name_vi: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    group_vi: str = Field(default="", max_length=200)
+    group_en: str = Field(default="", max_length=200)
+    prefix: str = Field(min_length=1, max_length=3)
+    number_width: int = Field(default=3, ge=1, le=6)
+    sort_order: int = 0
+
+
+class ServicePatch(BaseModel):
+    name_vi: str | None = Field(default=None, min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    group_vi: str | None = None
+    group_en: str | None = None
+    prefix: str | None = Field(default=None, min_length=1, max_length=3)
+    number_width: int | None = Field(default=None, ge=1, le=6)
+    sort_order: int | None = None
+    active: bool | None = None
+
+
+class CounterServiceBody(BaseModel):
+    service_id: int
+    weight: int = Field(default=1, ge=1, le=100)
+
+
+class CounterBody(BaseModel):
+    number: int = Field(ge=1, le=9999)
+    name: str = Field(default="", max_length=200)
+    services: list[CounterServiceBody] = []
+
+
+class CounterPatch(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    services: list[CounterServiceBody] | None = None
+
+
+class UserBody(BaseModel):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=8, max_length=200)
+    role: Literal["clerk", "supervisor", "admin"]
+    full_name: str = Field(default="", max_length=200)
+    site_id: int | None = None
+
+
+class UserPatch(BaseModel):
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    role: Literal["clerk", "supervisor", "admin"] | None = None
+    full_name: str | None = Field(default=None, max_length=200)
+    active: bool | None = None
+
+
+class DeviceBody(BaseModel):
+    kind: Literal["kiosk", "display", "agent"]
+    name: str = Field(min_length=1, max_length=200)
+
+
+@router.get("/sites")
+def list_sites(who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
+    admin.require(who, "supervisor")
+    return [s for s in admin.list_sites(ctx) if who.in_site(s["id"])]
+
+
+@router.post("/sites", status_code=201)
+def create_site(body: SiteBody, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return admin.create_site(ctx, who, **body.model_dump())
+
+
+@router.patch("/sites/{site_id}")
+def update_site(site_id: int, body: SitePatch, who: Actor = Depends(actor),
+                ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return admin.update_site(ctx, who, site_id, **body.model_dump(exclude_unset=True))
+
+
+@router.get("/sites/{site_id}/services")
+def list_services(site_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
+    admin.require(who, "clerk", site_id)
+    return admin.list_services(ctx, site_id, include_inactive=True)
+
+
+@router.post("/sites/{site_id}/services", status_code=201)
+def create_service(site_id: int, body: ServiceBody, who: Actor = Depends(actor),
+                   ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return admin.create_service(ctx, who, site_id, **body.model_dump())
+
+
+@router.patch("/services/{service_id}")
+def update_service(service_id: int, body: ServicePatch, who: Actor = Depends(actor),
+                   ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return admin.update_service(ctx, who, service_id, **body.model_dump(exclude_unset=True))
+
+
+@router.post("/sites/{site_id}/counters", status_code=201)
+def create_counter(site_id: int, body: CounterBody, who: Actor = Depends(actor),
+                   ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return admin.create_counter(ctx, who, site_id, number=body.number, name=body.name,
+                                services=[s.model_dump() for s in body.services])
+
+
+@router.patch("/counters/{counter_id}")
+def update_counter(counter_id: int, body: CounterPatch, who: Actor = Depends(actor),
+                   ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    services = [s.model_dump() for s in body.services] if body.services is not None else None
+    return admin.update_counter(ctx, who, counter_id, name=body.name, services=services)
+
+
+@router.get("/users")
+def list_users(who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
+    return admin.list_users(ctx, who)
+
+
+@router.post("/users", status_code=201)
+def create_user(body: UserBody, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return admin.create_user(ctx, who, **body.model_dump())
+
+
+@router.patch("/users/{user_id}")
+def update_user(user_id: int, body: UserPatch, who: Actor = Depends(actor),
+                ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return admin.update_user(ctx, who, user_id, **body.model_dump(exclude_unset=True))
+
+
+@router.get("/sites/{site_id}/devices")
+def list_devices(site_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
+    return admin.list_devices(ctx, who, site_id)
+
+
+@router.post("/sites/{site_id}/devices", status_code=201)
+def create_device(site_id: int, body: DeviceBody, who: Actor = Depends(actor),
+                  ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """Registers a device; the token is shown once, in this answer only."""
+    return admin.create_device(ctx, who, site_id, kind=body.kind, name=body.name)
+
+
+@router.delete("/devices/{device_id}")
+def revoke_device(device_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return admin.revoke_device(ctx, who, device_id)

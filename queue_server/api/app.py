@@ -1,0 +1,69 @@
+"""The FastAPI application: routers, error shapes, and the event hub's lifetime."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from sqlalchemy import text
+
+from queue_server.api import admin as admin_routes
+from queue_server.api import auth as auth_routes
+from queue_server.api import events as event_routes
+from queue_server.api import problems
+from queue_server.api import tickets as ticket_routes
+from queue_server.api.deps import get_ctx
+from queue_server.clock import Clock
+from queue_server.config import Settings
+from queue_server.events.hub import EventHub
+from queue_server.services import queue
+from queue_server.services.auth import instance_secret
+from queue_server.services.context import SYSTEM, Context
+from queue_server.store import migrate
+
+logger = logging.getLogger("motcua")
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context | None = None,
+               poll_interval: float | None = None) -> FastAPI:
+    ctx = ctx or Context.create(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import asyncio
+
+        await asyncio.to_thread(migrate.upgrade, ctx.db.engine)
+        app.state.secret = await asyncio.to_thread(instance_secret, ctx)
+        expired = await asyncio.to_thread(queue.expire_stale, ctx, SYSTEM)
+        if expired:
+            logger.info("closed %d tickets left open from earlier days", expired)
+        hub = EventHub(ctx.db, poll_interval=poll_interval or (0.5 if ctx.db.is_postgres else 0.25))
+        await hub.start()
+        app.state.hub = hub
+        try:
+            yield
+        finally:
+            await hub.stop()
+            ctx.db.dispose()
+
+    app = FastAPI(
+        title="Motcua",
+        version="0.1.0",
+        description="Hệ thống xếp hàng cho Bộ phận một cửa — queue server API",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    problems.install(app)
+    for module in (auth_routes, ticket_routes, admin_routes, event_routes):
+        app.include_router(module.router)
+
+    @app.get("/api/v1/health", tags=["health"])
+    def health(c: Context = Depends(get_ctx)) -> dict[str, Any]:
+        with c.db.reading() as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok", "database": c.db.engine.dialect.name}
+
+    return app

@@ -1,0 +1,92 @@
+"""The event stream (Server-Sent Events) and the event log as JSON pages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+
+from queue_server.api.deps import actor, get_ctx, optional_actor
+from queue_server.events import log
+from queue_server.events.hub import EventHub, Filter
+from queue_server.services import admin
+from queue_server.services.context import Actor, Context
+from queue_server.services.errors import InvalidInput
+
+router = APIRouter(prefix="/api/v1/events", tags=["events"])
+
+HEARTBEAT_S = 15.0
+
+
+def _filter(ctx: Context, who: Actor, site: str | None, kinds: str | None) -> Filter:
+    site_ids = None
+    if site:
+        site_ids = frozenset({admin.resolve_site(ctx, site).id})
+    elif who.site_id is not None:
+        site_ids = frozenset({who.site_id})
+    kind_list = tuple(k.strip() for k in (kinds or "").split(",") if k.strip())
+    # people and devices of the hall see everything of their site; anyone else only codes and counters
+    public_only = who.kind == "anonymous" or (who.kind == "device" and who.role == "display")
+    return Filter(site_ids=site_ids, kinds=kind_list, public_only=public_only)
+
+
+def _parse_cursor(ctx: Context, raw: str | None) -> tuple[int, int] | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise InvalidInput("Last-Event-ID phải là một số.", "Last-Event-ID must be a number.", field="last_event_id")
+    event_id = int(raw)
+    if event_id == 0:
+        return (0, 0)
+    with ctx.db.reading() as session:
+        cursor = log.cursor_of(session, event_id)
+    if cursor is None:
+        # unknown id (e.g. a database restored from backup): resume from that id on
+        return (0, event_id)
+    return cursor
+
+
+@router.get("", summary="Live stream of events (text/event-stream)")
+async def stream(request: Request, site: str | None = None, kinds: str | None = None,
+                 last_event_id: str | None = Query(default=None),
+                 last_event_id_header: str | None = Header(default=None, alias="Last-Event-ID"),
+                 who: Actor = Depends(optional_actor), ctx: Context = Depends(get_ctx)) -> StreamingResponse:
+    """Every event after Last-Event-ID (header or query), in order, then live ones, forever.
+
+    Without an id the stream starts now. Filters: `site` (id or code), `kinds`
+    (comma-separated kinds or prefixes such as `ticket.`).
+    """
+    hub: EventHub = request.app.state.hub
+    flt = _filter(ctx, who, site, kinds)
+    import asyncio
+
+    cursor = await asyncio.to_thread(_parse_cursor, ctx, last_event_id_header or last_event_id)
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"retry: 1000\n: connected\n\n"
+        async for event in hub.subscribe(cursor, flt, heartbeat=HEARTBEAT_S):
+            if await request.is_disconnected():
+                return
+            if event is None:
+                yield b": keep-alive\n\n"
+                continue
+            payload = json.dumps(event.as_json(), ensure_ascii=False, separators=(",", ":"))
+            yield f"id: {event.id}\ndata: {payload}\n\n".encode()
+
+    return StreamingResponse(body(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@router.get("/log")
+def event_log(after: int = Query(default=0, ge=0), limit: int = Query(default=200, ge=1, le=1000),
+              site: str | None = None, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """The audit trail, oldest first, a page at a time (supervisors)."""
+    admin.require(who, "supervisor")
+    flt = _filter(ctx, who, site, None)
+    with ctx.db.reading() as session:
+        cursor = log.cursor_of(session, after) if after else (0, 0)
+        events = log.read_after(session, cursor or (0, after), limit=limit, site_ids=flt.site_ids)
+    return {"events": [e.as_json() for e in events], "next_after": events[-1].id if events else after}

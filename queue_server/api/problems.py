@@ -1,0 +1,77 @@
+"""Errors as JSON problem details (RFC 9457) with a human message, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from queue_server.services.errors import ServiceError
+from queue_server.store.engine import DatabaseUnavailable
+
+logger = logging.getLogger(__name__)
+
+TITLES = {
+    400: ("Yêu cầu không hợp lệ", "Bad request"),
+    401: ("Chưa đăng nhập", "Not logged in"),
+    403: ("Không có quyền", "Forbidden"),
+    404: ("Không tìm thấy", "Not found"),
+    405: ("Phương thức không được hỗ trợ", "Method not allowed"),
+    409: ("Không thực hiện được lúc này", "Conflict"),
+    422: ("Dữ liệu không hợp lệ", "Invalid data"),
+    429: ("Quá nhiều yêu cầu", "Too many requests"),
+    500: ("Lỗi hệ thống", "Internal error"),
+    503: ("Tạm thời không phục vụ được", "Service unavailable"),
+}
+
+
+def problem(status: int, detail_vi: str, detail_en: str = "", *, code: str = "", headers: dict[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
+    title_vi, title_en = TITLES.get(status, ("Lỗi", "Error"))
+    body = {"type": f"https://motcua.example/problems/{code or status}", "title": title_vi, "title_en": title_en,
+            "status": status, "detail": detail_vi, "detail_en": detail_en or detail_vi, **extra}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
+        extra = {k: v for k, v in exc.extra.items() if k != "retry_after"}
+        return problem(exc.status, exc.message_vi, exc.message_en, code=exc.code, headers=headers, **extra)
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def _db_down(_: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        logger.warning("database unavailable: %s", exc)
+        return problem(503, "Cơ sở dữ liệu tạm thời không kết nối được. Vui lòng thử lại sau giây lát.",
+                       "The database cannot be reached right now. Please retry in a moment.",
+                       code="database_unavailable", headers={"Retry-After": "5"})
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in exc.errors()]
+        names = ", ".join(e["field"] for e in errors)
+        return problem(422, f"Dữ liệu không hợp lệ ở: {names}.", f"Invalid data in: {names}.", code="invalid",
+                       errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title_vi, title_en = TITLES.get(exc.status_code, ("Lỗi", "Error"))
+        detail = exc.detail if isinstance(exc.detail, str) else title_en
+        return problem(exc.status_code, title_vi if detail == title_en or exc.status_code == 404 else detail, detail,
+                       headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error")
+        return problem(500, "Đã có lỗi hệ thống; sự cố đã được ghi lại.", "Internal error; it has been logged.",
+                       code="internal")

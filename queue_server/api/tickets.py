@@ -1,0 +1,193 @@
+"""Kiosk and counter endpoints: issue tickets, call and serve them."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from queue_server.api.deps import actor, get_ctx, optional_actor
+from queue_server.services import admin, counters, hall, queue
+from queue_server.services.auth import instance_secret, ticket_key
+from queue_server.services.context import Actor, Context
+from queue_server.services.errors import Forbidden, NotFound
+
+router = APIRouter(prefix="/api/v1", tags=["queue"])
+
+Priority = Literal["normal", "elderly", "disabled", "pregnant", "meritorious"]
+
+
+def _site_for(ctx: Context, who: Actor, site: str | None):  # noqa: ANN202
+    if site in (None, "") and who.site_id is not None:
+        return admin.resolve_site(ctx, who.site_id)
+    return admin.resolve_site(ctx, site)
+
+
+@router.get("/kiosk/services")
+def kiosk_services(site: str | None = None, who: Actor = Depends(optional_actor),
+                   ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """Services to take a number for, with people waiting and the expected wait (public)."""
+    s = _site_for(ctx, who, site)
+    return {"site": admin.site_json(s), "services": hall.kiosk_services(ctx, s)}
+
+
+class IssueBody(BaseModel):
+    service_id: int
+    priority: Priority = "normal"
+    procedure_code: str | None = Field(default=None, max_length=40)
+
+
+@router.post("/tickets", status_code=201)
+def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    issued = queue.issue_ticket(ctx, who, body.service_id, priority=body.priority, procedure_code=body.procedure_code)
+    out = issued.as_json()
+    key = ticket_key(request.app.state.secret, issued.ticket.id)
+    out["position_url"] = f"{ctx.settings.effective_public_url}/t/{issued.ticket.id}?k={key}"
+    out["position_key"] = key
+    return out
+
+
+@router.get("/tickets/{ticket_id}")
+def get_ticket(ticket_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    view = queue.get_ticket(ctx, ticket_id)
+    return view.as_json()
+
+
+@router.get("/tickets/{ticket_id}/position")
+def ticket_position(ticket_id: int, request: Request, k: str = Query(default="", max_length=64),
+                    ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """Live position of one ticket, for the citizen's phone (the key comes from the slip's QR)."""
+    import hmac
+
+    if not hmac.compare_digest(k, ticket_key(request.app.state.secret, ticket_id)):
+        raise NotFound("Không tìm thấy số này.", "Ticket not found.")
+    return hall.ticket_position(ctx, ticket_id)
+
+
+class CounterAction(BaseModel):
+    ticket_id: int | None = None
+
+
+class CallBody(BaseModel):
+    ticket_id: int
+
+
+class TransferBody(BaseModel):
+    service_id: int
+    placement: Literal["original", "front"] | None = None
+    ticket_id: int | None = None
+
+
+class CancelBody(BaseModel):
+    reason: str = Field(default="", max_length=200)
+
+
+@router.get("/counters")
+def list_counters(site: str | None = None, who: Actor = Depends(optional_actor),
+                  ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
+    s = _site_for(ctx, who, site)
+    return counters.list_counters(ctx, s.id)
+
+
+@router.get("/counters/{counter_id}")
+def get_counter(counter_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return counters.get_counter(ctx, counter_id)
+
+
+@router.post("/counters/{counter_id}/open")
+def open_counter(counter_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return counters.set_state(ctx, who, counter_id, "open")
+
+
+@router.post("/counters/{counter_id}/pause")
+def pause_counter(counter_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return counters.set_state(ctx, who, counter_id, "paused")
+
+
+@router.post("/counters/{counter_id}/close")
+def close_counter(counter_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return counters.set_state(ctx, who, counter_id, "closed")
+
+
+@router.post("/counters/{counter_id}/call-next", responses={204: {"description": "Nobody is waiting"}})
+def call_next(counter_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Any:
+    view = queue.call_next(ctx, who, counter_id)
+    if view is None:
+        return Response(status_code=204, headers={"X-Motcua-Empty": "Không còn ai đang chờ / nobody is waiting"})
+    return view.as_json()
+
+
+@router.post("/counters/{counter_id}/call")
+def call_ticket(counter_id: int, body: CallBody, who: Actor = Depends(actor),
+                ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return queue.call_ticket(ctx, who, counter_id, body.ticket_id).as_json()
+
+
+def _counter_op(name: str, fn) -> None:  # noqa: ANN001
+    def endpoint(counter_id: int, body: CounterAction | None = None, who: Actor = Depends(actor),
+                 ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+        return fn(ctx, who, counter_id, body.ticket_id if body else None).as_json()
+
+    endpoint.__name__ = name.replace("-", "_")
+    router.post(f"/counters/{{counter_id}}/{name}")(endpoint)
+
+
+_counter_op("recall", queue.recall)
+_counter_op("start", queue.start)
+_counter_op("finish", queue.finish)
+_counter_op("no-show", queue.no_show)
+
+
+@router.post("/counters/{counter_id}/transfer")
+def transfer(counter_id: int, body: TransferBody, who: Actor = Depends(actor),
+             ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return queue.transfer(ctx, who, counter_id, body.service_id, placement=body.placement,
+                          ticket_id=body.ticket_id).as_json()
+
+
+@router.post("/tickets/{ticket_id}/requeue")
+def requeue(ticket_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return queue.requeue(ctx, who, ticket_id).as_json()
+
+
+@router.post("/tickets/{ticket_id}/cancel")
+def cancel(ticket_id: int, body: CancelBody | None = None, who: Actor = Depends(actor),
+           ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return queue.cancel(ctx, who, ticket_id, body.reason if body else "").as_json()
+
+
+@router.get("/tickets")
+def list_tickets(site: str | None = None, state: str | None = None, who: Actor = Depends(actor),
+                 ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
+    """Today's tickets (codes and states, no personal data) for clerks and supervisors."""
+    if not who.has_role("clerk"):
+        raise Forbidden("Chỉ cán bộ được xem danh sách số.", "Only staff may list tickets.")
+    s = _site_for(ctx, who, site)
+    return hall.todays_tickets(ctx, s, state=state)
+
+
+@router.get("/display/snapshot")
+def display_snapshot(site: str | None = None, counters_: str | None = Query(default=None, alias="counters"),
+                     services: str | None = Query(default=None), calls: int = Query(default=10, ge=0, le=100),
+                     who: Actor = Depends(optional_actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """Current ticket per counter, last calls, waiting per service (public: codes only)."""
+    s = _site_for(ctx, who, site)
+    return hall.display_snapshot(ctx, s, counters=_ints(counters_, "counters"), services=_ints(services, "services"),
+                                 calls=calls)
+
+
+def _ints(raw: str | None, name: str) -> list[int] | None:
+    if not raw:
+        return None
+    try:
+        return [int(x) for x in raw.split(",") if x.strip()]
+    except ValueError:
+        from queue_server.services.errors import InvalidInput
+
+        raise InvalidInput(f"Tham số {name} phải là danh sách số, ví dụ 1,2,3.",
+                           f"{name} must be a comma-separated list of numbers, e.g. 1,2,3.", field=name) from None
+
+
+def secret_of(ctx: Context) -> bytes:
+    return instance_secret(ctx)

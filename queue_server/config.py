@@ -1,0 +1,135 @@
+"""Configuration: one TOML file plus environment overrides, with defaults that need neither.
+
+Precedence (last wins): built-in defaults < TOML file (``--config`` or ``MOTCUA_CONFIG``)
+< environment variables ``MOTCUA_<KEY>`` (``MOTCUA_DATABASE_URL``, ``MOTCUA_PORT``...).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong; the message names the key and the source."""
+
+
+@dataclass
+class Settings:
+    data_dir: Path = Path("data")
+    database_url: str = ""  # empty: SQLite file in data_dir
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""  # how citizens' phones reach the server (QR on slips); default http://host:port
+    site_code: str = ""  # default site for requests that name none (first site when empty)
+    # Counter rules
+    no_show_min_calls: int = 2
+    no_show_min_seconds: int = 60
+    transfer_placement: str = "original"  # original | front
+    requeue_placement: str = "original"  # original | back
+    # Kiosk limits
+    kiosk_tickets_per_minute: int = 20
+    # Sessions
+    session_hours: int = 12
+    cookie_secure: bool = False
+    # Announcements
+    voice_dir: str = ""  # a hall's own recorded clips (falls back to the default pack)
+    dialect: str = "north"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.data_dir).resolve() / 'motcua.db'}"
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def as_toml(self) -> str:
+        lines = ["# Motcua configuration (motcua config export)"]
+        for key, value in asdict(self).items():
+            if key == "extra":
+                continue
+            lines.append(f"{key} = {_toml_value(value)}")
+        return "\n".join(lines) + "\n"
+
+
+_CHOICES = {
+    "transfer_placement": {"original", "front"},
+    "requeue_placement": {"original", "back"},
+    "dialect": {"north", "south"},
+}
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def _coerce(name: str, raw: Any, kind: Any, source: str) -> Any:
+    try:
+        if kind in (bool, "bool"):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if kind in (int, "int"):
+            if isinstance(raw, bool):
+                raise ValueError(raw)
+            return int(raw)
+        if kind in (Path, "Path"):
+            return Path(str(raw))
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}: {name} = {raw!r} is not a valid {getattr(kind, '__name__', kind)}") from None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
+                  **overrides: Any) -> Settings:
+    """Build Settings from defaults, the TOML file, the environment and explicit overrides."""
+    env = dict(os.environ if env is None else env)
+    settings = Settings()
+    known = {f.name: f.type for f in fields(Settings) if f.name != "extra"}
+    path = path or env.get("MOTCUA_CONFIG")
+    if path:
+        p = Path(path)
+        if not p.exists():
+            raise ConfigError(f"config file not found: {p}")
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{p}: {exc}") from None
+        for key, value in data.items():
+            if key not in known:
+                if isinstance(value, dict):
+                    settings.extra[key] = value
+                    continue
+                raise ConfigError(f"{p}: unknown key {key!r} (known: {', '.join(sorted(known))})")
+            setattr(settings, key, _coerce(key, value, known[key], str(p)))
+    for key, kind in known.items():
+        env_key = f"MOTCUA_{key.upper()}"
+        if env_key in env:
+            setattr(settings, key, _coerce(key, env[env_key], kind, f"environment {env_key}"))
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key not in known:
+            raise ConfigError(f"unknown setting {key!r}")
+        setattr(settings, key, _coerce(key, value, known[key], "command line"))
+    for key, allowed in _CHOICES.items():
+        if getattr(settings, key) not in allowed:
+            raise ConfigError(f"{key} must be one of {sorted(allowed)}, got {getattr(settings, key)!r}")
+    return settings

@@ -1,0 +1,189 @@
+"""The live stream: one reader of the event log per server process, fanned out to
+every subscriber (hall displays, clerk consoles, agents) of that process.
+
+The hub wakes when this process commits (an in-process signal), when another process
+commits (PostgreSQL LISTEN/NOTIFY), and at least every `poll_interval` seconds. It keeps
+the newest events in memory; a subscriber further behind (a display reconnecting with
+Last-Event-ID after a long outage) reads its gap straight from the log, then catches up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import make_url
+
+from queue_server.events import log
+from queue_server.events.log import EventRecord
+from queue_server.store.engine import Database, DatabaseUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Filter:
+    site_ids: frozenset[int] | None = None
+    kinds: tuple[str, ...] = ()  # exact kinds or prefixes ending in "." ("ticket.")
+    public_only: bool = False
+    predicate: Callable[[EventRecord], bool] | None = field(default=None, repr=False)
+
+    def accepts(self, event: EventRecord) -> bool:
+        if self.site_ids is not None and event.site_id not in self.site_ids:
+            return False
+        if self.public_only and not event.public:
+            return False
+        if self.kinds and not any(
+            event.kind == k or (k.endswith(".") and event.kind.startswith(k)) for k in self.kinds
+        ):
+            return False
+        return self.predicate is None or self.predicate(event)
+
+
+class EventHub:
+    def __init__(self, db: Database, *, poll_interval: float = 1.0, buffer_size: int = 20000) -> None:
+        self.db = db
+        self.poll_interval = poll_interval
+        self.buffer_size = buffer_size
+        self._buffer: list[EventRecord] = []
+        self._keys: list[tuple[int, int]] = []
+        self._base: tuple[int, int] = (0, 0)  # everything after _base up to cursor is in _buffer
+        self.cursor: tuple[int, int] = (0, 0)
+        self._wake = asyncio.Event()
+        self._changed = asyncio.Condition()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._stopping = False
+
+    # -- lifecycle -------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.cursor = self._base = await asyncio.to_thread(self._read_head)
+        self.db.add_commit_listener(self.wake_threadsafe)
+        self._tasks.append(asyncio.create_task(self._run(), name="event-hub"))
+        if self.db.is_postgres:
+            self._tasks.append(asyncio.create_task(self._listen(), name="event-hub-listen"))
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self.db.remove_commit_listener(self.wake_threadsafe)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        async with self._changed:
+            self._changed.notify_all()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def wake_threadsafe(self) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake.set)
+
+    # -- reading the log ------------------------------------------------------------
+    def _read_head(self) -> tuple[int, int]:
+        with self.db.reading() as session:
+            return log.head(session)
+
+    def _read_after(self, cursor: tuple[int, int], limit: int = 1000,
+                    site_ids: frozenset[int] | None = None) -> list[EventRecord]:
+        with self.db.reading() as session:
+            return log.read_after(session, cursor, limit=limit, site_ids=site_ids)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self._fetch()
+            except DatabaseUnavailable as exc:
+                logger.warning("event hub: database unavailable: %s", exc)
+                await asyncio.sleep(self.poll_interval)
+            except Exception:  # keep the stream alive whatever one read does
+                logger.exception("event hub: reading the log failed")
+                await asyncio.sleep(self.poll_interval)
+
+    async def _fetch(self) -> None:
+        while True:
+            batch = await asyncio.to_thread(self._read_after, self.cursor)
+            if not batch:
+                return
+            self._buffer.extend(batch)
+            self._keys.extend(e.cursor for e in batch)
+            self.cursor = batch[-1].cursor
+            if len(self._buffer) > self.buffer_size:
+                cut = len(self._buffer) - self.buffer_size
+                self._base = self._keys[cut - 1]
+                del self._buffer[:cut]
+                del self._keys[:cut]
+            async with self._changed:
+                self._changed.notify_all()
+            if len(batch) < 1000:
+                # a transaction still open may hold back newer events: look again soon
+                return
+
+    async def _listen(self) -> None:
+        import psycopg
+
+        conninfo = make_url(self.db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {log.CHANNEL}")
+                    self._wake.set()  # catch up on whatever happened while not listening
+                    async for _ in conn.notifies():
+                        self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("event hub: LISTEN connection lost (%s); retrying", exc)
+                await asyncio.sleep(self.poll_interval)
+
+    # -- subscribers ---------------------------------------------------------------
+    def _from_buffer(self, cursor: tuple[int, int]) -> list[EventRecord] | None:
+        if cursor < self._base:
+            return None
+        i = bisect.bisect_right(self._keys, cursor)
+        return self._buffer[i:]
+
+    async def subscribe(self, cursor: tuple[int, int] | None, flt: Filter,
+                        *, heartbeat: float | None = None) -> AsyncIterator[EventRecord | None]:
+        """Yield events after `cursor` (from now when None) that pass `flt`, forever.
+
+        With `heartbeat`, yields None after that many idle seconds (for keep-alives).
+        """
+        if cursor is None:
+            cursor = self.cursor
+        while not self._stopping:
+            events = self._from_buffer(cursor)
+            if events is None:
+                events = await asyncio.to_thread(self._read_after, cursor, 1000, flt.site_ids)
+                if not events:  # the gap holds nothing for us: jump to the buffer
+                    cursor = max(cursor, self._base)
+                    continue
+            if events:
+                for event in events:
+                    if flt.accepts(event):
+                        yield event
+                cursor = max(cursor, events[-1].cursor)
+                continue
+            async with self._changed:
+                if self.cursor <= cursor and not self._stopping:
+                    try:
+                        await asyncio.wait_for(self._changed.wait(), timeout=heartbeat)
+                    except TimeoutError:
+                        pass
+            if self.cursor <= cursor:
+                yield None

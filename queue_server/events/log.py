@@ -1,0 +1,151 @@
+"""Appending to and reading from the event log.
+
+Every change appends its event in its own transaction (the outbox). Readers walk the log
+by a cursor ``(txid, id)``: on PostgreSQL an event becomes readable only when every
+transaction older than its own has ended, so a reader never skips an event that commits
+late; on SQLite writers are serialised, so ids already come in commit order (txid 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Text, cast, func, or_, select, text, tuple_
+from sqlalchemy.orm import Session
+
+from queue_server.store.tables import Event
+
+CHANNEL = "motcua_events"
+
+# Kinds anyone in the hall may see (ticket codes and counters, no personal data).
+PUBLIC_PREFIXES = ("ticket.", "counter.", "hall.")
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    id: int
+    txid: int
+    site_id: int
+    kind: str
+    at: datetime
+    ticket_id: int | None
+    counter_id: int | None
+    actor: str
+    data: dict[str, Any]
+
+    @property
+    def cursor(self) -> tuple[int, int]:
+        return (self.txid, self.id)
+
+    @property
+    def public(self) -> bool:
+        return self.kind.startswith(PUBLIC_PREFIXES)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "site_id": self.site_id,
+            "kind": self.kind,
+            "at": self.at.isoformat(),
+            "ticket_id": self.ticket_id,
+            "counter_id": self.counter_id,
+            "actor": self.actor,
+            "data": self.data,
+        }
+
+
+def append(
+    session: Session,
+    *,
+    site_id: int,
+    kind: str,
+    at: datetime,
+    ticket_id: int | None = None,
+    counter_id: int | None = None,
+    actor: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Add one event to the current transaction (and wake listeners when it commits)."""
+    row = Event(
+        site_id=site_id,
+        kind=kind,
+        at=at,
+        ticket_id=ticket_id,
+        counter_id=counter_id,
+        actor=actor,
+        data=data or {},
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        row.txid = cast(cast(func.pg_current_xact_id(), Text), BigInteger)
+        session.add(row)
+        # Delivered at commit, to every process LISTENing on the channel; dropped on rollback.
+        session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": str(site_id)})
+    else:
+        session.add(row)
+
+
+def _record(row: Event) -> EventRecord:
+    return EventRecord(
+        id=row.id,
+        txid=row.txid or 0,
+        site_id=row.site_id,
+        kind=row.kind,
+        at=row.at,
+        ticket_id=row.ticket_id,
+        counter_id=row.counter_id,
+        actor=row.actor,
+        data=row.data,
+    )
+
+
+def read_after(
+    session: Session,
+    cursor: tuple[int, int],
+    *,
+    limit: int = 1000,
+    site_ids: Iterable[int] | None = None,
+) -> list[EventRecord]:
+    """Events after `cursor`, oldest first, that no still-running transaction can precede."""
+    txid = func.coalesce(Event.txid, 0)
+    stmt = select(Event).where(tuple_(txid, Event.id) > tuple_(*cursor))
+    if session.get_bind().dialect.name == "postgresql":
+        horizon = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
+        stmt = stmt.where(Event.txid < horizon)
+    if site_ids is not None:
+        stmt = stmt.where(Event.site_id.in_(list(site_ids)))
+    stmt = stmt.order_by(txid, Event.id).limit(limit)
+    return [_record(row) for row in session.scalars(stmt)]
+
+
+def cursor_of(session: Session, event_id: int) -> tuple[int, int] | None:
+    """The cursor of a known event id (what a client sends back as Last-Event-ID)."""
+    row = session.get(Event, event_id)
+    return None if row is None else (row.txid or 0, row.id)
+
+
+def head(session: Session) -> tuple[int, int]:
+    """The cursor of the newest event a reader may see now (start of a live-only stream)."""
+    rows = read_tail(session, 1)
+    return rows[-1].cursor if rows else (0, 0)
+
+
+def read_tail(session: Session, n: int, *, site_ids: Sequence[int] | None = None,
+              kinds: Sequence[str] | None = None) -> list[EventRecord]:
+    """The newest `n` events (oldest first), e.g. the last calls for a display snapshot."""
+    txid = func.coalesce(Event.txid, 0)
+    stmt = select(Event)
+    if session.get_bind().dialect.name == "postgresql":
+        horizon = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
+        stmt = stmt.where(Event.txid < horizon)
+    if site_ids is not None:
+        stmt = stmt.where(Event.site_id.in_(list(site_ids)))
+    if kinds:
+        stmt = stmt.where(or_(*[Event.kind == k for k in kinds]))
+    stmt = stmt.order_by(txid.desc(), Event.id.desc()).limit(n)
+    return [_record(row) for row in reversed(list(session.scalars(stmt)))]
+
+
+__all__ = ["EventRecord", "append", "read_after", "cursor_of", "head", "read_tail", "CHANNEL"]

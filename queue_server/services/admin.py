@@ -1,0 +1,355 @@
+"""Administration: sites, services, counters, users and devices."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from queue_server.domain.tickets import validate_prefix
+from queue_server.events import log
+from queue_server.services import auth
+from queue_server.services.context import DEVICE_KINDS, Actor, Context
+from queue_server.services.errors import Conflict, Forbidden, InvalidInput, not_found
+from queue_server.services.policy import validate_policy
+from queue_server.store.tables import Counter, CounterService, Device, Service, Site, User
+
+
+def require(actor: Actor, role: str, site_id: int | None = None) -> None:
+    if not actor.has_role(role):
+        raise Forbidden("Bạn không có quyền quản trị.", f"This needs the {role} role.")
+    if site_id is not None and not actor.in_site(site_id):
+        raise Forbidden("Bạn không có quyền ở điểm phục vụ này.", "You have no rights at this site.")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text.strip())
+
+
+def _admin_event(session: Session, site_id: int, kind: str, actor: Actor, now, **data: Any) -> None:  # noqa: ANN001
+    log.append(session, site_id=site_id, kind=kind, at=now, actor=actor.label, data=data)
+
+
+def _unique(work):  # noqa: ANN001, ANN202
+    """Turn a unique-constraint failure into a 409 that names the clash."""
+
+    def run(session: Session) -> Any:
+        try:
+            with session.begin_nested():
+                return work(session)
+        except IntegrityError as exc:
+            raise Conflict("Đã có bản ghi trùng (mã, tiền tố, số quầy hoặc tên đăng nhập).",
+                           f"Duplicate value: {str(exc.orig).splitlines()[0]}") from None
+
+    return run
+
+
+# -- sites -------------------------------------------------------------------------------
+
+def site_json(site: Site) -> dict[str, Any]:
+    return {"id": site.id, "code": site.code, "name": site.name, "agency_code": site.agency_code,
+            "timezone": site.timezone, "policy": site.policy}
+
+
+def _check_tz(tz: str) -> str:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"Múi giờ “{tz}” không tồn tại.", f"Unknown time zone {tz!r}.", field="timezone") from None
+    return tz
+
+
+def create_site(ctx: Context, actor: Actor, *, code: str, name: str, agency_code: str = "",
+                timezone: str = "Asia/Ho_Chi_Minh", policy: dict[str, Any] | None = None) -> dict[str, Any]:
+    require(actor, "admin")
+    _check_tz(timezone)
+    pol = validate_policy(policy or {})
+
+    @_unique
+    def work(session: Session) -> dict[str, Any]:
+        site = Site(code=code, name=nfc(name), agency_code=agency_code, timezone=timezone, policy=pol,
+                    created_at=ctx.clock.now())
+        session.add(site)
+        session.flush()
+        return site_json(site)
+
+    return ctx.db.transaction(work)
+
+
+def update_site(ctx: Context, actor: Actor, site_id: int, **changes: Any) -> dict[str, Any]:
+    require(actor, "admin", site_id)
+
+    def work(session: Session) -> dict[str, Any]:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise not_found("điểm phục vụ", "Site", site_id)
+        if changes.get("timezone") is not None:
+            site.timezone = _check_tz(changes["timezone"])
+        if changes.get("name") is not None:
+            site.name = nfc(changes["name"])
+        if changes.get("agency_code") is not None:
+            site.agency_code = changes["agency_code"]
+        if changes.get("policy") is not None:
+            site.policy = validate_policy(changes["policy"])
+        _admin_event(session, site.id, "admin.site_updated", actor, ctx.clock.now(), site=site.code)
+        return site_json(site)
+
+    return ctx.db.transaction(work)
+
+
+def list_sites(ctx: Context) -> list[dict[str, Any]]:
+    with ctx.db.reading() as session:
+        return [site_json(s) for s in session.scalars(select(Site).order_by(Site.id))]
+
+
+def resolve_site(ctx: Context, ref: str | int | None) -> Site:
+    """A site by id or code; the configured default (or the first) when none is named."""
+    with ctx.db.reading() as session:
+        site = None
+        if ref in (None, ""):
+            code = ctx.settings.site_code
+            site = (session.scalars(select(Site).where(Site.code == code)).one_or_none() if code
+                    else session.scalars(select(Site).order_by(Site.id).limit(1)).first())
+        elif isinstance(ref, int) or str(ref).isdigit():
+            site = session.get(Site, int(ref))
+        if site is None and ref not in (None, ""):
+            site = session.scalars(select(Site).where(Site.code == str(ref))).one_or_none()
+        if site is None:
+            raise not_found("điểm phục vụ", "Site", ref if ref not in (None, "") else "(mặc định/default)")
+        session.expunge(site)
+        return site
+
+
+# -- services ----------------------------------------------------------------------------
+
+def service_json(s: Service) -> dict[str, Any]:
+    return {"id": s.id, "site_id": s.site_id, "code": s.code, "name_vi": s.name_vi, "name_en": s.name_en,
+            "group_vi": s.group_vi, "group_en": s.group_en, "prefix": s.prefix, "number_width": s.number_width,
+            "sort_order": s.sort_order, "active": s.active}
+
+
+def _check_service_fields(fields: dict[str, Any]) -> None:
+    if "prefix" in fields and fields["prefix"] is not None:
+        try:
+            validate_prefix(fields["prefix"])
+        except ValueError:
+            raise InvalidInput("Tiền tố số phải là 1–3 chữ cái in hoa A–Z.",
+                               "prefix must be 1-3 capital letters A-Z.", field="prefix") from None
+    width = fields.get("number_width")
+    if width is not None and not 1 <= int(width) <= 6:
+        raise InvalidInput("Độ dài số phải từ 1 đến 6 chữ số.", "number_width must be 1..6.", field="number_width")
+    for key in ("name_vi", "name_en", "group_vi", "group_en"):
+        if key in fields and fields[key] is not None:
+            fields[key] = nfc(fields[key])
+    if "name_vi" in fields and not fields["name_vi"]:
+        raise InvalidInput("Tên dịch vụ không được để trống.", "name_vi must not be empty.", field="name_vi")
+
+
+def create_service(ctx: Context, actor: Actor, site_id: int, **fields: Any) -> dict[str, Any]:
+    require(actor, "admin", site_id)
+    _check_service_fields(fields)
+
+    @_unique
+    def work(session: Session) -> dict[str, Any]:
+        if session.get(Site, site_id) is None:
+            raise not_found("điểm phục vụ", "Site", site_id)
+        service = Service(site_id=site_id, **fields)
+        session.add(service)
+        session.flush()
+        _admin_event(session, site_id, "admin.service_created", actor, ctx.clock.now(), service=service.code)
+        return service_json(service)
+
+    return ctx.db.transaction(work)
+
+
+def update_service(ctx: Context, actor: Actor, service_id: int, **fields: Any) -> dict[str, Any]:
+    fields = {k: v for k, v in fields.items() if v is not None}
+    _check_service_fields(fields)
+
+    @_unique
+    def work(session: Session) -> dict[str, Any]:
+        service = session.get(Service, service_id)
+        if service is None:
+            raise not_found("dịch vụ", "Service", service_id)
+        require(actor, "admin", service.site_id)
+        for key, value in fields.items():
+            setattr(service, key, value)
+        _admin_event(session, service.site_id, "admin.service_updated", actor, ctx.clock.now(), service=service.code)
+        return service_json(service)
+
+    return ctx.db.transaction(work)
+
+
+def list_services(ctx: Context, site_id: int, *, include_inactive: bool = False) -> list[dict[str, Any]]:
+    with ctx.db.reading() as session:
+        stmt = select(Service).where(Service.site_id == site_id).order_by(Service.sort_order, Service.code)
+        if not include_inactive:
+            stmt = stmt.where(Service.active.is_(True))
+        return [service_json(s) for s in session.scalars(stmt)]
+
+
+# -- counters ----------------------------------------------------------------------------
+
+def _set_counter_services(session: Session, counter: Counter, services: list[dict[str, Any]] | dict[int, int]) -> None:
+    weights = services if isinstance(services, dict) else {int(s["service_id"]): int(s.get("weight", 1)) for s in services}
+    for sid, weight in weights.items():
+        svc = session.get(Service, sid)
+        if svc is None or svc.site_id != counter.site_id:
+            raise not_found("dịch vụ", "Service", sid)
+        if weight < 1:
+            raise InvalidInput("Trọng số phải từ 1 trở lên.", "weight must be >= 1.", field="services.weight")
+    counter.services = [CounterService(service_id=sid, weight=w) for sid, w in sorted(weights.items())]
+
+
+def counter_json(c: Counter) -> dict[str, Any]:
+    return {"id": c.id, "site_id": c.site_id, "number": c.number, "name": c.name, "state": c.state,
+            "services": [{"service_id": cs.service_id, "weight": cs.weight} for cs in c.services]}
+
+
+def create_counter(ctx: Context, actor: Actor, site_id: int, *, number: int, name: str = "",
+                   services: list[dict[str, Any]] | dict[int, int] | None = None) -> dict[str, Any]:
+    require(actor, "admin", site_id)
+    if number < 1:
+        raise InvalidInput("Số quầy phải từ 1 trở lên.", "number must be >= 1.", field="number")
+
+    @_unique
+    def work(session: Session) -> dict[str, Any]:
+        if session.get(Site, site_id) is None:
+            raise not_found("điểm phục vụ", "Site", site_id)
+        counter = Counter(site_id=site_id, number=number, name=nfc(name) or f"Quầy {number}", state="closed")
+        session.add(counter)
+        session.flush()
+        _set_counter_services(session, counter, services or [])
+        session.flush()
+        _admin_event(session, site_id, "admin.counter_created", actor, ctx.clock.now(), counter_number=number)
+        return counter_json(counter)
+
+    return ctx.db.transaction(work)
+
+
+def update_counter(ctx: Context, actor: Actor, counter_id: int, *, name: str | None = None,
+                   services: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    def work(session: Session) -> dict[str, Any]:
+        counter = session.get(Counter, counter_id)
+        if counter is None:
+            raise not_found("quầy", "Counter", counter_id)
+        require(actor, "admin", counter.site_id)
+        if name is not None:
+            counter.name = nfc(name)
+        if services is not None:
+            _set_counter_services(session, counter, services)
+        session.flush()
+        _admin_event(session, counter.site_id, "admin.counter_updated", actor, ctx.clock.now(),
+                     counter_number=counter.number)
+        return counter_json(counter)
+
+    return ctx.db.transaction(work)
+
+
+# -- users -------------------------------------------------------------------------------
+
+def user_json(u: User) -> dict[str, Any]:
+    return {"id": u.id, "username": u.username, "full_name": u.full_name, "role": u.role, "site_id": u.site_id,
+            "active": u.active}
+
+
+def create_user(ctx: Context, actor: Actor, *, username: str, password: str, role: str, full_name: str = "",
+                site_id: int | None = None) -> dict[str, Any]:
+    require(actor, "admin", site_id)
+    auth.validate_role(role)
+    if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
+        raise InvalidInput("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch.",
+                           "username may hold letters, digits, '.', '_' and '-' only.", field="username")
+    digest = auth.hash_password(password)
+
+    @_unique
+    def work(session: Session) -> dict[str, Any]:
+        user = User(username=username, full_name=nfc(full_name), role=role, password_hash=digest, site_id=site_id,
+                    active=True, created_at=ctx.clock.now())
+        session.add(user)
+        session.flush()
+        return user_json(user)
+
+    return ctx.db.transaction(work)
+
+
+def update_user(ctx: Context, actor: Actor, user_id: int, *, password: str | None = None, role: str | None = None,
+                full_name: str | None = None, active: bool | None = None) -> dict[str, Any]:
+    digest = auth.hash_password(password) if password is not None else None
+    if role is not None:
+        auth.validate_role(role)
+
+    def work(session: Session) -> dict[str, Any]:
+        user = session.get(User, user_id)
+        if user is None:
+            raise not_found("người dùng", "User", user_id)
+        require(actor, "admin", user.site_id)
+        if digest:
+            user.password_hash = digest
+        if role is not None:
+            user.role = role
+        if full_name is not None:
+            user.full_name = nfc(full_name)
+        if active is not None:
+            user.active = active
+        return user_json(user)
+
+    return ctx.db.transaction(work)
+
+
+def list_users(ctx: Context, actor: Actor) -> list[dict[str, Any]]:
+    require(actor, "supervisor")
+    with ctx.db.reading() as session:
+        return [user_json(u) for u in session.scalars(select(User).order_by(User.username))
+                if u.site_id is None or actor.in_site(u.site_id)]
+
+
+# -- devices -----------------------------------------------------------------------------
+
+def device_json(d: Device) -> dict[str, Any]:
+    return {"id": d.id, "site_id": d.site_id, "kind": d.kind, "name": d.name, "active": d.active,
+            "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None}
+
+
+def create_device(ctx: Context, actor: Actor, site_id: int, *, kind: str, name: str) -> dict[str, Any]:
+    """Register a device; the token is in the answer once and never again."""
+    require(actor, "admin", site_id)
+    if kind not in DEVICE_KINDS:
+        raise InvalidInput(f"Loại thiết bị “{kind}” không hợp lệ (chọn: {', '.join(DEVICE_KINDS)}).",
+                           f"Unknown device kind {kind!r} (choose: {', '.join(DEVICE_KINDS)}).", field="kind")
+    token = auth.new_device_token()
+
+    def work(session: Session) -> dict[str, Any]:
+        if session.get(Site, site_id) is None:
+            raise not_found("điểm phục vụ", "Site", site_id)
+        device = Device(site_id=site_id, kind=kind, name=nfc(name), token_hash=auth.token_hash(token), active=True,
+                        created_at=ctx.clock.now())
+        session.add(device)
+        session.flush()
+        _admin_event(session, site_id, "admin.device_created", actor, ctx.clock.now(), device=name, device_kind=kind)
+        return {**device_json(device), "token": token}
+
+    return ctx.db.transaction(work)
+
+
+def revoke_device(ctx: Context, actor: Actor, device_id: int) -> dict[str, Any]:
+    def work(session: Session) -> dict[str, Any]:
+        device = session.get(Device, device_id)
+        if device is None:
+            raise not_found("thiết bị", "Device", device_id)
+        require(actor, "admin", device.site_id)
+        device.active = False
+        _admin_event(session, device.site_id, "admin.device_revoked", actor, ctx.clock.now(), device=device.name)
+        return device_json(device)
+
+    return ctx.db.transaction(work)
+
+
+def list_devices(ctx: Context, actor: Actor, site_id: int) -> list[dict[str, Any]]:
+    require(actor, "supervisor", site_id)
+    with ctx.db.reading() as session:
+        return [device_json(d) for d in session.scalars(select(Device).where(Device.site_id == site_id))]

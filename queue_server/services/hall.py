@@ -1,0 +1,128 @@
+"""What the hall sees: the display snapshot (every counter, the last calls, waiting per
+service) and the kiosk's list of services with waiting counts and estimates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from queue_server.domain.business_day import business_day
+from queue_server.events import log
+from queue_server.services.context import Context
+from queue_server.services.counters import counter_detail, waiting_counts
+from queue_server.services.estimates import estimate_for_new
+from queue_server.store.tables import Counter, Service, Site
+
+CALL_KINDS = ("ticket.called", "ticket.recalled")
+
+
+def display_snapshot(ctx: Context, site: Site, *, counters: list[int] | None = None,
+                     services: list[int] | None = None, calls: int = 10) -> dict[str, Any]:
+    """State of the hall for a screen; `last_event_id` is where its live stream starts."""
+    with ctx.db.reading() as session:
+        now = ctx.clock.now()
+        day = business_day(now, site.timezone)
+        head = log.head(session)
+        stmt = select(Counter).where(Counter.site_id == site.id).order_by(Counter.number)
+        if counters:
+            stmt = stmt.where(Counter.number.in_(counters))
+        counter_rows = [counter_detail(session, c) for c in session.scalars(stmt)]
+        svc_stmt = select(Service).where(Service.site_id == site.id, Service.active.is_(True)).order_by(
+            Service.sort_order, Service.code)
+        if services:
+            svc_stmt = svc_stmt.where(Service.id.in_(services))
+        svc_rows = list(session.scalars(svc_stmt))
+        counts = waiting_counts(session, site.id, day, [s.id for s in svc_rows])
+        recent = [
+            e for e in log.read_tail(session, max(calls * 4, 40), site_ids=[site.id], kinds=CALL_KINDS)
+            if _today(e, site, day)
+            and (not counters or e.data.get("counter_number") in counters)
+            and (not services or e.data.get("service_id") in services)
+        ][-calls:]
+        return {
+            "site": {"id": site.id, "code": site.code, "name": site.name, "timezone": site.timezone},
+            "now": now.isoformat(),
+            "business_day": day.isoformat(),
+            "last_event_id": head[1],
+            "counters": [
+                {"id": c["id"], "number": c["number"], "name": c["name"], "state": c["state"],
+                 "current": ({"ticket_id": c["current"]["id"], "code": c["current"]["code"],
+                              "state": c["current"]["state"], "service_code": c["current"]["service_code"],
+                              "called_at": c["current"]["called_at"]} if c["current"] else None),
+                 "service_ids": [s["service_id"] for s in c["services"]]}
+                for c in counter_rows
+            ],
+            "last_calls": [
+                {"event_id": e.id, "kind": e.kind, "code": e.data.get("code"), "counter_number":
+                 e.data.get("counter_number"), "service_code": e.data.get("service_code"), "at": e.at.isoformat()}
+                for e in reversed(recent)
+            ],
+            "waiting": [
+                {"service_id": s.id, "code": s.code, "prefix": s.prefix, "name_vi": s.name_vi, "name_en": s.name_en,
+                 "waiting": counts.get(s.id, 0)}
+                for s in svc_rows
+            ],
+        }
+
+
+def _today(event: log.EventRecord, site: Site, day) -> bool:  # noqa: ANN001
+    return business_day(event.at, site.timezone) == day
+
+
+def kiosk_services(ctx: Context, site: Site) -> list[dict[str, Any]]:
+    """Services a citizen can take a number for, with people waiting and the expected wait."""
+    with ctx.db.reading() as session:
+        now = ctx.clock.now()
+        day = business_day(now, site.timezone)
+        rows = list(session.scalars(select(Service).where(Service.site_id == site.id, Service.active.is_(True))
+                                    .order_by(Service.sort_order, Service.code)))
+        counts = waiting_counts(session, site.id, day)
+        out = []
+        for s in rows:
+            est = estimate_for_new(session, ctx, site, s.id, now)
+            out.append({
+                "id": s.id, "code": s.code, "prefix": s.prefix, "name_vi": s.name_vi, "name_en": s.name_en,
+                "group_vi": s.group_vi, "group_en": s.group_en, "waiting": counts.get(s.id, 0),
+                "estimated_wait_s": est.wait_s, "open_counters": est.counters,
+            })
+        return out
+
+
+def ticket_position(ctx: Context, ticket_id: int) -> dict[str, Any]:
+    """Where one ticket stands now: state, people ahead, expected wait, its counter once called."""
+    from queue_server.domain.tickets import STATE_LABELS_VI, TicketState
+    from queue_server.services.estimates import estimate_for_ticket
+    from queue_server.services.errors import not_found
+    from queue_server.services.queue import _view
+    from queue_server.store.tables import Ticket
+
+    with ctx.db.reading() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise not_found("số", "Ticket", ticket_id)
+        if ticket.state == "transferred":  # follow the code to the service it moved to
+            moved = session.scalars(select(Ticket).where(Ticket.transfer_origin_id == ticket.id)).first()
+            ticket = moved or ticket
+        view = _view(session, ticket).as_json()
+        now = ctx.clock.now()
+        est = estimate_for_ticket(session, ctx, ticket, now) if ticket.state == "waiting" else None
+        return {
+            "ticket": view,
+            "state_vi": STATE_LABELS_VI[TicketState(ticket.state)],
+            "people_ahead": est.people_ahead if est else 0,
+            "estimated_wait_s": est.wait_s if est else None,
+            "now": now.isoformat(),
+        }
+
+
+def todays_tickets(ctx: Context, site: Site, *, state: str | None = None) -> list[dict[str, Any]]:
+    from queue_server.services.queue import _view
+    from queue_server.store.tables import Ticket
+
+    with ctx.db.reading() as session:
+        day = business_day(ctx.clock.now(), site.timezone)
+        stmt = select(Ticket).where(Ticket.site_id == site.id, Ticket.business_day == day).order_by(Ticket.id)
+        if state:
+            stmt = stmt.where(Ticket.state == state)
+        return [_view(session, t).as_json() for t in session.scalars(stmt)]

@@ -1,0 +1,37 @@
+"""A site's dispatch policy as stored (JSON on the site row) and as the domain wants it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from queue_server.domain import dispatch
+from queue_server.services.errors import InvalidInput
+from queue_server.store.tables import Site
+
+DEFAULT_POLICY: dict[str, Any] = {
+    "mode": "ratio",
+    "ratio_priority": 1,
+    "ratio_normal": 2,
+    "max_wait_seconds": 3600,
+}
+
+
+def dispatch_policy(site: Site) -> dispatch.DispatchPolicy:
+    merged = {**DEFAULT_POLICY, **(site.policy or {})}
+    known = {k: v for k, v in merged.items() if k in dispatch.DispatchPolicy.__dataclass_fields__}
+    return dispatch.DispatchPolicy(**known)
+
+
+def validate_policy(data: dict[str, Any]) -> dict[str, Any]:
+    """Check a policy before it is stored; the error names the wrong setting."""
+    merged = {**DEFAULT_POLICY, **data}
+    unknown = set(merged) - set(dispatch.DispatchPolicy.__dataclass_fields__)
+    if unknown:
+        raise InvalidInput(f"Thiết lập không hợp lệ: {', '.join(sorted(unknown))}.",
+                           f"Unknown policy settings: {', '.join(sorted(unknown))}.", field="policy")
+    try:
+        dispatch.DispatchPolicy(**merged)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"Chính sách gọi số không hợp lệ: {exc}", f"Invalid dispatch policy: {exc}",
+                           field="policy") from None
+    return merged

@@ -1,0 +1,273 @@
+"""SQLAlchemy 2 tables of the hall. Times are stored in UTC; a ticket's business day is
+the local date of its issue in the site's time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on both engines (SQLite would otherwise hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass UTC-aware times")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class Setting(Base):
+    """Instance-wide values every server process must share (e.g. the signing secret)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Site(Base):
+    """A hall: a ward's Bộ phận một cửa or a province's service centre."""
+
+    __tablename__ = "sites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    agency_code: Mapped[str] = mapped_column(String(40), default="")
+    timezone: Mapped[str] = mapped_column(String(60), default="Asia/Ho_Chi_Minh")
+    # dispatch policy and counter rules of this hall (see docs/dispatch-policy.md)
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+
+
+class Service(Base):
+    """A queue a citizen takes a number for (e.g. A: Hộ tịch)."""
+
+    __tablename__ = "services"
+    __table_args__ = (
+        UniqueConstraint("site_id", "code", name="uq_services_site_code"),
+        UniqueConstraint("site_id", "prefix", name="uq_services_site_prefix"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    group_vi: Mapped[str] = mapped_column(String(200), default="")
+    group_en: Mapped[str] = mapped_column(String(200), default="")
+    prefix: Mapped[str] = mapped_column(String(3))
+    number_width: Mapped[int] = mapped_column(Integer, default=3)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Counter(Base):
+    """A counter (quầy) where a clerk calls numbers."""
+
+    __tablename__ = "counters"
+    __table_args__ = (UniqueConstraint("site_id", "number", name="uq_counters_site_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(10), default="closed")  # open | paused | closed
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    state_changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    services: Mapped[list[CounterService]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CounterService.service_id"
+    )
+
+
+class CounterService(Base):
+    __tablename__ = "counter_services"
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counters.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))  # clerk | supervisor | admin
+    password_hash: Mapped[str] = mapped_column(String(300))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), nullable=True)  # None: every site
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Device(Base):
+    """A kiosk, display or hall agent; only a hash of its token is kept."""
+
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # kiosk | display | agent
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class AuthSession(Base):
+    """A clerk's login: a bearer/cookie token (hashed) and its CSRF token."""
+
+    __tablename__ = "auth_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class TicketSequence(Base):
+    """Last number given per service and business day: the row that numbering locks."""
+
+    __tablename__ = "ticket_sequences"
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # numbering: one number per service and day; a transfer carries its code on in a new row
+        Index(
+            "uq_tickets_number",
+            "service_id",
+            "business_day",
+            "number",
+            unique=True,
+            sqlite_where=text("transfer_origin_id IS NULL"),
+            postgresql_where=text("transfer_origin_id IS NULL"),
+        ),
+        # a counter holds at most one ticket at a time
+        Index(
+            "uq_tickets_at_counter",
+            "counter_id",
+            unique=True,
+            sqlite_where=text("state IN ('called', 'serving')"),
+            postgresql_where=text("state IN ('called', 'serving')"),
+        ),
+        Index("ix_tickets_queue", "site_id", "business_day", "state"),
+        Index("ix_tickets_device_issued", "device_id", "issued_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    business_day: Mapped[date] = mapped_column(Date)
+    number: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(12))
+    priority: Mapped[str] = mapped_column(String(20), default="normal")
+    state: Mapped[str] = mapped_column(String(12), default="waiting")
+    issued_at: Mapped[datetime]
+    queued_at: Mapped[datetime]  # orders the ticket in its queue
+    front: Mapped[bool] = mapped_column(Boolean, default=False)
+    called_at: Mapped[datetime | None] = mapped_column(nullable=True)  # first call
+    last_called_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    serving_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), nullable=True)
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    call_count: Mapped[int] = mapped_column(Integer, default=0)
+    out_of_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    transfer_origin_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
+    procedure_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class Event(Base):
+    """The event log: one row per state change, written in the change's transaction.
+
+    ``txid`` (PostgreSQL only) is the writing transaction's id; readers deliver an event
+    only once every older transaction has ended, so ids never arrive out of order.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_site_id", "site_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    txid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime]
+    ticket_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    counter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor: Mapped[str] = mapped_column(String(80), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CatalogField(Base):
+    """A field of procedures (lĩnh vực), e.g. Hộ tịch."""
+
+    __tablename__ = "catalog_fields"
+    __table_args__ = (UniqueConstraint("site_id", "code", name="uq_catalog_fields_site_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Procedure(Base):
+    """An administrative procedure (thủ tục hành chính) as the catalogue describes it."""
+
+    __tablename__ = "procedures"
+    __table_args__ = (UniqueConstraint("site_id", "code", name="uq_procedures_site_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    field_code: Mapped[str] = mapped_column(String(40))
+    name_vi: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text, default="")
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
