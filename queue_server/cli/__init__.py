@@ -21,6 +21,8 @@ COMMAND_MODULES: dict[str, str] = {
     "device": "queue_server.cli.server",
     "config": "queue_server.cli.server",
     "printer": "hardware.cli",
+    "catalog": "queue_server.cli.catalog",
+    "calendar": "queue_server.cli.catalog",
     # "announce": "queue_server.cli.announce",  (each room adds its line)
 }
 

@@ -113,8 +113,8 @@ class WorkingHours:
         unknown = set(spec) - set(_WEEKDAY_KEYS) - {"swapped_day"}
         if unknown:
             raise ValueError(f"unknown weekday keys in working hours: {sorted(unknown)}")
-        weekly = tuple(tuple(_parse_session(s) for s in spec.get(key, ())) for key in _WEEKDAY_KEYS)
-        swapped = tuple(_parse_session(s) for s in spec.get("swapped_day", ()))
+        weekly = tuple(tuple(parse_session(s) for s in spec.get(key, ())) for key in _WEEKDAY_KEYS)
+        swapped = tuple(parse_session(s) for s in spec.get("swapped_day", ()))
         return cls(weekly=weekly, swapped_day=swapped)
 
     def to_config(self) -> dict[str, list[str]]:
@@ -123,7 +123,7 @@ class WorkingHours:
         return out
 
 
-def _parse_session(text: str) -> Session:
+def parse_session(text: str) -> Session:
     m = _SESSION_RE.match(text)
     if not m:
         raise ValueError(f"a session is written HH:MM-HH:MM, got {text!r}")

@@ -266,8 +266,7 @@ def test_every_holiday_file_puts_tet_and_hung_kings_on_the_lunar_dates() -> None
 
 
 def test_every_year_gives_eleven_statutory_days_off() -> None:
-    # Labour Code art. 112: 1 + 5 + 1 + 1 + 1 + 2 = 11 holidays; weekday holidays plus
-    # compensatory days, minus nothing, give the weekdays lost to holidays.
+    # Labour Code art. 112: 1/1 + 5 Tết days + Giỗ Tổ + 30/4 + 1/5 + two for 2/9 = 11
     for year, hy in CAL.years.items():
         holidays = [d for d, off in hy.days_off.items() if off.kind == "holiday"]
         assert len(holidays) == 11, (year, sorted(holidays))
