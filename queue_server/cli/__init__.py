@@ -22,6 +22,8 @@ COMMAND_MODULES: dict[str, str] = {
     "config": "queue_server.cli.server",
     "printer": "hardware.cli",
     "announce": "queue_server.cli.announce",
+    "catalog": "queue_server.cli.catalog",
+    "calendar": "queue_server.cli.catalog",
 }
 
 

@@ -1,0 +1,147 @@
+"""`motcua catalog check|search` and `motcua calendar due|show`: the catalogue file and the
+working-day calendar from the command line, without a database.
+
+    motcua catalog check [FILE]                 every error and warning, with its location
+    motcua catalog search "dang ky khai sinh"   what the kiosk search would list
+    motcua calendar due --procedure 1.001193 --received "2026-02-13 15:20"
+    motcua calendar due --quantity 3 --unit working_days --received "2026-02-13 10:00"
+    motcua calendar show 2026                   days off and swapped working days of a year
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, time
+from pathlib import Path
+
+WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+
+
+def cmd_catalog_check(args: argparse.Namespace) -> int:
+    from queue_server.services.catalog_files import DEMO_CATALOG, read_catalog_file
+
+    path = Path(args.file) if args.file else DEMO_CATALOG
+    report = read_catalog_file(path)
+    for issue in report.errors:
+        print(f"LỖI / ERROR    {issue}")
+    for issue in report.warnings:
+        print(f"CẢNH BÁO / WARNING  {issue}")
+    if report.catalog is None:
+        print(f"{path}: {len(report.errors)} lỗi, không dùng được / {len(report.errors)} errors, not usable")
+        return 1
+    cat = report.catalog
+    fields = {p.field for p in cat.procedures}
+    print(f"{path}: hợp lệ / valid — {len(cat.procedures)} thủ tục / procedures, {len(fields)} lĩnh vực / fields, "
+          f"{len(cat.services)} dịch vụ / services, {len(cat.counters)} quầy / counters, "
+          f"{len(report.warnings)} cảnh báo / warnings")
+    return 0
+
+
+def cmd_catalog_search(args: argparse.Namespace) -> int:
+    from queue_server.domain.catalog import search
+    from queue_server.services.catalog_files import DEMO_CATALOG, load_catalog_file
+
+    catalog = load_catalog_file(Path(args.file) if args.file else DEMO_CATALOG)
+    hits = search(catalog, args.query, limit=args.limit)
+    if not hits:
+        print("Không tìm thấy thủ tục / no procedure found")
+        return 1
+    for hit in hits:
+        p = hit.item
+        print(f"{p.code:<12} {p.name.vi}  ({p.field}, {p.service})")
+    return 0
+
+
+def _hours(args: argparse.Namespace):  # noqa: ANN202
+    from queue_server.domain.working_days import WorkingHours, parse_session
+
+    saturday = [parse_session(s) for s in args.saturday or []]
+    return WorkingHours.standard(saturday=saturday)
+
+
+def cmd_calendar_due(args: argparse.Namespace) -> int:
+    from queue_server.domain.working_days import TimeUnit, due_at
+    from queue_server.services.calendars import load_work_calendar
+
+    try:
+        received = datetime.strptime(args.received, "%Y-%m-%d %H:%M")
+    except ValueError:
+        print("--received phải viết \"YYYY-MM-DD HH:MM\" / must be \"YYYY-MM-DD HH:MM\"", file=sys.stderr)
+        return 2
+    if args.procedure:
+        from queue_server.services.catalog_files import DEMO_CATALOG, load_catalog_file
+
+        catalog = load_catalog_file(Path(args.catalog) if args.catalog else DEMO_CATALOG)
+        proc = catalog.procedure(args.procedure)
+        if proc is None:
+            print(f"Không có thủ tục {args.procedure} / no procedure {args.procedure}", file=sys.stderr)
+            return 1
+        channel = proc.channel(args.channel) or proc.channels[0]
+        quantity, unit = channel.processing_time.quantity, channel.processing_time.unit
+        print(f"{proc.code} {proc.name.vi} — {channel.processing_time.describe()}")
+    else:
+        if args.quantity is None or args.unit is None:
+            print("cần --procedure hoặc --quantity và --unit / need --procedure or --quantity and --unit",
+                  file=sys.stderr)
+            return 2
+        quantity, unit = args.quantity, TimeUnit(args.unit)
+    cutoff = time.fromisoformat(args.cutoff)
+    due = due_at(received, quantity, unit, load_work_calendar(), _hours(args), same_day_cutoff=cutoff)
+    print(f"Nhận / received: {received:%H giờ %M phút, ngày %d/%m/%Y}")
+    print(f"Hẹn trả / due:   {due.at:%H giờ %M phút}, {WEEKDAYS_VI[due.at.weekday()]} ngày {due.at:%d/%m/%Y}")
+    for year in sorted(due.calendar_missing_years):
+        print(f"Chưa có lịch nghỉ lễ năm {year}: chỉ trừ thứ Bảy, Chủ nhật / no holiday calendar for {year}: "
+              "weekends only")
+    for year in sorted(due.calendar_unconfirmed_years):
+        print(f"Lịch nghỉ lễ năm {year} là tạm tính / the {year} holiday calendar is provisional")
+    return 0
+
+
+def cmd_calendar_show(args: argparse.Namespace) -> int:
+    from queue_server.services.calendars import load_work_calendar
+
+    calendar = load_work_calendar()
+    hy = calendar.years.get(args.year)
+    if hy is None:
+        print(f"Chưa có lịch nghỉ lễ năm {args.year} / no holiday calendar for {args.year}")
+        return 1
+    print(f"Năm {hy.year}: {'chính thức / official' if hy.confirmed else 'tạm tính / provisional'}")
+    rows = [(d, "nghỉ / off", x.name_vi, x.confirmed) for d, x in hy.days_off.items()]
+    rows += [(d, "làm bù / worked", x.name_vi, x.confirmed) for d, x in hy.working_days.items()]
+    for d, kind, name, confirmed in sorted(rows):
+        mark = "" if confirmed else "  (tạm tính / estimate)"
+        print(f"{d:%d/%m/%Y} {WEEKDAYS_VI[d.weekday()]:<9} {kind:<16} {name}{mark}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    if "catalog" not in subparsers.choices:
+        catalog = subparsers.add_parser("catalog", help="procedure catalogue files").add_subparsers(
+            dest="catalog_cmd", required=True)
+        p = catalog.add_parser("check", help="check a catalogue file and list every problem")
+        p.add_argument("file", nargs="?", help="catalogue JSON (default: assets/catalog/demo-ward.json)")
+        p.set_defaults(func=cmd_catalog_check)
+        p = catalog.add_parser("search", help="search procedures as the kiosk does")
+        p.add_argument("query")
+        p.add_argument("--file", help="catalogue JSON (default: the demo ward)")
+        p.add_argument("--limit", type=int, default=10)
+        p.set_defaults(func=cmd_catalog_search)
+
+    if "calendar" not in subparsers.choices:
+        calendar = subparsers.add_parser("calendar", help="working days, holidays and due dates").add_subparsers(
+            dest="calendar_cmd", required=True)
+        p = calendar.add_parser("due", help="appointment date for a dossier received at a given time")
+        p.add_argument("--received", required=True, help="\"YYYY-MM-DD HH:MM\" (site time)")
+        p.add_argument("--procedure", help="procedure code (its processing time comes from the catalogue)")
+        p.add_argument("--catalog", help="catalogue JSON (default: the demo ward)")
+        p.add_argument("--channel", default="truc_tiep", help="truc_tiep | truc_tuyen | buu_chinh")
+        p.add_argument("--quantity", type=int)
+        p.add_argument("--unit", choices=["working_days", "days", "hours", "same_day"])
+        p.add_argument("--cutoff", default="15:00", help="same-day cutoff (default 15:00)")
+        p.add_argument("--saturday", action="append", metavar="HH:MM-HH:MM",
+                       help="Saturday session counted as working time (repeatable)")
+        p.set_defaults(func=cmd_calendar_due)
+        p = calendar.add_parser("show", help="days off and swapped working days of a year")
+        p.add_argument("year", type=int)
+        p.set_defaults(func=cmd_calendar_show)
