@@ -11,7 +11,7 @@ from queue_server.domain.business_day import business_day
 from queue_server.events import log
 from queue_server.services.context import Context
 from queue_server.services.counters import counter_detail, waiting_counts
-from queue_server.services.estimates import estimate_for_new
+from queue_server.services.estimates import estimate_in, read_hall
 from queue_server.store.tables import Counter, Service, Site
 
 CALL_KINDS = ("ticket.called", "ticket.recalled")
@@ -78,9 +78,10 @@ def kiosk_services(ctx: Context, site: Site) -> list[dict[str, Any]]:
         rows = list(session.scalars(select(Service).where(Service.site_id == site.id, Service.active.is_(True))
                                     .order_by(Service.sort_order, Service.code)))
         counts = waiting_counts(session, site.id, day)
+        state = read_hall(session, site, now)
         out = []
         for s in rows:
-            est = estimate_for_new(session, ctx, site, s.id, now)
+            est = estimate_in(state, s.id, "normal", now)
             out.append({
                 "id": s.id, "code": s.code, "prefix": s.prefix, "name_vi": s.name_vi, "name_en": s.name_en,
                 "group_vi": s.group_vi, "group_en": s.group_en, "waiting": counts.get(s.id, 0),

@@ -255,7 +255,7 @@ def _waiting(session: Session, site_id: int, day, service_ids: list[int]) -> lis
     ))
 
 
-def _recent_classes(session: Session, counter: Counter, day, n: int = 50) -> list[dispatch.PriorityClass]:  # noqa: ANN001
+def _recent_classes(session: Session, counter: Counter, day, n: int) -> list[dispatch.PriorityClass]:  # noqa: ANN001
     rows = session.scalars(
         select(Ticket.priority).where(
             Ticket.counter_id == counter.id, Ticket.business_day == day, Ticket.called_at.is_not(None),
@@ -316,7 +316,7 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> TicketView | None:
         day = business_day(now, site.timezone)
         weights = {cs.service_id: cs.weight for cs in counter.services}
         view = dispatch.CounterView(id=counter.id, weights=weights)
-        recent = _recent_classes(session, counter, day)
+        recent = _recent_classes(session, counter, day, pol.recent_window)
         for _ in range(CLAIM_ATTEMPTS):
             waiting = _waiting(session, site.id, day, list(weights))
             candidates = [
@@ -430,6 +430,7 @@ def no_show(ctx: Context, actor: Actor, counter_id: int, ticket_id: int | None =
                 f"{min_seconds} s after the first call (called {ticket.call_count} times, {int(waited)} s ago).",
             )
         ticket.state = TicketState.NO_SHOW.value
+        ticket.finished_at = now  # the counter's time on this ticket ends here
         _event(session, "ticket.no_show", ticket, actor, now, counter)
 
     return _at_counter(ctx, actor, counter_id, ticket_id, Action.NO_SHOW, apply)
@@ -506,6 +507,7 @@ def requeue(ctx: Context, actor: Actor, ticket_id: int) -> TicketView:
         ticket.state = TicketState.WAITING.value
         counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
         ticket.counter_id = None
+        ticket.finished_at = None
         if ctx.settings.requeue_placement == "back":
             ticket.queued_at = now
         _event(session, "ticket.requeued", ticket, actor, now,
