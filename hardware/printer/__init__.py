@@ -80,6 +80,7 @@ def print_slip(
             data = render_slip(slip, target.profile)
         else:
             data = bytes(slip)
+        target.connect()  # DeviceMissing names the path; PrinterOffline says why
         before = target.status() if check_status else None
         if before is not None and target.answers_status:
             error = before.error_for_state()

@@ -107,7 +107,7 @@ class UnknownProfile(PrinterConfigError):
         self.name = name
         self.close_matches = tuple(close_matches)
         hint = f"; did you mean: {', '.join(self.close_matches)}?" if self.close_matches else ""
-        super().__init__(f"unknown printer profile {name!r}{hint} (see `python -m escpos.cli` capabilities)")
+        super().__init__(f"unknown printer profile {name!r}{hint} (`motcua printer profiles` lists them)")
 
 
 class BadPrinterUrl(PrinterConfigError):

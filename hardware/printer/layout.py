@@ -34,6 +34,7 @@ from hardware.printer.wrap import wrap
 ESC = b"\x1b"
 GS = b"\x1d"
 _ALIGN = {"left": 0, "center": 1, "right": 2}
+INDENT = "  "  # a wrapped value of a two-column row starts under its label, indented
 # Native size: (font, width multiplier, height multiplier)
 _NATIVE_SIZE: dict[str, tuple[str, int, int]] = {
     "small": ("B", 1, 1),
@@ -54,6 +55,7 @@ class PrintedLine:
     text: str
     encoding: str
     nbytes: int
+    image: Image.Image | None = field(default=None, compare=False, repr=False)  # the dots sent, if raster
 
 
 @dataclass
@@ -114,13 +116,15 @@ class _Emitter:
         """A raster line: blank rows above and below the ink are fed (ESC J), not sent as dots."""
         start = len(self.out)
         first, end = raster.ink_rows(image) if kind == "raster" else (0, image.height)
+        sent = None
         if end <= first:  # nothing to print: keep the line's height
             self.feed_dots(image.height)
         else:
             self.feed_dots(first)
-            self.out += raster.raster_bytes(image.crop((0, first, image.width, end)))
+            sent = image.crop((0, first, image.width, end))
+            self.out += raster.raster_bytes(sent)
             self.feed_dots(image.height - end)
-        self.lines.append(PrintedLine(kind, text, "raster", len(self.out) - start))
+        self.lines.append(PrintedLine(kind, text, "raster", len(self.out) - start, sent))
 
     def feed_dots(self, dots: int) -> None:
         while dots > 0:
@@ -179,11 +183,10 @@ def _emit_columns(em: _Emitter, profile: PrinterProfile, element: Columns) -> No
             encoded = encode_native(row, profile.vietnamese) or b""
             em.text_line(row, encoded, _encoding_label(row, encoded))
             return
-        for line in wrap(left, lambda c: len(c) <= columns):
-            encoded = encode_native(line, profile.vietnamese) or b""
-            em.text_line(line, encoded, _encoding_label(line, encoded))
-        em.align("right")
-        for line in wrap(right, lambda c: len(c) <= columns):
+        # Too long for one row: the label, then the value indented under it.
+        lines = wrap(left, lambda c: len(c) <= columns)
+        lines += [INDENT + line for line in wrap(right, lambda c: len(INDENT + c) <= columns)]
+        for line in lines:
             encoded = encode_native(line, profile.vietnamese) or b""
             em.text_line(line, encoded, _encoding_label(line, encoded))
         return
@@ -200,10 +203,9 @@ def _emit_columns(em: _Emitter, profile: PrinterProfile, element: Columns) -> No
         row = f"{left} {right}"
         em.image(raster.render_line(row, size, bold), row)
         return
-    for line in wrap(left, lambda c: raster.text_width(c, size, bold) < width):
-        em.image(raster.render_line(line, size, bold), line)
-    em.align("right")
-    for line in wrap(right, lambda c: raster.text_width(c, size, bold) < width):
+    lines = wrap(left, lambda c: raster.text_width(c, size, bold) < width)
+    lines += [INDENT + line for line in wrap(right, lambda c: raster.text_width(INDENT + c, size, bold) < width)]
+    for line in lines:
         em.image(raster.render_line(line, size, bold), line)
 
 

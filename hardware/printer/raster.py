@@ -67,19 +67,30 @@ def render_line(text: str, size: str = "normal", bold: bool = False, width: int 
     lf = line_font(size, bold)
     needed = text_width(text, size, bold) + 1
     image_width = width if width is not None else max(8, _round8(needed))
-    image = Image.new("1", (image_width, lf.height), 1)
+    image = Image.new("L", (image_width, lf.height), 255)
     ImageDraw.Draw(image).text((0, lf.baseline), text, font=lf.font, fill=0, anchor="ls")
-    return image
+    return _to_dots(image)
 
 
 def render_columns(left: str, right: str, width: int, size: str = "normal", bold: bool = False) -> Image.Image:
     """Two texts on one line: `left` at the left edge, `right` flush with the right edge."""
     lf = line_font(size, bold)
-    image = Image.new("1", (_round8(width) if width % 8 else width, lf.height), 1)
+    image = Image.new("L", (_round8(width), lf.height), 255)
     draw = ImageDraw.Draw(image)
     draw.text((0, lf.baseline), left, font=lf.font, fill=0, anchor="ls")
     draw.text((width - 1, lf.baseline), right, font=lf.font, fill=0, anchor="rs")
-    return image
+    return _to_dots(image)
+
+
+# Grey levels darker than this burn a dot. Above the midpoint: strokes come out a little
+# bolder than the outline, so thin tone marks survive on a thermal head.
+INK_THRESHOLD = 170
+_THRESHOLD_TABLE = [0 if level < INK_THRESHOLD else 255 for level in range(256)]
+
+
+def _to_dots(image: Image.Image) -> Image.Image:
+    """Anti-aliased grey text -> 1-bit dots (0 = ink)."""
+    return image.point(_THRESHOLD_TABLE).convert("1", dither=Image.Dither.NONE)
 
 
 _INVERT = bytes(255 - n for n in range(256))
