@@ -32,7 +32,7 @@ from typing import Literal
 import serial
 
 from hardware.serial_frames import FrameDecoder, encode_frame
-from hardware.serial_url import SerialDeviceError, open_port, parse_serial_url
+from hardware.serial_url import SERIAL_ERRORS, SerialDeviceError, open_port, parse_serial_url
 
 Action = Literal["next", "recall", "start", "finish", "no_show", "transfer", "number", "clear"]
 
@@ -135,7 +135,7 @@ class Keypad:
                 port = self._open()
                 try:
                     data = port.read(64)
-                except (serial.SerialException, OSError) as error:
+                except SERIAL_ERRORS as error:
                     self.close()
                     raise SerialDeviceError(f"{self.endpoint.port_url}: {error}") from error
                 for frame in self._frames.feed(data):
@@ -147,7 +147,7 @@ class Keypad:
                     if self.acknowledge:
                         try:
                             port.write(encode_frame(frame.address, "A", frame.data))
-                        except (serial.SerialException, OSError):
+                        except SERIAL_ERRORS:
                             pass
                     action = self._keys.press(frame.address, key)
                     if action is not None:

@@ -28,7 +28,7 @@ import time
 import serial
 
 from hardware.serial_frames import BROADCAST, FrameDecoder, encode_frame
-from hardware.serial_url import SerialDeviceError, open_port, parse_serial_url
+from hardware.serial_url import SERIAL_ERRORS, SerialDeviceError, open_port, parse_serial_url
 
 
 def _sim_display_path(name: str) -> str:
@@ -72,7 +72,7 @@ class SerialDisplay:
                 if wait:
                     port.reset_input_buffer()
                 port.write(frame)
-            except (serial.SerialException, OSError) as error:
+            except SERIAL_ERRORS as error:
                 self.close()
                 raise SerialDeviceError(f"{self.endpoint.port_url}: {error}") from error
             if not wait:
@@ -81,7 +81,7 @@ class SerialDisplay:
             while time.monotonic() < deadline:
                 try:
                     chunk = port.read(64)
-                except (serial.SerialException, OSError) as error:
+                except SERIAL_ERRORS as error:
                     self.close()
                     raise SerialDeviceError(f"{self.endpoint.port_url}: {error}") from error
                 for reply in self._decoder.feed(chunk):

@@ -19,6 +19,14 @@ import serial
 
 SERIAL_SCHEMES = ("serial", "loop", "socket", "rfc2217", "sim")
 
+SERIAL_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError)
+try:  # termios.error (a port that vanished) is no OSError
+    import termios
+
+    SERIAL_ERRORS += (termios.error,)
+except ImportError:  # Windows
+    pass
+
 
 class SerialDeviceError(Exception):
     """A serial device could not be opened or stopped answering; `detail` says which and why."""

@@ -66,6 +66,20 @@ DEFAULT_STATUS_TIMEOUT = 0.5
 TCP_SEND_BUFFER = 16 * 1024
 
 
+def _serial_errors() -> tuple[type[BaseException], ...]:
+    """What a serial port raises when the device went away (termios.error is no OSError)."""
+    import serial
+
+    errors: tuple[type[BaseException], ...] = (serial.SerialException, OSError)
+    try:
+        import termios
+
+        errors += (termios.error,)
+    except ImportError:  # Windows
+        pass
+    return errors
+
+
 class Transport(Protocol):
     """A byte pipe to a printer. `open` raises DeviceMissing/PrinterOffline; others raise PrinterError."""
 
@@ -145,25 +159,21 @@ class SerialTransport:
             raise PrinterTimeout(
                 f"{self.description}: no progress for {stall_timeout:.1f} s; sent {sent} of {len(data)} bytes"
             ) from error
-        except (serial.SerialException, OSError) as error:
+        except _serial_errors() as error:
             raise PrinterOffline(f"{self.description}: {error}") from error
 
     def read(self, size: int, timeout: float) -> bytes:
-        import serial
-
         device = self._device()
         device.timeout = timeout
         try:
             return device.read(size)
-        except (serial.SerialException, OSError) as error:
+        except _serial_errors() as error:
             raise PrinterOffline(f"{self.description}: {error}") from error
 
     def drain(self) -> None:
-        import serial
-
         try:
             self._device().reset_input_buffer()
-        except (serial.SerialException, OSError) as error:
+        except _serial_errors() as error:
             raise PrinterOffline(f"{self.description}: {error}") from error
 
     def close(self, discard: bool = False) -> None:
