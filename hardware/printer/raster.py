@@ -27,7 +27,7 @@ FONT_BOLD = FONT_DIR / "DejaVuSansCondensed-Bold.ttf"
 
 # Pixel size of the font for each text size (203 dpi: 20 px = 2.5 mm em, x-height about
 # 11 dots, like a printer's Font A).
-FONT_PIXELS: dict[str, int] = {"small": 17, "normal": 20, "title": 24, "large": 40, "huge": 80}
+FONT_PIXELS: dict[str, int] = {"small": 17, "normal": 20, "title": 23, "large": 40, "huge": 80}
 
 _TALLEST = "ẪỄỖẤẾỐỰỬỮỸÃ"
 _DEEPEST = "gjpqyỵỹạ"

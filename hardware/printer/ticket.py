@@ -76,7 +76,7 @@ def ticket_slip_elements(slip: TicketSlip) -> Slip:
     if slip.hall_subtitle:
         builder.text(slip.hall_subtitle, "small", "center")
     builder.separator()
-    builder.text("Số thứ tự của bạn", "center")
+    builder.text("Số thứ tự của bạn", "small", "center")
     builder.text(slip.ticket_code, "huge", "bold", "center")
     builder.text(slip.service_name, "bold", "center")
     builder.feed(1)
