@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from queue_server.clock import ManualClock
 from queue_server.config import load_settings
-from queue_server.services import admin, auth
+from queue_server.services import admin
 from queue_server.services.context import SYSTEM, Actor, Context
 from queue_server.store import migrate
 

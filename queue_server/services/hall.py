@@ -93,8 +93,8 @@ def kiosk_services(ctx: Context, site: Site) -> list[dict[str, Any]]:
 def ticket_position(ctx: Context, ticket_id: int) -> dict[str, Any]:
     """Where one ticket stands now: state, people ahead, expected wait, its counter once called."""
     from queue_server.domain.tickets import STATE_LABELS_VI, TicketState
-    from queue_server.services.estimates import estimate_for_ticket
     from queue_server.services.errors import not_found
+    from queue_server.services.estimates import estimate_for_ticket
     from queue_server.services.queue import _view
     from queue_server.store.tables import Ticket
 
