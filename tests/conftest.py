@@ -86,6 +86,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         drop()
 
 
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh database on the real PostgreSQL (for what only PostgreSQL does)."""
+    url, drop = fresh_postgres_database()
+    try:
+        yield url
+    finally:
+        drop()
+
+
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 08:30 in Hà Nội
 
 
@@ -94,11 +104,23 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
-@pytest.fixture
-def ctx(db_url: str, tmp_path: Path, clock: ManualClock) -> Iterator[Context]:
-    settings = load_settings(env={}, data_dir=str(tmp_path), database_url=db_url)
+def make_ctx(url: str, tmp_path: Path, clock: ManualClock) -> Context:
+    settings = load_settings(env={}, data_dir=str(tmp_path), database_url=url)
     context = Context.create(settings, clock)
     migrate.upgrade(context.db.engine)
+    return context
+
+
+@pytest.fixture
+def ctx(db_url: str, tmp_path: Path, clock: ManualClock) -> Iterator[Context]:
+    context = make_ctx(db_url, tmp_path, clock)
+    yield context
+    context.db.dispose()
+
+
+@pytest.fixture
+def pg_ctx(pg_url: str, tmp_path: Path, clock: ManualClock) -> Iterator[Context]:
+    context = make_ctx(pg_url, tmp_path, clock)
     yield context
     context.db.dispose()
 
