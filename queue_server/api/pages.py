@@ -1,0 +1,86 @@
+"""The web pages: clerk console, hall display, counter display (static HTML + small JS modules).
+
+    /                         links to every page of the hall
+    /console                  clerk console (login, counter, actions, live queue)
+    /display/hall             hall display (TV); options in its URL, see docs/web.md
+    /display/counter/3        the small screen above counter 3
+    /static/...               CSS, JS and fonts (no build step)
+
+Pages are plain files from queue_server/web/; they talk to the JSON API and the event
+stream like any other client. Every response carries a strict Content-Security-Policy
+(scripts and styles only from this server), and `no-cache` so a hall PC picks up a
+new version at the next load while still revalidating by ETag.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from queue_server.api.announcements import voice_of
+
+WEB_DIR = Path(__file__).resolve().parents[1] / "web"
+PAGES_DIR = WEB_DIR / "pages"
+STATIC_DIR = WEB_DIR / "static"
+FONTS_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "media-src 'self' data: blob:; font-src 'self'; connect-src 'self'; frame-ancestors 'self'; "
+       "base-uri 'none'; form-action 'self'; object-src 'none'")
+PAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+router = APIRouter(include_in_schema=False)
+_static = StaticFiles(directory=STATIC_DIR)
+_fonts = StaticFiles(directory=FONTS_DIR)
+
+
+def _page(name: str) -> FileResponse:
+    return FileResponse(PAGES_DIR / name, media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+
+
+@router.get("/")
+def index() -> FileResponse:
+    return _page("index.html")
+
+
+@router.get("/console")
+def console() -> FileResponse:
+    return _page("console.html")
+
+
+@router.get("/display/hall")
+def hall_display(request: Request) -> FileResponse:
+    voice_of(request.app)  # start loading the voice clips before the first call
+    return _page("hall.html")
+
+
+@router.get("/display/counter/{number}")
+def counter_display(number: int) -> FileResponse:
+    return _page("counter.html")
+
+
+async def _serve(files: StaticFiles, path: str, request: Request) -> Response:
+    response = await files.get_response(path, request.scope)
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get("/static/fonts/{path:path}")
+async def fonts(path: str, request: Request) -> Response:
+    response = await _serve(_fonts, path, request)
+    response.headers["Cache-Control"] = "public, max-age=604800"  # fonts never change under one name
+    return response
+
+
+@router.get("/static/{path:path}")
+async def static(path: str, request: Request) -> Response:
+    return await _serve(_static, path, request)

@@ -1,0 +1,454 @@
+// Clerk console: log in, choose a counter, then call and serve tickets with big buttons or
+// one key each (the same letters as the hardware keypads). The counter's state and its
+// waiting counts follow the server's event stream; every refusal shows the server's own
+// Vietnamese explanation.
+
+import { $, ApiError, api, durationText, el, serverNow, setCsrf, COUNTER_STATE_VI } from "./common.js";
+import { EventStream } from "./stream.js";
+
+const KEYS = { n: "next", r: "recall", s: "start", f: "finish", x: "no-show", t: "transfer", p: "pause" };
+const S = {
+  view: "loading",
+  me: null,
+  counterId: null,
+  counter: null,
+  stream: null,
+  busy: false,
+  refreshing: null,
+  refreshAgain: false,
+  messageTimer: null,
+};
+
+// -- views and messages ---------------------------------------------------------------------
+function show(view) {
+  S.view = view;
+  document.body.dataset.view = view;
+  for (const name of ["login", "choose", "work"]) $(`#view-${name}`).hidden = name !== view;
+  const signedIn = view === "choose" || view === "work";
+  $("#logout").hidden = !signedIn;
+  $("#change-counter").hidden = view !== "work";
+  $("#close-counter").hidden = view !== "work";
+  $("#user").textContent = signedIn && S.me ? S.me.name : "";
+  if (view !== "work") $("#where").textContent = "";
+  if (view === "login") setTimeout(() => $("#username").focus(), 0);
+}
+
+function message(kind, vi, en = "", { sticky = kind === "error" } = {}) {
+  clearTimeout(S.messageTimer);
+  const box = $("#message");
+  box.dataset.kind = kind;
+  $("#message-vi").textContent = vi;
+  $("#message-en").textContent = en && en !== vi ? en : "";
+  box.hidden = false;
+  if (!sticky) S.messageTimer = setTimeout(clearMessage, 7000);
+}
+
+function clearMessage() {
+  clearTimeout(S.messageTimer);
+  $("#message").hidden = true;
+}
+
+function refusal(err) {
+  if (err instanceof ApiError) {
+    if (err.status === 401) {
+      stopStream();
+      show("login");
+    }
+    message("error", err.detail, err.detailEn);
+  } else {
+    message("error", "Đã có lỗi không mong muốn trên trang. Hãy tải lại trang.", String(err));
+  }
+}
+
+function storageKey() {
+  return `motcua.console.counter.${S.me ? S.me.id : ""}`;
+}
+
+// -- log in ---------------------------------------------------------------------------------------
+async function boot() {
+  try {
+    const me = await api("GET", "/api/v1/auth/me");
+    S.me = me;
+    setCsrf(me.csrf_token);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      show("login");
+      return;
+    }
+    show("login");
+    refusal(err);
+    return;
+  }
+  await afterLogin();
+}
+
+async function login(e) {
+  e.preventDefault();
+  const button = $("#login-button");
+  button.disabled = true;
+  try {
+    const r = await api("POST", "/api/v1/auth/login", {
+      username: $("#username").value.trim(),
+      password: $("#password").value,
+    });
+    setCsrf(r.csrf_token);
+    S.me = r.user;
+    $("#password").value = "";
+    clearMessage();
+    await afterLogin();
+  } catch (err) {
+    refusal(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function afterLogin() {
+  const saved = parseInt(localStorage.getItem(storageKey()) || "", 10);
+  if (Number.isInteger(saved)) {
+    try {
+      const counter = await api("GET", `/api/v1/counters/${saved}`);
+      if (counter.clerk_id === S.me.id && counter.state !== "closed") {
+        enterCounter(counter);
+        return;
+      }
+    } catch (err) {
+      // the counter is gone or not ours any more: choose again
+    }
+  }
+  await chooseCounter();
+}
+
+async function logout() {
+  try {
+    await api("POST", "/api/v1/auth/logout");
+  } catch (err) {
+    // already logged out
+  }
+  stopStream();
+  setCsrf(null);
+  S.me = null;
+  S.counter = null;
+  S.counterId = null;
+  clearMessage();
+  show("login");
+}
+
+// -- choose a counter ---------------------------------------------------------------------------
+async function chooseCounter() {
+  stopStream();
+  show("choose");
+  let counters;
+  try {
+    counters = await api("GET", "/api/v1/counters");
+  } catch (err) {
+    refusal(err);
+    return;
+  }
+  const list = $("#counter-list");
+  list.replaceChildren(...counters.map((c) => {
+    const mine = c.clerk_id === S.me.id;
+    const other = c.clerk_id && !mine;
+    return el("button", {
+      type: "button",
+      class: `counter-choice state-${c.state}${mine ? " mine" : ""}${other ? " taken" : ""}`,
+      dataset: { counter: String(c.id), number: String(c.number) },
+      onclick: () => openCounter(c),
+    },
+    el("span", { class: "cc-number", text: `Quầy ${c.number}` }),
+    el("span", { class: "cc-name", text: c.name || "" }),
+    el("span", { class: "cc-services", text: c.services.map((s) => `${s.prefix} ${s.name_vi}`).join(" · ") }),
+    el("span", { class: "cc-state", text: other ? `${COUNTER_STATE_VI[c.state]} — ${c.clerk_name}` :
+      mine ? `${COUNTER_STATE_VI[c.state]} — bạn` : COUNTER_STATE_VI[c.state] }));
+  }));
+}
+
+async function openCounter(c) {
+  if (S.busy) return;
+  S.busy = true;
+  try {
+    await api("POST", `/api/v1/counters/${c.id}/open`);
+    const counter = await api("GET", `/api/v1/counters/${c.id}`);
+    clearMessage();
+    enterCounter(counter);
+  } catch (err) {
+    refusal(err);
+  } finally {
+    S.busy = false;
+  }
+}
+
+function enterCounter(counter) {
+  S.counterId = counter.id;
+  S.counter = counter;
+  localStorage.setItem(storageKey(), String(counter.id));
+  show("work");
+  render();
+  startStream();
+}
+
+async function closeCounter() {
+  if (!S.counter || !window.confirm(`Đóng quầy ${S.counter.number}? Quầy sẽ không nhận số mới.`)) return;
+  try {
+    await api("POST", `/api/v1/counters/${S.counterId}/close`);
+    localStorage.removeItem(storageKey());
+    message("info", `Đã đóng quầy ${S.counter.number}.`, `Counter ${S.counter.number} closed.`);
+    await chooseCounter();
+  } catch (err) {
+    refusal(err);
+  }
+}
+
+// -- the counter ------------------------------------------------------------------------------------
+function render() {
+  const c = S.counter;
+  if (!c) return;
+  $("#where").replaceChildren(
+    el("span", { class: "where-name", text: c.name || `Quầy ${c.number}` }),
+    el("span", { class: `where-state state-${c.state}`, text: COUNTER_STATE_VI[c.state] || c.state }));
+  document.body.dataset.counterState = c.state;
+  const t = c.current;
+  $("#current").dataset.state = t ? t.state : "none";
+  $("#cur-code").textContent = t ? t.code : "—";
+  $("#cur-code").classList.toggle("empty", !t);
+  $("#cur-service").textContent = t ? `${t.service_code} · ${t.service_name_vi}` :
+    (c.state === "open" ? "Chưa có số nào. Bấm Gọi số tiếp (N)." : c.state === "paused" ?
+      "Quầy đang tạm dừng. Bấm Mở lại (P) để tiếp tục." : "Quầy đang đóng.");
+  $("#cur-state").textContent = t ? (t.state === "serving" ? "Đang phục vụ" : "Đang mời") : "";
+  $("#cur-calls").textContent = t && t.call_count > 1 ? `Đã gọi ${t.call_count} lần` : "";
+  renderTimer();
+  const services = c.services || [];
+  $("#queue").replaceChildren(...services.map((s) =>
+    el("tr", { dataset: { service: s.code } },
+      el("td", { class: "q-prefix", text: s.prefix }),
+      el("td", { class: "q-name", text: s.name_vi }),
+      el("td", { class: "q-count", text: String(s.waiting ?? 0) }))));
+  const total = services.reduce((n, s) => n + (s.waiting || 0), 0);
+  $("#queue-total").textContent = `Tổng cộng ${total} người đang chờ`;
+  const pause = c.state === "paused" ? ["Mở lại", "Resume"] : c.state === "closed" ? ["Mở quầy", "Open"] :
+    ["Tạm dừng", "Pause"];
+  $("#pause-vi").textContent = pause[0];
+  $("#pause-en").textContent = pause[1];
+  // dim what the server will most likely refuse (it still may be pressed: the server explains why)
+  const dim = {
+    next: c.state !== "open" || (t && t.state === "called"),
+    recall: !t,
+    start: !t || t.state !== "called",
+    finish: !t,
+    "no-show": !t || t.state !== "called",
+    transfer: !t,
+    pause: false,
+  };
+  for (const button of document.querySelectorAll(".act")) {
+    button.classList.toggle("dim", Boolean(dim[button.dataset.action]));
+  }
+}
+
+function renderTimer() {
+  const t = S.counter && S.counter.current;
+  if (!t) {
+    $("#cur-timer").textContent = "";
+    return;
+  }
+  const since = t.state === "serving" ? t.serving_at : t.called_at;
+  const seconds = since ? (serverNow() - Date.parse(since)) / 1000 : 0;
+  $("#cur-timer").textContent = durationText(seconds);
+}
+
+async function refresh() {
+  if (!S.counterId) return;
+  if (S.refreshing) {
+    S.refreshAgain = true;
+    return S.refreshing;
+  }
+  S.refreshing = (async () => {
+    try {
+      do {
+        S.refreshAgain = false;
+        const counter = await api("GET", `/api/v1/counters/${S.counterId}`);
+        if (S.view === "work" && counter.id === S.counterId) {
+          S.counter = counter;
+          render();
+          if (S.me && counter.clerk_id && counter.clerk_id !== S.me.id && S.me.role === "clerk") {
+            message("error", `Quầy ${counter.number} đang do ${counter.clerk_name} phụ trách.`,
+              `Counter ${counter.number} is now staffed by ${counter.clerk_name}.`);
+          }
+        }
+      } while (S.refreshAgain);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) refusal(err);
+    } finally {
+      S.refreshing = null;
+    }
+  })();
+  return S.refreshing;
+}
+
+let refreshTimer = null;
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refresh, 120);
+}
+
+// -- live updates ----------------------------------------------------------------------------------
+function startStream() {
+  stopStream();
+  const q = new URLSearchParams({ kinds: "ticket.,counter." });
+  S.stream = new EventStream(`/api/v1/events?${q}`, {
+    onEvent: (ev) => {
+      if (!S.counter) return;
+      const mine = ev.counter_id === S.counterId;
+      const serviceIds = new Set((S.counter.services || []).map((s) => s.service_id));
+      const touches = mine || serviceIds.has(ev.data && ev.data.service_id) ||
+        serviceIds.has(ev.data && ev.data.to_service_id);
+      if (touches) refreshSoon();
+    },
+    onStatus: (status) => {
+      $("#live").dataset.state = status;
+      $("#live").title = { live: "Trực tuyến", connecting: "Đang kết nối…", reconnecting: "Mất kết nối, đang kết nối lại…",
+        unauthorized: "Phiên đăng nhập đã hết" }[status] || status;
+      if (status === "live") refreshSoon(); // whatever happened while disconnected
+      if (status === "unauthorized") {
+        show("login");
+        message("error", "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.", "Your session has expired; please log in again.");
+      }
+    },
+  });
+  S.stream.start();
+}
+
+function stopStream() {
+  if (S.stream) S.stream.stop();
+  S.stream = null;
+  $("#live").dataset.state = "off";
+}
+
+// -- actions -----------------------------------------------------------------------------------------
+async function act(action) {
+  if (S.view !== "work" || !S.counter) return;
+  if (action === "transfer") {
+    openTransfer();
+    return;
+  }
+  if (S.busy) return;
+  const button = document.querySelector(`.act[data-action="${action}"]`);
+  S.busy = true;
+  button && button.classList.add("busy");
+  const c = S.counter;
+  const current = c.current;
+  const base = `/api/v1/counters/${S.counterId}`;
+  try {
+    if (action === "next") {
+      const called = await api("POST", `${base}/call-next`);
+      if (called) message("success", `Đã mời số ${called.code} đến quầy ${c.number}.`, `Called ${called.code}.`);
+      else message("info", "Không còn ai chờ ở các dịch vụ của quầy này.", "Nobody is waiting for this counter.");
+    } else if (action === "pause") {
+      const target = c.state === "open" ? "pause" : "open";
+      await api("POST", `${base}/${target}`);
+      message("info", target === "pause" ? `Quầy ${c.number} tạm dừng: không nhận số mới.` : `Quầy ${c.number} đã mở lại.`,
+        target === "pause" ? "Counter paused." : "Counter open.");
+    } else {
+      const body = current ? { ticket_id: current.id } : {};
+      const view = await api("POST", `${base}/${action}`, body);
+      const done = { recall: `Đã gọi lại số ${view.code}.`, start: `Bắt đầu phục vụ số ${view.code}.`,
+        finish: `Đã hoàn thành số ${view.code}.`, "no-show": `Số ${view.code} vắng mặt.` }[action];
+      message("success", done);
+    }
+  } catch (err) {
+    refusal(err);
+  } finally {
+    S.busy = false;
+    button && button.classList.remove("busy");
+    await refresh();
+  }
+}
+
+async function openTransfer() {
+  const current = S.counter.current;
+  if (!current) {
+    message("error", `Quầy ${S.counter.number} không có số nào đang phục vụ để chuyển.`,
+      `Counter ${S.counter.number} has no current ticket to transfer.`);
+    return;
+  }
+  let services;
+  try {
+    services = (await api("GET", "/api/v1/kiosk/services")).services;
+  } catch (err) {
+    refusal(err);
+    return;
+  }
+  const choices = services.filter((s) => s.id !== current.service_id);
+  $("#transfer-code").textContent = current.code;
+  $("#transfer-front").checked = false;
+  $("#transfer-list").replaceChildren(...choices.map((s, i) =>
+    el("button", { type: "button", class: "transfer-choice", dataset: { service: String(s.id) },
+      onclick: () => transfer(s) },
+    el("kbd", { text: String(i + 1) }),
+    el("span", { class: "tc-prefix", text: s.prefix }),
+    el("span", { class: "tc-name", text: s.name_vi }),
+    el("span", { class: "tc-waiting", text: `${s.waiting} chờ` }))));
+  S.transferChoices = choices;
+  $("#transfer-dialog").showModal();
+}
+
+async function transfer(service) {
+  const dialog = $("#transfer-dialog");
+  const current = S.counter.current;
+  dialog.close();
+  if (!current || S.busy) return;
+  S.busy = true;
+  try {
+    const body = { service_id: service.id, ticket_id: current.id };
+    if ($("#transfer-front").checked) body.placement = "front";
+    const moved = await api("POST", `/api/v1/counters/${S.counterId}/transfer`, body);
+    message("success", `Đã chuyển số ${moved.code} sang ${service.name_vi}.`, `Transferred ${moved.code}.`);
+  } catch (err) {
+    refusal(err);
+  } finally {
+    S.busy = false;
+    await refresh();
+  }
+}
+
+function onKey(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  const dialog = $("#transfer-dialog");
+  if (dialog.open) {
+    const n = parseInt(e.key, 10);
+    if (Number.isInteger(n) && n >= 1 && S.transferChoices && S.transferChoices[n - 1]) {
+      e.preventDefault();
+      transfer(S.transferChoices[n - 1]);
+    }
+    return;
+  }
+  const tag = (e.target && e.target.tagName) || "";
+  if (["INPUT", "TEXTAREA", "SELECT"].includes(tag)) return;
+  if (e.key === "Escape") {
+    clearMessage();
+    return;
+  }
+  const action = KEYS[e.key.toLowerCase()];
+  if (!action || S.view !== "work" || e.repeat) return;
+  e.preventDefault();
+  const button = document.querySelector(`.act[data-action="${action}"]`);
+  if (button) {
+    button.classList.add("pressed");
+    setTimeout(() => button.classList.remove("pressed"), 150);
+  }
+  act(action);
+}
+
+// -- wiring ------------------------------------------------------------------------------------------
+$("#login-form").addEventListener("submit", login);
+$("#logout").addEventListener("click", logout);
+$("#change-counter").addEventListener("click", chooseCounter);
+$("#close-counter").addEventListener("click", closeCounter);
+$("#message-close").addEventListener("click", clearMessage);
+$("#transfer-cancel").addEventListener("click", () => $("#transfer-dialog").close());
+for (const button of document.querySelectorAll(".act")) {
+  button.addEventListener("click", () => act(button.dataset.action));
+}
+document.addEventListener("keydown", onKey);
+setInterval(renderTimer, 1000);
+window.motcuaConsole = S; // for tests and troubleshooting
+boot();
