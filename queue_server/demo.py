@@ -53,7 +53,73 @@ def run_demo(args: argparse.Namespace) -> int:
     if clerk:
         print(f"  Cán bộ / demo clerk:    {clerk['username']} / {clerk['password']}")
     print(f"  Dữ liệu / data:         {Path(settings.data_dir).resolve()}")
+    print_demo_pages(base, info)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings, ctx=ctx), host=settings.host, port=settings.port, log_level="warning",
-                timeout_graceful_shutdown=3)
+    devices = start_demo_displays(settings, info)
+    try:
+        uvicorn.run(create_app(settings, ctx=ctx), host=settings.host, port=settings.port, log_level="warning",
+                    timeout_graceful_shutdown=3)
+    finally:
+        devices.stop()
     return 0
+
+
+# -- web pages, simulated LED counter displays and the hall agent --------------------------------
+
+def print_demo_pages(base: str, info: dict) -> None:
+    """The pages of the demo hall and the clerk to log in with."""
+    from queue_server.services.seed import read_hall_file
+
+    numbers = [c["number"] for c in read_hall_file(DEMO_HALL).get("counters", [])]
+    clerk = next((u for u in info["users"] if u["role"] == "clerk"), None)
+    print(f"  Bàn gọi số / console:   {base}/console" + (f"  ({clerk['username']} / {clerk['password']})" if clerk else ""))
+    print(f"  Màn hình sảnh / hall:   {base}/display/hall")
+    for n in numbers:
+        print(f"  Màn hình quầy {n} / counter {n} screen: {base}/display/counter/{n}")
+
+
+class DemoDisplays:
+    """Simulated LED boards (one pty bus, one address per counter) driven by the hall agent."""
+
+    def __init__(self, board, agent, watcher_stop) -> None:  # noqa: ANN001
+        self.board, self.agent, self.watcher_stop = board, agent, watcher_stop
+
+    def stop(self) -> None:
+        self.watcher_stop.set()
+        self.agent.stop()
+        self.board.close()
+
+
+def start_demo_displays(settings, info: dict) -> DemoDisplays:  # noqa: ANN001
+    """Open a virtual LED bus with a board per counter and run the agent on it in this process;
+    what the boards show is printed as it changes."""
+    import threading
+
+    from hardware.sim.led import VirtualLedBoard
+    from queue_server.agent import AgentConfig, DisplayBinding, HallAgent
+    from queue_server.services.seed import read_hall_file
+
+    numbers = [c["number"] for c in read_hall_file(DEMO_HALL).get("counters", [])]
+    board = VirtualLedBoard(addresses=set(numbers))
+    path = board.open()
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    agent = HallAgent(AgentConfig(
+        server=f"http://{host}:{settings.port}", token=info["devices"]["agent"]["token"],
+        displays=[DisplayBinding(n, f"serial://{path}?address={n}") for n in numbers], speaker="none"))
+    print(f"  Bảng LED mô phỏng / simulated LED boards: serial://{path}?address=1..{max(numbers, default=1)}")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    stop = threading.Event()
+
+    def watch() -> None:
+        shown: dict[int, tuple[str, str]] = {}
+        while not stop.wait(0.2):
+            for address, state in list(board.shown.items()):
+                now = (state.ticket, state.text)
+                if shown.get(address) != now:
+                    shown[address] = now
+                    extra = f" ({state.text})" if state.text else ""
+                    print(f"[LED quầy {address}] {state.ticket or '—'}{extra}", flush=True)
+
+    threading.Thread(target=watch, name="demo-led-watch", daemon=True).start()
+    agent.start()
+    return DemoDisplays(board, agent, stop)

@@ -22,6 +22,7 @@ COMMAND_MODULES: dict[str, str] = {
     "config": "queue_server.cli.server",
     "printer": "hardware.cli",
     "announce": "queue_server.cli.announce",
+    "agent": "queue_server.cli.agent",
     "catalog": "queue_server.cli.catalog",
     "calendar": "queue_server.cli.catalog",
 }

@@ -232,7 +232,7 @@ function render() {
   // dim what the server will most likely refuse (it still may be pressed: the server explains why)
   const dim = {
     next: c.state !== "open" || (t && t.state === "called"),
-    recall: !t,
+    recall: !t || t.state !== "called",
     start: !t || t.state !== "called",
     finish: !t,
     "no-show": !t || t.state !== "called",
@@ -324,13 +324,25 @@ function stopStream() {
 }
 
 // -- actions -----------------------------------------------------------------------------------------
-async function act(action) {
+// Actions run one after another in the order pressed (a quick "S" then "N" does both); a few
+// presses at most wait, so a stuck key cannot queue up a morning's worth of calls.
+const MAX_PENDING = 3;
+let pending = 0;
+let chain = Promise.resolve();
+
+function act(action) {
   if (S.view !== "work" || !S.counter) return;
   if (action === "transfer") {
     openTransfer();
     return;
   }
-  if (S.busy) return;
+  if (pending >= MAX_PENDING) return;
+  pending += 1;
+  chain = chain.then(() => run(action)).finally(() => { pending -= 1; });
+}
+
+async function run(action) {
+  if (S.view !== "work" || !S.counter) return;
   const button = document.querySelector(`.act[data-action="${action}"]`);
   S.busy = true;
   button && button.classList.add("busy");
@@ -391,11 +403,15 @@ async function openTransfer() {
   $("#transfer-dialog").showModal();
 }
 
-async function transfer(service) {
-  const dialog = $("#transfer-dialog");
-  const current = S.counter.current;
-  dialog.close();
-  if (!current || S.busy) return;
+function transfer(service) {
+  $("#transfer-dialog").close();
+  pending += 1;
+  chain = chain.then(() => runTransfer(service)).finally(() => { pending -= 1; });
+}
+
+async function runTransfer(service) {
+  const current = S.counter && S.counter.current;
+  if (!current) return;
   S.busy = true;
   try {
     const body = { service_id: service.id, ticket_id: current.id };

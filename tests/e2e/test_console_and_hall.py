@@ -1,0 +1,157 @@
+"""A clerk works a counter in the console while the hall display shows and announces the calls."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import screenshot, wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def audio_requests(page) -> list[str]:  # noqa: ANN001
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/api/v1/announcements/" in r.url else None)
+    return requests
+
+
+def log_in_at_counter(page, served, number: int, username: str = "an") -> None:  # noqa: ANN001
+    page.goto(f"{served.url}/console")
+    page.wait_for_selector("#view-login:not([hidden])")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.click(f".counter-choice[data-number='{number}']")
+    page.wait_for_selector("#view-work:not([hidden])")
+    page.wait_for_function("() => document.querySelector('#live').dataset.state === 'live'")
+
+
+def message(page) -> str:  # noqa: ANN001
+    page.wait_for_selector("#message:not([hidden])")
+    return page.inner_text("#message-vi")
+
+
+def test_a_clerk_calls_next_and_the_hall_display_shows_and_announces_it(served, new_page):
+    served.issue(served.hall.a, 2)
+    hall = new_page(1920, 1080)
+    heard = audio_requests(hall)
+    hall.goto(f"{served.url}/display/hall")
+    hall.wait_for_selector(".tile[data-counter='3']")
+
+    console = new_page(1366, 768)
+    console.goto(f"{served.url}/console")
+    console.wait_for_selector("#view-login:not([hidden])")
+    screenshot(console, "console-login-1366x768")
+    log_in_at_counter(console, served, 3)
+    assert console.inner_text("#queue tr[data-service='HT'] .q-count") == "2"
+
+    console.keyboard.press("n")  # Gọi số tiếp, by its shortcut
+    console.wait_for_function("() => document.querySelector('#cur-code').textContent === 'A001'")
+    assert "Đã mời số A001" in message(console)
+    console.wait_for_function("() => document.querySelector(\"#queue tr[data-service='HT'] .q-count\").textContent === '1'")
+    assert re.fullmatch(r"\d\d:\d\d", console.inner_text("#cur-timer"))
+
+    hall.wait_for_function("() => document.querySelector(\".tile[data-counter='3'] .tile-code\").textContent === 'A001'")
+    assert hall.inner_text("#now-code") == "A001"
+    assert "flash" in hall.get_attribute(".tile[data-counter='3']", "class")
+    wait_until(lambda: heard, message="the display to ask for the announcement", page=hall)
+    assert heard[0].endswith("/api/v1/announcements/vi/A001/3.wav")
+
+    # recall: said again and flashed again, still one row in the recent calls
+    hall.evaluate("document.querySelector(\".tile[data-counter='3']\").classList.remove('flash')")
+    console.click(".act[data-action='recall']")
+    wait_until(lambda: len(heard) == 2, timeout=20, page=hall,
+               message="a second announcement request (after the first ends)")
+    assert heard[1].endswith("/api/v1/announcements/vi/A001/3.wav")
+    hall.wait_for_function("() => document.querySelector(\".tile[data-counter='3']\").classList.contains('flash')")
+    assert hall.locator("#calls li").all_inner_texts() == ["A001\n→\nQuầy 3"]
+    console.wait_for_function("() => document.querySelector('#cur-calls').textContent === 'Đã gọi 2 lần'")
+
+    console.keyboard.press("s")  # Bắt đầu
+    console.wait_for_function("() => document.querySelector('#cur-state').textContent === 'Đang phục vụ'")
+    screenshot(console, "console-serving-1366x768")
+    hall.wait_for_timeout(600)
+    screenshot(hall, "hall-display-1920x1080")
+    assert hall.errors == [] and console.errors == []
+
+
+def test_refused_actions_show_the_servers_reason(served, new_page):
+    served.issue(served.hall.a, 1)
+    console = new_page(1366, 768)
+    log_in_at_counter(console, served, 3)
+
+    console.keyboard.press("f")  # nothing to finish yet
+    assert message(console) == "Quầy 3 không có số nào đang phục vụ."
+    assert console.get_attribute("#message", "data-kind") == "error"
+
+    console.keyboard.press("n")
+    console.wait_for_function("() => document.querySelector('#cur-code').textContent === 'A001'")
+    console.keyboard.press("n")  # A001 is still being called
+    assert message(console).startswith("Quầy 3 đang gọi số A001: hãy bấm Bắt đầu, Gọi lại hoặc Vắng mặt trước.")
+    console.keyboard.press("x")  # too early for a no-show
+    console.wait_for_function("() => document.querySelector('#message-vi').textContent.startsWith('Chưa thể đánh vắng mặt')")
+    assert "Ticket A001 cannot be marked no-show yet" in console.inner_text("#message-en")
+    screenshot(console, "console-refused-1366x768")
+
+    console.keyboard.press("s")
+    console.keyboard.press("n")  # "next" finishes A001; nobody else waits
+    console.wait_for_function("() => document.querySelector('#message-vi').textContent.startsWith('Không còn ai chờ')")
+    console.wait_for_function("() => document.querySelector('#cur-code').textContent === '—'")
+    assert console.errors == []
+
+
+def test_transfer_and_pause_from_the_console(served, new_page):
+    served.issue(served.hall.a, 1)
+    console = new_page(1366, 768)
+    log_in_at_counter(console, served, 3)
+    console.keyboard.press("n")
+    console.wait_for_function("() => document.querySelector('#cur-code').textContent === 'A001'")
+
+    console.keyboard.press("t")
+    console.wait_for_selector("#transfer-dialog[open] .transfer-choice")
+    assert console.locator(".transfer-choice .tc-name").all_inner_texts() == ["Chứng thực"]
+    screenshot(console, "console-transfer-1366x768")
+    console.keyboard.press("1")
+    console.wait_for_function("() => document.querySelector('#message-vi').textContent === 'Đã chuyển số A001 sang Chứng thực.'")
+    console.wait_for_function("() => document.querySelector('#cur-code').textContent === '—'")
+    waiting_b = [t for t in served.counter(served.hall.c2)["services"] if t["code"] == "CT"][0]["waiting"]
+    assert waiting_b == 1
+
+    console.keyboard.press("p")
+    console.wait_for_function("() => document.querySelector('.where-state').textContent === 'Tạm dừng'")
+    assert console.inner_text("#pause-vi") == "Mở lại"
+    assert served.counter(served.hall.c3)["state"] == "paused"
+    console.keyboard.press("n")
+    assert message(console) == "Quầy 3 đang tạm dừng: hãy mở quầy trước khi gọi số."
+    console.keyboard.press("p")
+    console.wait_for_function("() => document.querySelector('.where-state').textContent === 'Đang mở'")
+
+
+def test_the_console_follows_changes_made_elsewhere(served, new_page):
+    console = new_page(1366, 768)
+    log_in_at_counter(console, served, 1)
+    assert console.inner_text("#queue tr[data-service='CT'] .q-count") == "0"
+    served.issue(served.hall.b, 3)  # a kiosk issues tickets: the waiting count follows live
+    console.wait_for_function("() => document.querySelector(\"#queue tr[data-service='CT'] .q-count\").textContent === '3'")
+    served.post(f"/api/v1/counters/{served.hall.c1}/pause")  # a supervisor pauses the counter
+    console.wait_for_function("() => document.querySelector('.where-state').textContent === 'Tạm dừng'")
+
+
+def test_a_counter_staffed_by_someone_else_is_refused(served, new_page):
+    served.post(f"/api/v1/counters/{served.hall.c2}/open", username="binh")
+    console = new_page(1366, 768)
+    console.goto(f"{served.url}/console")
+    console.fill("#username", "an")
+    console.fill("#password", PASSWORD)
+    console.click("#login-button")
+    console.click(".counter-choice[data-number='2']")
+    assert message(console) == "Quầy 2 đang do người khác phụ trách."
+    screenshot(console, "console-choose-1366x768")
+    console.click("#logout")  # the wrong password is refused with the server's words too
+    console.fill("#username", "an")
+    console.fill("#password", "sai-mat-khau")
+    console.click("#login-button")
+    assert "mật khẩu" in message(console).lower()

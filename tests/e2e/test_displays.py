@@ -1,0 +1,137 @@
+"""Hall and counter displays: they follow the hall live, survive a server restart without
+losing or repeating a call, show only what their URL asks for, and handle sound honestly."""
+
+from __future__ import annotations
+
+import pytest
+
+from queue_server.services import queue
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, screenshot, wait_until
+from tests.e2e.test_console_and_hall import audio_requests
+
+pytestmark = pytest.mark.slow
+
+
+def tile_code(number: int) -> str:
+    return f"() => document.querySelector(\".tile[data-counter='{number}'] .tile-code\").textContent"
+
+
+def wait_tile(page, number: int, code: str) -> None:  # noqa: ANN001
+    page.wait_for_function(f"() => ({tile_code(number)})() === '{code}'")
+
+
+def test_the_hall_display_survives_a_server_restart_without_losing_or_repeating_a_call(served, new_page):
+    served.issue(served.hall.a, 3)
+    served.post(f"/api/v1/counters/{served.hall.c3}/open")
+    served.post(f"/api/v1/counters/{served.hall.c1}/open")
+    hall = new_page(1920, 1080)
+    heard = audio_requests(hall)
+    hall.goto(f"{served.url}/display/hall")
+    hall.wait_for_selector(".tile[data-counter='3']")
+    assert served.post(f"/api/v1/counters/{served.hall.c3}/call-next").json()["code"] == "A001"
+    wait_tile(hall, 3, "A001")
+
+    served.server.kill()
+    hall.wait_for_function("() => document.body.dataset.stream === 'reconnecting'")
+    assert "kết nối lại" in hall.inner_text("#status")
+    # while the server is down, another server process (here: the use case itself) calls A002
+    called = queue.call_next(served.ctx, served.hall.supervisor, served.hall.c1)
+    assert called.code == "A002"
+    served.server.start()
+
+    wait_tile(hall, 1, "A002")
+    hall.wait_for_function("() => document.body.dataset.stream === 'live'")
+    served.post(f"/api/v1/counters/{served.hall.c3}/start")
+    assert served.post(f"/api/v1/counters/{served.hall.c3}/call-next").json()["code"] == "A003"
+    wait_tile(hall, 3, "A003")
+    assert hall.locator("#calls li .c-code").all_inner_texts() == ["A003", "A002", "A001"]
+    wait_until(lambda: len(heard) >= 3, timeout=30, page=hall, message="three announcements")
+    hall.wait_for_timeout(1000)
+    assert [u.rsplit("/vi/", 1)[1] for u in heard] == ["A001/3.wav", "A002/1.wav", "A003/3.wav"]
+    assert hall.errors == []
+
+
+def test_the_counter_display_shows_the_call_and_the_paused_state(served, new_page):
+    served.issue(served.hall.b, 1)
+    screen = new_page(800, 480)
+    screen.goto(f"{served.url}/display/counter/2")
+    screen.wait_for_function("() => document.body.dataset.state === 'closed'")
+    assert screen.inner_text("#state-vi").lower() == "quầy đóng"
+
+    served.post(f"/api/v1/counters/{served.hall.c2}/open")
+    screen.wait_for_function("() => document.body.dataset.state === 'open'")
+    served.post(f"/api/v1/counters/{served.hall.c2}/call-next")
+    screen.wait_for_function("() => document.querySelector('#code').textContent === 'B001'")
+    assert screen.is_hidden("#state-banner")
+    assert "flash" in screen.get_attribute("#main", "class")
+    screen.wait_for_timeout(4500)  # let the flash end for the picture
+    screenshot(screen, "counter-display-called-800x480")
+
+    served.post(f"/api/v1/counters/{served.hall.c2}/pause")
+    screen.wait_for_function("() => document.body.dataset.state === 'paused'")
+    assert screen.is_visible("#state-banner")
+    assert screen.inner_text("#state-vi").lower() == "tạm dừng"
+    assert screen.inner_text("#code") == "B001"  # still at the counter, greyed
+    screenshot(screen, "counter-display-paused-800x480")
+
+    served.post(f"/api/v1/counters/{served.hall.c2}/open")
+    served.post(f"/api/v1/counters/{served.hall.c2}/finish")
+    screen.wait_for_function("() => document.querySelector('#code').textContent === '—'")
+    assert screen.is_hidden("#state-banner")
+    assert screen.errors == []
+
+
+def test_a_screen_shows_only_the_counters_and_services_in_its_url_and_can_be_muted(served, new_page):
+    served.issue(served.hall.a, 2)
+    served.issue(served.hall.b, 1)
+    for counter in (served.hall.c1, served.hall.c2, served.hall.c3):
+        served.post(f"/api/v1/counters/{counter}/open")
+    screen = new_page(1366, 768)
+    heard = audio_requests(screen)
+    screen.goto(f"{served.url}/display/hall?section=Tầng 1:1&section=Tầng 2:2&services=CT&mute=1")
+    screen.wait_for_selector(".tile[data-counter='2']")
+    assert screen.locator(".group h2").all_inner_texts() == ["Tầng 1", "Tầng 2"]
+    assert screen.locator(".tile").evaluate_all("ts => ts.map(t => t.dataset.counter)") == ["1", "2"]
+    assert screen.locator("#waiting tr").evaluate_all("rs => rs.map(r => r.dataset.service)") == ["CT"]
+    assert "Bật tiếng" in screen.inner_text("#sound")
+
+    served.post(f"/api/v1/counters/{served.hall.c3}/call-next")  # counter 3 is not on this screen
+    served.post(f"/api/v1/counters/{served.hall.c2}/call-next")  # B001 at counter 2 is
+    wait_tile(screen, 2, "B001")
+    served.post(f"/api/v1/counters/{served.hall.c1}/call-next")  # A002 at counter 1: not a CT call
+    wait_tile(screen, 1, "A002")
+    assert screen.locator("#calls li .c-code").all_inner_texts() == ["B001"]
+    screen.wait_for_timeout(500)
+    assert heard == []  # muted by its URL
+
+    screen.click("#sound")  # unmute with the button; a recall is heard
+    assert "Tắt tiếng" in screen.inner_text("#sound")
+    served.post(f"/api/v1/counters/{served.hall.c2}/recall")
+    wait_until(lambda: heard, page=screen, message="the recall's announcement")
+    assert heard[0].endswith("/vi/B001/2.wav")
+    screenshot(screen, "hall-display-sections-1366x768")
+
+
+def test_without_autoplay_the_display_asks_for_a_click_then_speaks(served, browser):
+    served.issue(served.hall.a, 1)
+    served.post(f"/api/v1/counters/{served.hall.c3}/open")
+    # a browser with the default autoplay policy (the other tests allow sound without a gesture)
+    strict = browser.browser_type.launch(executable_path=CHROMIUM, headless=True,
+                                         args=[a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")])
+    if True:
+        try:
+            page = strict.new_page(viewport={"width": 1920, "height": 1080})
+            heard = audio_requests(page)
+            page.goto(f"{served.url}/display/hall")
+            page.wait_for_selector("#unlock:not([hidden])", state="attached")
+            served.post(f"/api/v1/counters/{served.hall.c3}/call-next")
+            wait_tile(page, 3, "A001")
+            page.wait_for_timeout(300)
+            assert page.is_visible("#unlock-button")
+            screenshot(page, "hall-display-click-to-enable-sound-1920x1080")
+            page.click("#unlock-button", force=True)  # it pulses to be seen, so it is never "stable"
+            page.wait_for_selector("#unlock", state="hidden")
+            wait_until(lambda: heard, page=page, message="the waiting announcement after the click")
+            assert heard[-1].endswith("/vi/A001/3.wav")
+        finally:
+            strict.close()
