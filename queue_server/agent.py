@@ -180,29 +180,32 @@ class LedLine:
                 for address, board in self.boards.items():
                     if now - board.sent_at > REFRESH_S:
                         self._dirty.add(address)
-                work = [(a, self.boards[a]) for a in sorted(self._dirty)]
+                jobs = [(a, self.boards[a].counter, self.boards[a].ticket, self.boards[a].text, self.boards[a].blink,
+                         self.boards[a].sent) for a in sorted(self._dirty)]
                 self._dirty.clear()
-                jobs = [(a, b.counter, b.ticket, b.text, b.blink, b.sent) for a, b in work]
-                for _, b in work:
-                    b.blink = 0
-            failed = []
+            failed = False
             for address, counter, ticket, text, blink, sent in jobs:
                 if self._stop.is_set():
                     return
                 try:
                     self._apply(address, counter, ticket, text, blink, sent)
                 except SerialDeviceError as exc:
-                    failed.append(address)
+                    failed = True
                     self._went_down(exc)
-                else:
-                    self.boards[address].sent = (ticket, text)
-                    self.boards[address].sent_at = time.monotonic()
-                    self._came_back()
+                    break
+                with self._cond:
+                    board = self.boards[address]
+                    board.sent = (ticket, text)
+                    board.sent_at = time.monotonic()
+                    if board.blink == blink:
+                        board.blink = 0
+                self._came_back()
             if failed:
                 with self._cond:
-                    for address in failed:
-                        self.boards[address].sent = None  # send everything again once it is back
-                    self._dirty.update(failed)
+                    # the line failed: whatever is plugged in when it answers again gets everything
+                    for board in self.boards.values():
+                        board.sent = None
+                    self._dirty.update(self.boards)
                 self._stop.wait(RETRY_S)
 
     def _apply(self, address: int, counter: int, ticket: str, text: str, blink: int,
@@ -333,7 +336,7 @@ class HallAgent:
     # -- the event stream ------------------------------------------------------------------------
     def _events_loop(self) -> None:
         delay = 0.5
-        first = True
+        ever_connected = False
         while not self.stop_event.is_set():
             try:
                 head = self._load_hall()
@@ -351,12 +354,12 @@ class HallAgent:
                 else:
                     logger.warning("server answered %s; retrying in %.0f s", exc, delay)
             except (httpx.HTTPError, OSError, ValueError, KeyError) as exc:
-                if first:
-                    logger.info("waiting for the server at %s (%s)", self.base, exc)
-                elif self.connected.is_set():
+                if self.connected.is_set():
                     logger.warning("lost the server at %s (%s); reconnecting", self.base, exc)
+                elif not ever_connected and delay == 0.5:
+                    logger.info("waiting for the server at %s (%s)", self.base, exc)
                 self.connected.clear()
-            first = False
+            ever_connected = ever_connected or self.cursor is not None
             if self.stop_event.wait(delay):
                 return
             delay = min(delay * 2, 5.0)
@@ -546,13 +549,26 @@ class HallAgent:
             if time.monotonic() - queued > FRESH_S:
                 continue
             path = f"/api/v1/announcements/{lang}/{quote(code, safe='')}/{counter}.wav"
+            wav = None
+            while wav is None and not self.stop_event.is_set() and time.monotonic() - queued < FRESH_S:
+                try:  # the server may be restarting: try again while the call is still news
+                    with self._http_lock:
+                        response = self._http.get(self.base + path)
+                    response.raise_for_status()
+                    wav = response.content
+                except httpx.HTTPStatusError as exc:
+                    logger.warning("could not get the announcement of %s at counter %s (%s): %s", code, counter,
+                                   lang, exc)
+                    break
+                except httpx.HTTPError as exc:
+                    logger.info("announcement of %s not fetched yet (%s); retrying", code, exc)
+                    self.stop_event.wait(RETRY_S)
+            if wav is None:
+                continue
             try:
-                with self._http_lock:
-                    response = self._http.get(self.base + path)
-                response.raise_for_status()
-                self.speaker.play(response.content)
-            except (httpx.HTTPError, AudioOutputError) as exc:
-                logger.warning("could not announce %s at counter %s (%s): %s", code, counter, lang, exc)
+                self.speaker.play(wav)
+            except AudioOutputError as exc:
+                logger.warning("could not play the announcement of %s at counter %s: %s", code, counter, exc)
 
 
 __all__ = ["AgentConfig", "DisplayBinding", "HallAgent", "KeypadBinding", "LedLine", "parse_display",

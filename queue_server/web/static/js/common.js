@@ -116,11 +116,12 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 // Restart a CSS animation class (a new call flashes even when the previous flash still runs).
+// The class comes back two frames later instead of after a forced layout: reading layout in
+// an event handler would cost every screen a full layout per call.
 export function flash(node, className = "flash") {
   if (!node) return;
   node.classList.remove(className);
-  void node.offsetWidth;
-  node.classList.add(className);
+  requestAnimationFrame(() => requestAnimationFrame(() => node.classList.add(className)));
 }
 
 export function listParam(params, name) {

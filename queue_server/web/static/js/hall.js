@@ -174,15 +174,30 @@ function renderTile(number) {
   code.classList.toggle("empty", code.textContent === "—");
 }
 
+// How many rows of recent calls fit; measured after a layout change, not at every call.
+let callRowsFit = null;
+
+function measureCallRows() {
+  const list = $("#calls");
+  const row = list.firstElementChild;
+  if (!row || !row.offsetHeight) return;
+  callRowsFit = Math.max(1, Math.floor((list.clientHeight + 1) / row.offsetHeight));
+}
+
 function renderCalls() {
   const list = $("#calls");
-  list.replaceChildren(...state.calls.slice(0, config.calls).map((c, i) =>
+  const rows = Math.min(config.calls, callRowsFit ?? config.calls);
+  list.replaceChildren(...state.calls.slice(0, rows).map((c, i) =>
     el("li", { class: i === 0 ? "latest" : "", dataset: { eventId: String(c.event_id) } },
       el("span", { class: "c-code", text: c.code }),
       el("span", { class: "c-arrow", text: "→" }),
       el("span", { class: "c-counter", text: `Quầy ${c.counter_number}` }))));
-  // only whole rows: drop the ones the panel has no room for
-  while (list.children.length > 1 && list.scrollHeight > list.clientHeight + 1) list.lastElementChild.remove();
+  if (callRowsFit === null && list.firstElementChild) {
+    requestAnimationFrame(() => {
+      measureCallRows();
+      if (callRowsFit !== null && list.children.length > callRowsFit) renderCalls();
+    });
+  }
   const latest = state.calls[0];
   $("#now-code").textContent = latest ? latest.code : "—";
   $("#now-counter").textContent = latest ? `đến Quầy ${latest.counter_number} · Counter ${latest.counter_number}` : " ";
@@ -212,7 +227,9 @@ function renderNotice() {
   requestAnimationFrame(() => {
     const track = box.querySelector(".notice-track");
     const distance = track.scrollWidth + box.clientWidth;
-    track.style.animationDuration = `${Math.max(10, distance / 110)}s`;
+    const seconds = Math.max(10, distance / 110);
+    track.style.animationDuration = `${seconds}s`;
+    track.style.animationTimingFunction = `steps(${Math.round(seconds * 30)})`;
   });
 }
 
@@ -324,6 +341,7 @@ function onEvent(ev) {
     case "ticket.recalled": {
       if (ev.kind === "ticket.called") adjustWaiting(d.service_id, -1);
       if (number === undefined || !counterShown(number)) return;
+      // the codes first, then what needs layout (flashes, fitting the list)
       if (!counter) {
         reconcileSoon(0); // a counter this screen does not know yet
       } else {
@@ -331,9 +349,14 @@ function onEvent(ev) {
           service_name_vi: d.service_name_vi };
         if (counter.state !== "open") counter.state = "open";
         renderTile(number);
-        flash(state.tiles.get(number));
       }
-      if (!serviceShown(d)) return;
+      const listed = serviceShown(d);
+      if (listed) {
+        $("#now-code").textContent = d.code;
+        $("#now-counter").textContent = `đến Quầy ${number} · Counter ${number}`;
+      }
+      if (counter) flash(state.tiles.get(number));
+      if (!listed) return;
       state.calls = dedupeCalls([{ event_id: ev.id, kind: ev.kind, ticket_id: ev.ticket_id, code: d.code,
         counter_number: number, service_code: d.service_code, at: ev.at }, ...state.calls]).slice(0, 50);
       renderCalls();
@@ -427,10 +450,16 @@ document.addEventListener("keydown", (e) => {
   if (e.key === "m" || e.key === "M") toggleMute();
 });
 window.addEventListener("resize", layoutTiles);
-// the rows that fit change with the fonts loading and the waiting list growing
-new ResizeObserver(() => renderCalls()).observe($("#calls-panel"));
+// the rows that fit change with the fonts loading and the waiting list growing: only whole rows
+function fitCalls() {
+  callRowsFit = null;
+  renderCalls();
+  measureCallRows();
+  renderCalls();
+}
+new ResizeObserver(fitCalls).observe($("#calls-panel"));
 document.fonts.ready.then(() => {
   layoutTiles();
-  renderCalls();
+  fitCalls();
 });
 start();
