@@ -54,8 +54,8 @@ def test_a_call_shows_on_its_counters_board_blinks_and_is_spoken(served, board):
                         languages=("vi", "en"))
     try:
         served.post(f"/api/v1/counters/{served.hall.c3}/call-next")
-        assert board.wait_for(lambda b: shows(b, 3, "A001"))
-        assert board.shown[3].counter == "3" and board.shown[3].blink_seconds == 5
+        assert board.wait_for(lambda b: shows(b, 3, "A001") and b.shown[3].blink_seconds == 5)
+        assert board.shown[3].counter == "3"
         wait_until(lambda: len(agent.speaker.played) == 2, message="the call in Vietnamese then English")
         assert agent.speaker.played == [announcement(served, "vi", "A001", 3), announcement(served, "en", "A001", 3)]
 

@@ -63,7 +63,7 @@ def test_the_counter_display_shows_the_call_and_the_paused_state(served, new_pag
     served.post(f"/api/v1/counters/{served.hall.c2}/call-next")
     screen.wait_for_function("() => document.querySelector('#code').textContent === 'B001'")
     assert screen.is_hidden("#state-banner")
-    assert "flash" in screen.get_attribute("#main", "class")
+    screen.wait_for_function("() => document.querySelector('#main').classList.contains('flash')")
     screen.wait_for_timeout(4500)  # let the flash end for the picture
     screenshot(screen, "counter-display-called-800x480")
 
@@ -123,10 +123,11 @@ def test_without_autoplay_the_display_asks_for_a_click_then_speaks(served, brows
             page = strict.new_page(viewport={"width": 1920, "height": 1080})
             heard = audio_requests(page)
             page.goto(f"{served.url}/display/hall")
-            page.wait_for_selector("#unlock:not([hidden])", state="attached")
+            page.wait_for_selector(".tile[data-counter='3']")
             served.post(f"/api/v1/counters/{served.hall.c3}/call-next")
             wait_tile(page, 3, "A001")
-            page.wait_for_timeout(300)
+            # the prompt is up (from the page's first check, or at the latest when the call is refused)
+            page.wait_for_selector("#unlock:not([hidden])", state="attached")
             assert page.is_visible("#unlock-button")
             screenshot(page, "hall-display-click-to-enable-sound-1920x1080")
             page.click("#unlock-button", force=True)  # it pulses to be seen, so it is never "stable"
