@@ -66,10 +66,10 @@ def test_a_clerk_calls_next_and_the_hall_display_shows_and_announces_it(served, 
     # recall: said again and flashed again, still one row in the recent calls
     hall.evaluate("document.querySelector(\".tile[data-counter='3']\").classList.remove('flash')")
     console.click(".act[data-action='recall']")
+    hall.wait_for_function("() => document.querySelector(\".tile[data-counter='3']\").classList.contains('flash')")
     wait_until(lambda: len(heard) == 2, timeout=20, page=hall,
                message="a second announcement request (after the first ends)")
     assert heard[1].endswith("/api/v1/announcements/vi/A001/3.wav")
-    hall.wait_for_function("() => document.querySelector(\".tile[data-counter='3']\").classList.contains('flash')")
     assert hall.locator("#calls li").all_inner_texts() == ["A001\n→\nQuầy 3"]
     console.wait_for_function("() => document.querySelector('#cur-calls').textContent === 'Đã gọi 2 lần'")
 

@@ -115,13 +115,27 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-// Restart a CSS animation class (a new call flashes even when the previous flash still runs).
-// The class comes back two frames later instead of after a forced layout: reading layout in
-// an event handler would cost every screen a full layout per call.
-export function flash(node, className = "flash") {
+// Blink a node: the class "lit" goes on and off `times` times, "flash" stays on meanwhile.
+// Timers rather than a CSS animation: a running animation makes the page recompute its style
+// at every frame for the whole blink, even when nothing changes between two steps.
+const blinking = new WeakMap();
+
+export function flash(node, { times = 5, periodMs = 800 } = {}) {
   if (!node) return;
-  node.classList.remove(className);
-  requestAnimationFrame(() => requestAnimationFrame(() => node.classList.add(className)));
+  clearInterval(blinking.get(node));
+  node.classList.add("flash", "lit");
+  let half = 1;
+  const timer = setInterval(() => {
+    half += 1;
+    if (half >= times * 2) {
+      clearInterval(timer);
+      blinking.delete(node);
+      node.classList.remove("flash", "lit");
+      return;
+    }
+    node.classList.toggle("lit", half % 2 === 1);
+  }, periodMs / 2);
+  blinking.set(node, timer);
 }
 
 export function listParam(params, name) {
