@@ -115,27 +115,36 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-// Blink a node: the class "lit" goes on and off `times` times, "flash" stays on meanwhile.
-// Timers rather than a CSS animation: a running animation makes the page recompute its style
-// at every frame for the whole blink, even when nothing changes between two steps.
-const blinking = new WeakMap();
+// Blink nodes: the class "lit" goes on and off `times` times, "flash" stays on meanwhile.
+// One shared timer rather than CSS animations: a running animation makes the page restyle
+// at every frame for the whole blink, and nodes blinking in step need one frame per step.
+const blinking = new Map(); // node -> half-periods left
+let blinkTimer = null;
 
-export function flash(node, { times = 5, periodMs = 800 } = {}) {
+// Under "reduce motion" (a screen's or its viewers' setting) the node stays lit, without blinking.
+const steady = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+export function flash(node, { times = 5 } = {}) {
   if (!node) return;
-  clearInterval(blinking.get(node));
+  blinking.set(node, times * 2 - 1);
   node.classList.add("flash", "lit");
-  let half = 1;
-  const timer = setInterval(() => {
-    half += 1;
-    if (half >= times * 2) {
-      clearInterval(timer);
+  if (blinkTimer === null) blinkTimer = setInterval(blinkStep, 400);
+}
+
+function blinkStep() {
+  for (const [node, left] of blinking) {
+    if (left <= 0) {
       blinking.delete(node);
       node.classList.remove("flash", "lit");
-      return;
+    } else {
+      blinking.set(node, left - 1);
+      if (!steady.matches) node.classList.toggle("lit", (left - 1) % 2 === 1);
     }
-    node.classList.toggle("lit", half % 2 === 1);
-  }, periodMs / 2);
-  blinking.set(node, timer);
+  }
+  if (!blinking.size) {
+    clearInterval(blinkTimer);
+    blinkTimer = null;
+  }
 }
 
 export function listParam(params, name) {

@@ -215,8 +215,12 @@ function renderWaiting() {
 function renderClock() {
   const tz = state.site ? state.site.timezone : "Asia/Ho_Chi_Minh";
   const now = serverNow();
-  $("#clock").textContent = clockText(now, tz);
-  $("#date").textContent = dateTextVi(now, tz);
+  setText($("#clock"), clockText(now, tz)); // checked every second, redrawn once a minute
+  setText($("#date"), dateTextVi(now, tz));
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 function renderNotice() {
