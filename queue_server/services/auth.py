@@ -14,6 +14,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from queue_server.services.context import ROLES, Actor, Context
@@ -157,7 +158,10 @@ def instance_secret(ctx: Context) -> bytes:
             session.add(row)
         return row.value
 
-    return bytes.fromhex(ctx.db.transaction(work))
+    try:
+        return bytes.fromhex(ctx.db.transaction(work))
+    except IntegrityError:  # another process created it at the same moment: use theirs
+        return bytes.fromhex(ctx.db.transaction(work))
 
 
 def ticket_key(secret: bytes, ticket_id: int) -> str:
