@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from queue_server.api import admin as admin_routes
 from queue_server.api import auth as auth_routes
+from queue_server.api import dossiers as dossier_routes
 from queue_server.api import events as event_routes
 from queue_server.api import problems
 from queue_server.api import tickets as ticket_routes
@@ -57,7 +58,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     )
     app.state.ctx = ctx
     problems.install(app)
-    for module in (auth_routes, ticket_routes, admin_routes, event_routes):
+    for module in (auth_routes, ticket_routes, admin_routes, event_routes, dossier_routes):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"])
