@@ -75,7 +75,7 @@ def receipt_slip(ctx: Context, actor: Actor, ref: int | str) -> Slip:
 def build_receipt_slip(view: dict[str, Any], header: dossier_pdf.FormHeader) -> Slip:
     tz = header.tz
     received = local(datetime.fromisoformat(view["received_at"]), tz)
-    due = local(datetime.fromisoformat(view["appointment_at"]), tz)
+    due = local(datetime.fromisoformat(view["due_at"]), tz)
     pt = view["processing_time"]
     b = (SlipBuilder()
          .text(header.agency, "small", "center")

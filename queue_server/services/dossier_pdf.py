@@ -123,12 +123,12 @@ class _Rule(Flowable):
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.avail = avail_width
-        return avail_width, 4
+        return avail_width, 5
 
     def draw(self) -> None:
         x = (self.avail - self.length) / 2
         self.canv.setLineWidth(0.6)
-        self.canv.line(x, 2, x + self.length, 2)
+        self.canv.line(x, 0.5, x + self.length, 0.5)
 
 
 def _qr(data: str, size: float) -> Drawing:
@@ -187,7 +187,7 @@ def receipt_pdf(d: dict[str, Any], h: FormHeader) -> bytes:
     width = doc.width
     body = _style("body", 11, after=2.5)
     received = local(datetime.fromisoformat(d["received_at"]), h.tz)
-    due = local(datetime.fromisoformat(d["appointment_at"]), h.tz)
+    due = local(datetime.fromisoformat(d["due_at"]), h.tz)  # the appointment made at reception
     a = d["applicant"]
     pt = d["processing_time"]
     from queue_server.domain.catalog import ProcessingTime
@@ -361,7 +361,7 @@ def control_slip_pdf(d: dict[str, Any], h: FormHeader) -> bytes:
         rows.append([_p(agencies, cell), _p(people, cell), _p(_e(s.get("timing_vi") or ""), cell),
                      _p(_e(s.get("reason") or s["name_vi"]), cell)])
     w = doc.width
-    table = Table(rows, colWidths=[w * 0.3, w * 0.32, w * 0.18, w * 0.2], repeatRows=1)
+    table = Table(rows, colWidths=[w * 0.28, w * 0.3, w * 0.22, w * 0.2], repeatRows=1)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story.append(table)
     doc.build(story)
@@ -391,7 +391,7 @@ def logbook_pdf(rows: Sequence[Sequence[str]], h: FormHeader, title_range: str) 
         data.append([_p(_e(v), cell) for v in row])
     if len(data) == 1:
         data.append([_p("", cell)] * len(LOGBOOK_COLUMNS))
-    fractions = (0.03, 0.1, 0.12, 0.035, 0.08, 0.1, 0.08, 0.06, 0.06, 0.06, 0.06, 0.06, 0.055, 0.045, 0.055)
+    fractions = (0.03, 0.125, 0.11, 0.03, 0.08, 0.1, 0.075, 0.055, 0.055, 0.055, 0.055, 0.055, 0.055, 0.045, 0.07)
     table = Table(data, colWidths=[doc.width * f for f in fractions], repeatRows=1)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")),

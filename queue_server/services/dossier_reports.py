@@ -26,13 +26,14 @@ from queue_server.domain import dossiers as rules
 from queue_server.domain.dossiers import DossierState
 from queue_server.services import admin, dossier_pdf
 from queue_server.services.context import Actor, Context
-from queue_server.services.dossier_format import DELIVERY_NAMES, local, short
+from queue_server.services.dossier_format import local, short
 from queue_server.services.dossier_setup import agency_header, dossier_settings, place_name
 from queue_server.services.dossiers import due_state_of, flag_overdue, outcome_timing, require_staff
 from queue_server.services.errors import InvalidInput
 from queue_server.store.tables import Dossier, DossierStep, Event, Service, Site, Ticket, User
 
 MAX_RANGE_DAYS = 400
+LOGBOOK_DELIVERY = {"counter": "Tại quầy", "post": "Bưu chính"}
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def logbook_rows(ctx: Context, actor: Actor, *, site: str | int | None = None, s
             d.lead_agency, short(local(d.received_at, tz)), short(local(d.due_at, tz)),
             short(local(handed.at, tz)) if handed else "", short(local(ready, tz)) if ready else "",
             short(local(d.returned_at, tz)) if d.returned_at else "",
-            DELIVERY_NAMES.get(d.result_delivery, (d.result_delivery, ""))[0] if d.returned_at else "",
+            LOGBOOK_DELIVERY.get(d.result_delivery, d.result_delivery) if d.returned_at else "",
             "", "; ".join(note),
         ])
     return s, rng, rows

@@ -256,7 +256,8 @@ def receive_dossier(ctx: Context, actor: Actor, payload: dict[str, Any], *, site
         )
         session.add(d)
         session.flush()
-        _step(session, d, "received", actor, now, to_agency=ONE_STOP_DESK, received_by=actor.name,
+        _step(session, d, "received", actor, now, from_agency="Người nộp hồ sơ", to_agency=ONE_STOP_DESK,
+              handed_by=applicant.name, received_by=actor.name,
               data={"counter_number": counter.number if counter else None},
               event_extra={"counter_number": counter.number if counter else None,
                            "ticket_code": ticket.code if ticket else None})
@@ -312,8 +313,9 @@ def due_state_of(d: Dossier, settings: DossierSettings, now: datetime, tz: str) 
 
 
 def outcome_timing(d: Dossier, tz: str) -> rules.Timing | None:
-    """Early / on time / late of a finished dossier (result ready, or returned)."""
-    done = d.result_ready_at or (d.returned_at if d.state == DossierState.RETURNED.value else None)
+    """Early / on time / late of a dossier whose result is ready (a refused one has none:
+    a result is returned only after it was ready, so a returned dossier without it was refused)."""
+    done = d.result_ready_at
     if done is None:
         return None
     zone = ZoneInfo(tz)
