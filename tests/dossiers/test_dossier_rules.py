@@ -109,3 +109,17 @@ def test_due_soon_from_the_working_day_before_over_tet() -> None:
     assert rules.due_state(datetime(2026, 2, 12, 16, 0), due, calendar, hours) is rules.DueState.ON_TRACK
     assert rules.due_state(datetime(2026, 2, 13, 8, 0), due, calendar, hours) is rules.DueState.DUE_SOON
     assert rules.due_state(datetime(2026, 2, 23, 17, 5), due, calendar, hours) is rules.DueState.OVERDUE
+
+
+def test_catalogue_refuses_a_procedure_without_processing_time() -> None:
+    import json
+
+    from queue_server.domain.catalog import check_catalog
+    from queue_server.services.catalog_files import DEMO_CATALOG
+
+    doc = json.loads(DEMO_CATALOG.read_text(encoding="utf-8"))
+    del doc["procedures"][2]["channels"][0]["processing_time"]
+    report = check_catalog(doc)
+    assert report.catalog is None
+    assert any(str(e).startswith("procedures[2].channels[0].processing_time: thiếu thời hạn giải quyết")
+               for e in report.errors)
