@@ -49,9 +49,9 @@ MAX_SETS = 99
 # -- helpers ------------------------------------------------------------------------------
 
 def invalid(errors: list[FieldError]) -> InvalidInput:
-    fields = ", ".join(e.field for e in errors)
-    return InvalidInput(f"Hồ sơ chưa hợp lệ ({len(errors)} lỗi): {fields}.",
-                        f"The dossier has {len(errors)} invalid fields: {fields}.",
+    n = len(errors)
+    return InvalidInput(f"Có {n} thông tin chưa đúng: xem các ô được đánh dấu đỏ. {errors[0].message_vi}",
+                        f"{n} field{'s' if n > 1 else ''} need correcting (marked in red). {errors[0].message_en}",
                         errors=[e.as_json() for e in errors])
 
 
