@@ -160,3 +160,32 @@ def test_counter_tablet_rates_the_ticket_just_served(browser, served) -> None:
 
 def teardown_module() -> None:
     shutil.rmtree(SHOTS / "tmp", ignore_errors=True)
+
+
+def test_supervisor_page_lists_late_dossiers_and_records_a_hand_off(browser, served) -> None:
+    server, ctx, hall, d = served
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server.url}/dossiers/supervisor")
+    page.fill("#login-user", "giam")
+    page.fill("#login-pass", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("#app:not(.hidden)")
+    page.wait_for_selector("#ratings p")
+    assert page.inner_text("#n-late") == "0"
+    page.fill("#open-code", d["code"])
+    page.click("#open-form button")
+    page.wait_for_selector("#detail .timeline li")
+    page.click("#detail details summary >> text=Chuyển hồ sơ")
+    form = page.locator("#detail details[open] form")
+    form.locator("input").nth(0).fill("Công chức Tư pháp – Hộ tịch")
+    form.locator("input").nth(1).fill("Lê Văn Tư")
+    form.locator("button").click()
+    page.wait_for_function("document.querySelector('#detail .timeline').textContent.includes('Công chức Tư pháp')")
+    page.screenshot(path=str(SHOTS / "supervisor.png"), full_page=True)
+    stored = dossiers.get_dossier(ctx, hall.supervisor, d["id"])
+    assert stored["state"] == "in_progress" and stored["steps"][-1]["received_by"] == "Lê Văn Tư"
+    for fmt in ("csv", "xlsx", "pdf"):
+        r = context.request.get(server.url + page.get_attribute(f"#lb-{fmt}", "href"))
+        assert r.status == 200 and len(r.body()) > 100
+    context.close()

@@ -119,3 +119,20 @@ def test_staff_api_needs_login_and_gives_field_errors(client, hall, received) ->
     slip = client.get(f"/api/v1/dossiers/{received['id']}/receipt.bin")
     assert slip.status_code == 200 and slip.content.startswith(b"\x1b@")
     assert client.get("/api/v1/dossier-reports/supervision").status_code == 403  # clerks do not supervise
+
+
+def test_receipt_slip_prints_on_the_configured_printer(client, ctx, received) -> None:
+    from hardware.sim.printer import virtual_printer
+
+    from tests.conftest import PASSWORD
+
+    session = client.post("/api/v1/auth/login", json={"username": "an", "password": PASSWORD}).json()
+    csrf = {"X-CSRF-Token": session["csrf_token"]}
+    r = client.post(f"/api/v1/dossiers/{received['id']}/receipt/print", headers=csrf, json={})
+    assert r.status_code == 422 and "printer_url" in r.json()["detail"]
+    name = f"dossier-desk-{id(ctx)}"
+    ctx.settings.extra["dossiers"] = {"printer_url": f"sim://{name}"}
+    r = client.post(f"/api/v1/dossiers/{received['id']}/receipt/print", headers=csrf, json={})
+    assert r.status_code == 200 and r.json()["printed"] is True
+    jobs = virtual_printer(name).wait_for_jobs(1)
+    assert len(jobs) == 1 and jobs[0].data.startswith(b"\x1b@") and len(jobs[0].data) > 2000
