@@ -28,6 +28,21 @@ from queue_server.store import migrate
 logger = logging.getLogger("motcua")
 
 
+SWEEP_SECONDS = 300
+
+
+async def _sweep_stale_tickets(ctx: Context) -> None:
+    """After midnight (site time) close what was left open the day before, with its events."""
+    import asyncio
+
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await asyncio.to_thread(queue.expire_stale, ctx, SYSTEM)
+        except Exception:  # the sweep must never stop; the next round tries again
+            logger.exception("closing stale tickets failed")
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context | None = None,
                poll_interval: float | None = None) -> FastAPI:
     ctx = ctx or Context.create(settings, clock)
@@ -44,9 +59,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         hub = EventHub(ctx.db, poll_interval=poll_interval or (0.5 if ctx.db.is_postgres else 0.25))
         await hub.start()
         app.state.hub = hub
+        sweeper = asyncio.create_task(_sweep_stale_tickets(ctx), name="stale-ticket-sweeper")
         try:
             yield
         finally:
+            sweeper.cancel()
             await hub.stop()
             ctx.db.dispose()
 

@@ -27,6 +27,7 @@ from queue_server.events import log
 from queue_server.services import policy as site_policy
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, RateLimited, not_found
+from queue_server.services.queries import waiting_tickets
 from queue_server.services.views import TicketView
 from queue_server.store.tables import Counter, Service, Site, Ticket, TicketSequence, User
 
@@ -197,6 +198,7 @@ def _next_number(session: Session, service_id: int, day) -> int:  # noqa: ANN001
 
 def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str = "normal",
                  procedure_code: str | None = None) -> IssuedTicket:
+    """Give the next number of a service (committed before anything is printed)."""
     if priority not in PRIORITIES:
         raise InvalidInput(
             f"Đối tượng ưu tiên “{priority}” không hợp lệ (chọn: {', '.join(PRIORITIES)}).",
@@ -206,7 +208,7 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
     if not (actor.kind == "system" or actor.has_role("clerk") or (actor.kind == "device" and actor.role == "kiosk")):
         raise Forbidden("Chỉ ki-ốt hoặc cán bộ mới được cấp số.", "Only kiosks and staff may issue tickets.")
 
-    def work(session: Session) -> IssuedTicket:
+    def work(session: Session) -> TicketView:
         now = ctx.clock.now()
         service = _service(session, service_id)
         _require_site(actor, service.site_id)
@@ -236,24 +238,19 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
         session.add(ticket)
         session.flush()
         _event(session, "ticket.issued", ticket, actor, now, number=number)
-        from queue_server.services.estimates import estimate_for_ticket
+        return _view(session, ticket)
 
-        est = estimate_for_ticket(session, ctx, ticket, now)
-        return IssuedTicket(_view(session, ticket), est.people_ahead, est.wait_s, est.counters)
+    view = ctx.db.transaction(work)
+    # The estimate is advice, not state: computed after the commit so the write lock
+    # (SQLite) and row locks (PostgreSQL) are held no longer than numbering needs.
+    from queue_server.services.estimates import estimate_for_ticket
 
-    return ctx.db.transaction(work)
+    with ctx.db.reading() as session:
+        est = estimate_for_ticket(session, ctx, session.get(Ticket, view.id), ctx.clock.now())
+    return IssuedTicket(view, est.people_ahead, est.wait_s, est.counters)
 
 
 # -- calling ----------------------------------------------------------------------------
-
-def _waiting(session: Session, site_id: int, day, service_ids: list[int]) -> list[Ticket]:  # noqa: ANN001
-    return list(session.scalars(
-        select(Ticket).where(
-            Ticket.site_id == site_id, Ticket.business_day == day,
-            Ticket.state == TicketState.WAITING.value, Ticket.service_id.in_(service_ids),
-        )
-    ))
-
 
 def _recent_classes(session: Session, counter: Counter, day, n: int) -> list[dispatch.PriorityClass]:  # noqa: ANN001
     rows = session.scalars(
@@ -318,12 +315,7 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> TicketView | None:
         view = dispatch.CounterView(id=counter.id, weights=weights)
         recent = _recent_classes(session, counter, day, pol.recent_window)
         for _ in range(CLAIM_ATTEMPTS):
-            waiting = _waiting(session, site.id, day, list(weights))
-            candidates = [
-                dispatch.WaitingTicket(id=t.id, service_id=t.service_id, priority=dispatch.PriorityClass(t.priority),
-                                       queued_at=t.queued_at, front=t.front, number=t.number)
-                for t in waiting
-            ]
+            candidates = waiting_tickets(session, site.id, day, list(weights))
             choice = dispatch.choose_next(candidates, view, pol, now, recent)
             if choice is None:
                 return None

@@ -119,7 +119,7 @@ class Counter(Base):
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     state_changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     services: Mapped[list[CounterService]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="CounterService.service_id"
+        cascade="all, delete-orphan", order_by="CounterService.service_id"
     )
 
 
