@@ -20,7 +20,7 @@ from queue_server.api.deps import get_ctx
 from queue_server.clock import Clock
 from queue_server.config import Settings
 from queue_server.events.hub import EventHub
-from queue_server.services import queue
+from queue_server.services import dossiers, queue
 from queue_server.services.auth import instance_secret
 from queue_server.services.context import SYSTEM, Context
 from queue_server.store import migrate
@@ -41,6 +41,10 @@ async def _sweep_stale_tickets(ctx: Context) -> None:
             await asyncio.to_thread(queue.expire_stale, ctx, SYSTEM)
         except Exception:  # the sweep must never stop; the next round tries again
             logger.exception("closing stale tickets failed")
+        try:  # dossiers that became due soon or overdue: one event each (dossier.due_soon / .overdue)
+            await asyncio.to_thread(dossiers.flag_overdue, ctx, SYSTEM)
+        except Exception:
+            logger.exception("flagging overdue dossiers failed")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context | None = None,

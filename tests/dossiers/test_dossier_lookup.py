@@ -123,7 +123,6 @@ def test_staff_api_needs_login_and_gives_field_errors(client, hall, received) ->
 
 def test_receipt_slip_prints_on_the_configured_printer(client, ctx, received) -> None:
     from hardware.sim.printer import virtual_printer
-
     from tests.conftest import PASSWORD
 
     session = client.post("/api/v1/auth/login", json={"username": "an", "password": PASSWORD}).json()
