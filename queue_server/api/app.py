@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from queue_server.api import admin as admin_routes
 from queue_server.api import auth as auth_routes
+from queue_server.api import dossiers as dossier_routes
 from queue_server.api import events as event_routes
 from queue_server.api import problems
 from queue_server.api import tickets as ticket_routes
@@ -19,7 +20,7 @@ from queue_server.api.deps import get_ctx
 from queue_server.clock import Clock
 from queue_server.config import Settings
 from queue_server.events.hub import EventHub
-from queue_server.services import queue
+from queue_server.services import dossiers, queue
 from queue_server.services.auth import instance_secret
 from queue_server.services.context import SYSTEM, Context
 from queue_server.store import migrate
@@ -40,6 +41,10 @@ async def _sweep_stale_tickets(ctx: Context) -> None:
             await asyncio.to_thread(queue.expire_stale, ctx, SYSTEM)
         except Exception:  # the sweep must never stop; the next round tries again
             logger.exception("closing stale tickets failed")
+        try:  # dossiers that became due soon or overdue: one event each (dossier.due_soon / .overdue)
+            await asyncio.to_thread(dossiers.flag_overdue, ctx, SYSTEM)
+        except Exception:
+            logger.exception("flagging overdue dossiers failed")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context | None = None,
@@ -74,7 +79,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     )
     app.state.ctx = ctx
     problems.install(app)
-    for module in (auth_routes, ticket_routes, admin_routes, event_routes):
+    for module in (auth_routes, ticket_routes, admin_routes, event_routes, dossier_routes):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"])
