@@ -126,7 +126,7 @@ class HomeScreen(KioskScreen):
         other = "en" if self.lang == "vi" else "vi"
         for key, target in self.ACTIONS:
             label = f"[b]{self.t(key)}[/b]\n[size=34]{t(key, other)}[/size]"
-            btn = Btn(label, lambda target=target: self.app.go(target), size=58, size_hint_y=1)
+            btn = Btn(label, lambda target=target: self.app.go(target, fresh=True), size=58, size_hint_y=1)
             self.buttons[key] = btn
             grid.add_widget(btn)
         self.body.add_widget(grid)
@@ -320,12 +320,11 @@ class ProceduresScreen(KioskScreen):
 
     def build(self) -> None:
         query = getattr(self, "search_input", None)
-        text = query.text if query is not None else ""
+        text = query.text if query is not None and not self.params.pop("fresh", False) else ""
         self.search_input = text_input(self.t("search_hint"))
         self.search_input.text = text
         self.search_input.bind(text=lambda *_: self.update_results())
-        self.keyboard = Keyboard(self.search_input, space_label=self.t("space"), clear_label=self.t("clear"),
-                                 size_hint_y=None, height=520)
+        self.keyboard = Keyboard(self.search_input, space_label=self.t("space"), clear_label=self.t("clear"))
         self.list_box = column(spacing=14)
         self.list_view = scroller(self.list_box)
         if self.app.landscape:
@@ -521,7 +520,7 @@ class DossierScreen(KioskScreen):
         self.code_input.bind(on_text_validate=lambda *_: self._next())
         self.key_input.bind(on_text_validate=lambda *_: self.lookup())
         self.keyboard = Keyboard(self.code_input, upper=True, space_label=self.t("space"),
-                                 clear_label=self.t("clear"), size_hint_y=None, height=520)
+                                 clear_label=self.t("clear"))
         form = column(spacing=12)
         form.add_widget(Txt(self.t("dossier_hint"), size=BODY, color=MUTED))
         form.add_widget(Txt(self.t("dossier_code"), size=BODY, bold=True))
@@ -615,6 +614,7 @@ class RatingScreen(KioskScreen):
             mark = "✔ " if lv == level else ""
             cell.add_widget(Txt(mark + self.t(lv), size=44, bold=lv == level, halign="center"))
             faces.add_widget(cell)
+        self.faces_row = faces
         self.body.add_widget(faces)
         if not level:
             self.body.add_widget(Widget())
@@ -637,8 +637,7 @@ class RatingScreen(KioskScreen):
         self.comment_input.bind(text=lambda _w, v: self.params.__setitem__("comment", v),
                                 focus=lambda _w, on: on and self.open_keyboard())
         self.status_label = Txt(self.params.get("status", ""), size=BODY, bold=True)
-        self.keyboard = Keyboard(self.comment_input, space_label=self.t("space"), clear_label=self.t("clear"),
-                                 size_hint_y=None, height=400 if self.app.landscape else 470)
+        self.keyboard = Keyboard(self.comment_input, space_label=self.t("space"), clear_label=self.t("clear"))
         self.send_button = Btn(self.t("send"), self.send, size=48, height=140)
         self.detail_view = scroller(detail)
         self.form = BoxLayout(orientation="vertical", spacing=12)
@@ -658,6 +657,9 @@ class RatingScreen(KioskScreen):
             return
         if self.detail_view.parent is not None:
             self.form.remove_widget(self.detail_view)
+        if self.app.landscape and self.faces_row.parent is not None:
+            self.body.remove_widget(self.faces_row)  # room for the keyboard; the choice stays above
+        self.form.add_widget(Widget(), index=len(self.form.children))
         self.form.add_widget(self.keyboard, index=1)
 
     @staticmethod

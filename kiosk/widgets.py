@@ -159,24 +159,30 @@ class Face(Widget):
 
 TONES = (("\u0301", "á"), ("\u0300", "à"), ("\u0309", "ả"), ("\u0303", "ã"), ("\u0323", "ạ"))
 ROWS = (
-    tuple("1234567890") + (".",),
-    tuple("qwertyuiop") + ("-",),
-    tuple("asdfghjkl") + ("đ", "ă"),
-    tuple("zxcvbnm") + ("â", "ê", "ô", "ơ"),
+    tuple("1234567890"),
+    tuple("qwertyuiop"),
+    tuple("asdfghjkl") + ("đ",),
+    tuple("zxcvbnm") + (".", "-", "\b"),
+    ("ă", "â", "ê", "ô", "ơ", "ư"),
 )
+KEY_HEIGHT = 92
+KEYBOARD_HEIGHT = 6 * KEY_HEIGHT + 5 * 6
 
 
 class Keyboard(BoxLayout):
     """On-screen keyboard with Vietnamese letters and tone marks; types into `target`.
 
-    A tone key puts its mark on the last letter typed ("a" then "á sắc" gives "á"), so
-    a citizen can type with diacritics; search also works without them.
+    Ten keys a row at most, so every key is at least 90 px wide on a 1080 px screen. A
+    tone key puts its mark on the last letter typed ("a" then "á" gives "á"), so a
+    citizen can type with diacritics; search also works without them.
     """
 
     def __init__(self, target: TextInput | None = None, upper: bool = False, space_label: str = "Dấu cách",
                  clear_label: str = "Xoá hết", **kwargs: object) -> None:
         kwargs.setdefault("orientation", "vertical")
         kwargs.setdefault("spacing", 6)
+        kwargs.setdefault("size_hint_y", None)
+        kwargs.setdefault("height", KEYBOARD_HEIGHT)
         super().__init__(**kwargs)
         self.target = target
         self.upper = upper
@@ -184,33 +190,21 @@ class Keyboard(BoxLayout):
         for row in ROWS:
             line = BoxLayout(spacing=6)
             for key in row:
-                label = key.upper() if upper else key
-                btn = Btn(label, lambda k=key: self.press(k), kind="key", size=40, height=96, size_hint_y=1)
-                self.keys[key] = btn
-                line.add_widget(btn)
-            if row is ROWS[3]:
-                line.add_widget(self._key("ư", 40))
+                line.add_widget(self._key(key, key.upper() if upper else key, 40))
+            if len(row) == 6:
+                line.add_widget(self._key("\x18", clear_label, 32, 4))
             self.add_widget(line)
         last = BoxLayout(spacing=6)
         for mark, label in TONES:
-            btn = Btn(label, lambda m=mark: self.press(m), kind="key", size=40, height=96, size_hint_y=1)
-            self.keys[mark] = btn
-            last.add_widget(btn)
-        space = Btn(space_label, lambda: self.press(" "), kind="key", size=32, height=96, size_hint_y=1,
-                    size_hint_x=2)
-        self.keys[" "] = space
-        last.add_widget(space)
-        back = Btn("⌫", lambda: self.press("\b"), kind="key", size=44, height=96, size_hint_y=1)
-        self.keys["\b"] = back
-        last.add_widget(back)
-        clear = Btn(clear_label, lambda: self.press("\x18"), kind="key", size=28, height=96, size_hint_y=1)
-        self.keys["\x18"] = clear
-        last.add_widget(clear)
+            last.add_widget(self._key(mark, label, 40))
+        last.add_widget(self._key(" ", space_label, 32, 5))
         self.add_widget(last)
 
-    def _key(self, key: str, size: int) -> Btn:
-        btn = Btn(key.upper() if self.upper else key, lambda: self.press(key), kind="key", size=size, height=96,
-                  size_hint_y=1)
+    def _key(self, key: str, label: str, size: int, width: float = 1) -> Btn:
+        if key == "\b":
+            label, size = "⌫", 44
+        btn = Btn(label, lambda: self.press(key), kind="key", size=size, height=KEY_HEIGHT, size_hint_y=1,
+                  size_hint_x=width)
         self.keys[key] = btn
         return btn
 

@@ -24,6 +24,7 @@ COMMAND_MODULES: dict[str, str] = {
     "announce": "queue_server.cli.announce",
     "catalog": "queue_server.cli.catalog",
     "calendar": "queue_server.cli.catalog",
+    "kiosk": "kiosk.cli",
 }
 
 
