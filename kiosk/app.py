@@ -154,7 +154,7 @@ def _build_app_class():  # noqa: ANN202 - the class needs Kivy, imported only af
             self.topbar = Panel(color=WHITE, size_hint_y=None, height=140, padding=[20, 14], spacing=20)
             self.back_button = Btn(t("back", self.lang), self._back, kind="secondary", size=44,
                                    size_hint=(None, 1), width=320)
-            self.title_label = Txt("", size=46, bold=True, halign="center", size_hint_y=1, color=TEXT,
+            self.title_label = Txt("", size=42, bold=True, halign="center", size_hint_y=1, color=TEXT,
                                    shorten=True, shorten_from="right", max_lines=1)
             self.top_lang_button = Btn(t("other_language", self.lang), self.toggle_language, kind="secondary",
                                        size=40, size_hint=(None, 1), width=300)
@@ -184,6 +184,7 @@ def _build_app_class():  # noqa: ANN202 - the class needs Kivy, imported only af
             self._health_thread = threading.Thread(target=self._health_loop, name="kiosk-health", daemon=True)
             self._health_thread.start()
             self.load_services()
+            self.background(lambda: self.cache.index)  # the cached catalogue's index, off the UI thread
             self.refresh_catalog()
             return root
 
@@ -265,6 +266,19 @@ def _build_app_class():  # noqa: ANN202 - the class needs Kivy, imported only af
             if self.sm.current != "home" or self.lang != "vi":
                 self.lang = "vi"
                 self.go("home")
+                self.rest()
+
+        def rest(self) -> None:
+            """Free what the last citizen's screens left behind, while nobody is waiting:
+            collect widget cycles and hand freed heap back to the system (glibc)."""
+            import ctypes
+            import gc
+
+            gc.collect()
+            try:
+                ctypes.CDLL("libc.so.6").malloc_trim(0)
+            except (OSError, AttributeError):  # not glibc: nothing to trim
+                pass
 
         # -- background work -------------------------------------------------------------
 

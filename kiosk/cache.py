@@ -75,6 +75,7 @@ class CatalogCache:
         except NotModified:
             return False
         self._set(doc, etag)
+        self.index  # noqa: B018 - built here, on the worker thread, not on the first keystroke
         self.save()
         return True
 

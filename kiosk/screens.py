@@ -217,10 +217,13 @@ class PriorityScreen(KioskScreen):
         normal = Btn(self.t("priority_normal"), lambda: self.choose("normal"), size=50, height=160)
         self.buttons["normal"] = normal
         box.add_widget(normal)
+        grid = GridLayout(cols=2 if self.app.landscape else 1, spacing=18, size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
         for p in self.app.priority_classes():
             btn = Btn(self.t(f"priority_{p}"), lambda p=p: self.choose(p), kind="secondary", size=46, height=140)
             self.buttons[p] = btn
-            box.add_widget(btn)
+            grid.add_widget(btn)
+        box.add_widget(grid)
         box.add_widget(Txt(self.t("priority_note"), size=SMALL, color=MUTED))
         self.body.add_widget(scroller(box))
 
@@ -248,6 +251,7 @@ class TicketScreen(KioskScreen):
             self.body.add_widget(Txt(self.t("issuing"), size=HEADING, bold=True, halign="center"))
             self.body.add_widget(Widget())
             return
+        self._dest = self.body
         if state == "error":
             self._box(self.t("issue_failed", why=self.params.get("why", "")), ERROR)
             self.body.add_widget(Widget())
@@ -264,14 +268,26 @@ class TicketScreen(KioskScreen):
         service = issued.service_name_en or issued.service_name_vi if self.lang == "en" else issued.service_name_vi
         card.add_widget(Txt(service, size=52, bold=True, halign="center"))
         card.bind(minimum_height=card.setter("height"))
-        self.body.add_widget(card)
+        self._dest = self.body
+        if self.app.landscape:  # the number on the left, what to do on the right
+            row = BoxLayout(spacing=32)
+            left = BoxLayout(orientation="vertical")
+            left.add_widget(Widget())
+            left.add_widget(card)
+            left.add_widget(Widget())
+            self._dest = BoxLayout(orientation="vertical", spacing=20)
+            row.add_widget(left)
+            row.add_widget(self._dest)
+            self.body.add_widget(row)
+        else:
+            self.body.add_widget(card)
         facts = column(spacing=6)
         counters = ", ".join(str(c) for c in issued.counters)
         facts.add_widget(Txt(self.t("go_to_counters", counters=counters) if counters else self.t("counters_later"),
                              size=46, bold=True))
         facts.add_widget(Txt(self.t("people_ahead", n=issued.people_ahead), size=44))
         facts.add_widget(Txt(self.t("wait", wait=wait_text(issued.estimated_wait_s, self.lang)), size=44))
-        self.body.add_widget(facts)
+        self._dest.add_widget(facts)
         printing = self.params.get("printing", "printing")
         if printing == "printing":
             self.status_label = self._box(self.t("printing"), WHITE, dark=True)
@@ -283,7 +299,7 @@ class TicketScreen(KioskScreen):
             error = issued.print_error
             why = (error.message_en if self.lang == "en" else error.message_vi) if error else ""
             self.status_label = self._box("⚠ " + self.t("print_failed", why=why, code=issued.code), ERROR)
-        self.body.add_widget(Widget())
+        self._dest.add_widget(Widget())
         row = BoxLayout(size_hint_y=None, height=160, spacing=24)
         if printing == "failed":
             self.reprint_button = Btn(self.t("print_again"), self.app.print_again, kind="primary", size=48,
@@ -292,7 +308,7 @@ class TicketScreen(KioskScreen):
         self.done_button = Btn(self.t("done"), lambda: self.app.go("home"), kind="secondary", size=48, height=160,
                                size_hint_y=1)
         row.add_widget(self.done_button)
-        self.body.add_widget(row)
+        self._dest.add_widget(row)
 
     def _box(self, text: str, color: tuple[float, ...], dark: bool = False) -> Txt:
         box = Panel(color=color, orientation="vertical", padding=24, size_hint_y=None, radius=12)
@@ -307,7 +323,7 @@ class TicketScreen(KioskScreen):
                 frame = Line(width=2)
             box.bind(pos=lambda *_: setattr(frame, "rectangle", (*box.pos, *box.size)),
                      size=lambda *_: setattr(frame, "rectangle", (*box.pos, *box.size)))
-        self.body.add_widget(box)
+        getattr(self, "_dest", self.body).add_widget(box)
         return label
 
 
@@ -344,8 +360,13 @@ class ProceduresScreen(KioskScreen):
             self.body.add_widget(self.keyboard)
         self.update_results()
 
+    RESULTS = 12
+
     def update_results(self) -> None:
-        """Redraw the list for the current query (called on every keystroke)."""
+        """Redraw the list for the current query (called on every keystroke).
+
+        Result buttons are pooled and only relabelled, so a keystroke costs a search and
+        the texts that changed, not a dozen new widgets."""
         box = self.list_box
         box.clear_widgets()
         self.result_buttons: dict[str, Btn] = {}
@@ -358,26 +379,45 @@ class ProceduresScreen(KioskScreen):
         if not query:
             box.add_widget(Txt(self.t("fields"), size=46, bold=True, color=PRIMARY))
             for f in cache.fields:
-                label = f"[b]{pick(f['name'], self.lang)}[/b]\n[size=32]{self.t('n_procedures', n=f.get('procedures', len(cache.procedures_in(f['code']))))}[/size]"
+                count = f.get("procedures", len(cache.procedures_in(f["code"])))
+                label = f"[b]{pick(f['name'], self.lang)}[/b]\n[size=32]{self.t('n_procedures', n=count)}[/size]"
                 btn = Btn(label, lambda code=f["code"]: self.app.go("field", field=code), kind="secondary",
                           halign="left", height=130, size=44)
                 self.field_buttons[f["code"]] = btn
                 box.add_widget(btn)
             return
-        hits = cache.search(query, limit=20)
-        box.add_widget(Txt(self.t("results", n=len(hits)), size=SMALL, color=MUTED))
+        hits = cache.search(query, limit=self.RESULTS)
+        if not hasattr(self, "_pool") or self._pool_lang != self.lang:
+            self._pool: list[Btn] = []
+            self._pool_lang = self.lang
+            self._count_label = Txt("", size=SMALL, color=MUTED)
+            self._none_label = Txt(self.t("no_results"), size=44, bold=True)
+        self._count_label.text = self.t("results", n=len(hits))
+        box.add_widget(self._count_label)
         if not hits:
-            box.add_widget(Txt(self.t("no_results"), size=44, bold=True))
-        for p in hits:
-            btn = procedure_button(self, p)
+            box.add_widget(self._none_label)
+        for i, p in enumerate(hits):
+            if i == len(self._pool):
+                btn = procedure_button(self, p)
+                btn.code = p["code"]
+                btn._action = lambda btn=btn: self.app.go("procedure", code=btn.code)
+                self._pool.append(btn)
+            btn = self._pool[i]
+            text = procedure_label(self, p)
+            if btn.text != text:
+                btn.text = text
+            btn.code = p["code"]
             self.result_buttons[p["code"]] = btn
             box.add_widget(btn)
 
 
-def procedure_button(screen: KioskScreen, p: dict[str, Any]) -> Btn:
+def procedure_label(screen: KioskScreen, p: dict[str, Any]) -> str:
     field = screen.app.cache.field(p.get("field", "")) or {}
-    label = f"[b]{pick(p['name'], screen.lang)}[/b]\n[size=30]{p['code']} · {pick(field.get('name'), screen.lang)}[/size]"
-    return Btn(label, lambda code=p["code"]: screen.app.go("procedure", code=code), kind="secondary", halign="left",
+    return f"[b]{pick(p['name'], screen.lang)}[/b]\n[size=30]{p['code']} · {pick(field.get('name'), screen.lang)}[/size]"
+
+
+def procedure_button(screen: KioskScreen, p: dict[str, Any]) -> Btn:
+    return Btn(procedure_label(screen, p), lambda code=p["code"]: screen.app.go("procedure", code=code), kind="secondary", halign="left",
                height=130, size=42)
 
 
@@ -641,12 +681,20 @@ class RatingScreen(KioskScreen):
         self.send_button = Btn(self.t("send"), self.send, size=48, height=140)
         self.detail_view = scroller(detail)
         self.form = BoxLayout(orientation="vertical", spacing=12)
-        self.form.add_widget(self.detail_view)
         self.form.add_widget(Txt(self.t("comment"), size=BODY, bold=True))
         self.form.add_widget(self.comment_input)
         self.form.add_widget(self.status_label)
+        self.form.add_widget(Widget())
         self.form.add_widget(self.send_button)
-        self.body.add_widget(self.form)
+        if self.app.landscape:  # reasons (or the keyboard) on the left, comment and send on the right
+            self.side = BoxLayout(spacing=28)
+            self.side.add_widget(self.detail_view)
+            self.form.size_hint_x = 0.7
+            self.side.add_widget(self.form)
+            self.body.add_widget(self.side)
+        else:
+            self.form.add_widget(self.detail_view, index=len(self.form.children))
+            self.body.add_widget(self.form)
         if self.params.get("typing"):
             self.open_keyboard()
 
@@ -655,11 +703,14 @@ class RatingScreen(KioskScreen):
         self.params["typing"] = True
         if self.keyboard.parent is not None:
             return
-        if self.detail_view.parent is not None:
-            self.form.remove_widget(self.detail_view)
-        if self.app.landscape and self.faces_row.parent is not None:
-            self.body.remove_widget(self.faces_row)  # room for the keyboard; the choice stays above
-        self.form.add_widget(Widget(), index=len(self.form.children))
+        if self.app.landscape:
+            self.side.remove_widget(self.detail_view)
+            holder = BoxLayout(orientation="vertical")
+            holder.add_widget(Widget())
+            holder.add_widget(self.keyboard)
+            self.side.add_widget(holder, index=1)
+            return
+        self.form.remove_widget(self.detail_view)
         self.form.add_widget(self.keyboard, index=1)
 
     @staticmethod

@@ -14,7 +14,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "take_number": ("Lấy số thứ tự", "Take a number"),
     "procedures": ("Tra cứu thủ tục", "Procedure requirements"),
     "dossier": ("Tra cứu hồ sơ", "Track my dossier"),
-    "rating": ("Đánh giá - góp ý", "Rate our service"),
+    "rating": ("Đánh giá - góp\u00a0ý", "Rate our service"),
     "other_language": ("English", "Tiếng Việt"),
     "welcome": ("Xin mời chạm vào màn hình để bắt đầu", "Touch the screen to begin"),
     "back": ("‹ Quay lại", "‹ Back"),

@@ -4,7 +4,7 @@ Runs the real app with SDL's offscreen driver (no display, no Xvfb) against the 
 server, touching buttons as a citizen would. It takes ONE real number (to show the ticket
 screen), so point it at a demo or test server. Without a configured printer the slip goes
 to an in-process simulated printer (`sim://tour`). The last screens show the offline
-banner by telling the app the server is gone (the app recovers on its next health check).
+banner: the tour points the kiosk's client at a closed port, as if the server had gone.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def run_tour(config: KioskConfig, directory: Path | str) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     if not config.printer_url:
         config.printer_url = "sim://tour"
-    config.health_interval_s = max(config.health_interval_s, 30.0)  # the offline shots stay offline
+    config.health_interval_s = min(config.health_interval_s, 1.0)
     d = Driver.start(config, headless=True)
     app = d.app
     shots: list[Path] = []
@@ -82,11 +82,15 @@ def run_tour(config: KioskConfig, directory: Path | str) -> list[Path]:
         shot("rating-unsatisfied")
         d.tap(app.screens["rating"].comment_input)
         shot("rating-comment")
-        app.set_online(False)
+        # the server "goes away": the client now points at a port where nobody listens
+        real = app.client._http.base_url
+        app.client._http.base_url = "http://127.0.0.1:9"
         app.go("home")
+        d.wait(lambda: not app.online, 40, "the offline banner")
         shot("offline-home")
         app.go("services")
         shot("offline-services")
+        app.client._http.base_url = real
     finally:
         d.stop()
     return shots
