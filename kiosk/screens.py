@@ -60,6 +60,22 @@ def column(spacing: int = 16, padding: int | list[int] = 0) -> BoxLayout:
     return box
 
 
+def with_keyboard(screen: KioskScreen, content: Widget, keyboard: Keyboard) -> None:
+    """Content above the keyboard (portrait), or beside it with the keyboard low on the right
+    (landscape), where a hand reaches it."""
+    if screen.app.landscape:
+        row = BoxLayout(spacing=28)
+        row.add_widget(content)
+        right = BoxLayout(orientation="vertical", size_hint_x=0.85)
+        right.add_widget(Widget())
+        right.add_widget(keyboard)
+        row.add_widget(right)
+        screen.body.add_widget(row)
+    else:
+        screen.body.add_widget(content)
+        screen.body.add_widget(keyboard)
+
+
 class KioskScreen(Screen):
     """A screen with a title, a back target and a body that `build()` fills."""
 
@@ -343,21 +359,11 @@ class ProceduresScreen(KioskScreen):
         self.keyboard = Keyboard(self.search_input, space_label=self.t("space"), clear_label=self.t("clear"))
         self.list_box = column(spacing=14)
         self.list_view = scroller(self.list_box)
-        if self.app.landscape:
-            row = BoxLayout(spacing=28)
-            left = BoxLayout(orientation="vertical", spacing=16)
-            left.add_widget(self.search_input)
-            left.add_widget(self.list_view)
-            row.add_widget(left)
-            right = BoxLayout(orientation="vertical", size_hint_x=0.85)
-            right.add_widget(Widget())
-            right.add_widget(self.keyboard)
-            row.add_widget(right)
-            self.body.add_widget(row)
-        else:
-            self.body.add_widget(self.search_input)
-            self.body.add_widget(self.list_view)
-            self.body.add_widget(self.keyboard)
+        self._pool_lang = None  # pooled result buttons belong to the previous list
+        left = BoxLayout(orientation="vertical", spacing=16)
+        left.add_widget(self.search_input)
+        left.add_widget(self.list_view)
+        with_keyboard(self, left, self.keyboard)
         self.update_results()
 
     RESULTS = 12
@@ -571,17 +577,7 @@ class DossierScreen(KioskScreen):
         form.add_widget(self.lookup_button)
         self.result_label = Txt("", size=44, bold=True)
         form.add_widget(self.result_label)
-        if self.app.landscape:
-            row = BoxLayout(spacing=28)
-            row.add_widget(scroller(form))
-            right = BoxLayout(orientation="vertical", size_hint_x=0.85)
-            right.add_widget(Widget())
-            right.add_widget(self.keyboard)
-            row.add_widget(right)
-            self.body.add_widget(row)
-        else:
-            self.body.add_widget(scroller(form))
-            self.body.add_widget(self.keyboard)
+        with_keyboard(self, scroller(form), self.keyboard)
         Clock.schedule_once(lambda *_: setattr(self.code_input, "focus", True), 0)
 
     def _focused(self, widget: Any, focused: bool) -> None:

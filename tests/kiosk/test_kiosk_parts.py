@@ -10,7 +10,15 @@ import httpx
 import pytest
 
 from kiosk.cache import CatalogCache
-from kiosk.client import KioskClient, NotAvailable, NotModified, Offline, RateLimited, ServerRefused, Unconfirmed
+from kiosk.client import (
+    KioskClient,
+    NotAvailable,
+    NotModified,
+    Offline,
+    RateLimited,
+    ServerRefused,
+    Unconfirmed,
+)
 from kiosk.config import KioskConfigError, load_config
 from kiosk.tickets import TicketFlow
 
