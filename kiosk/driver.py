@@ -69,7 +69,7 @@ class Driver:
 
         if widget is None:
             raise ValueError("nothing to tap")
-        self.pump(2)  # layouts settle before we look for the widget
+        self.pump(1)  # layouts settle before we look for the widget
         x, y = widget.to_window(*widget.center)
         win = EventLoop.window
 
@@ -82,9 +82,8 @@ class Driver:
                       is_touch=True, type_id="touch")
         touch.profile = ["pos"]
         EventLoop.post_dispatch_input("begin", touch)
-        self.pump()
         EventLoop.post_dispatch_input("end", touch)
-        self.pump(2)
+        self.pump(1)
 
     def type(self, keyboard: Any, text: str) -> None:
         """Type `text` on an on-screen keyboard, one key tap per character."""

@@ -70,6 +70,7 @@ class TicketFlow:
         self._busy = threading.Lock()
         self._pending_reports: list[tuple[int, str]] = []
         self._reports_lock = threading.Lock()
+        self._flushing = threading.Lock()
 
     @property
     def has_printer(self) -> bool:
@@ -103,7 +104,8 @@ class TicketFlow:
             return None
         try:
             print_slip(self.printer, self.slip(issued))
-        except PrinterError as error:
+        except Exception as exc:  # noqa: BLE001 - whatever broke, the citizen keeps the number
+            error = exc if isinstance(exc, PrinterError) else PrinterError(f"{type(exc).__name__}: {exc}")
             logger.warning("slip %s did not print: %s", issued.code, error)
             issued.printed, issued.print_error = False, error
             self.report_failure(issued, error)
@@ -112,23 +114,37 @@ class TicketFlow:
         return None
 
     def report_failure(self, issued: Issued, error: PrinterError) -> None:
+        """Queue a report and send it on its own thread: the screen says "not printed" at once."""
         reason = f"{type(error).__name__}: {error}"[:200]
         with self._reports_lock:
             self._pending_reports.append((issued.ticket_id, reason))
-        self.flush_reports()
+        threading.Thread(target=self.flush_reports, name="kiosk-report", daemon=True).start()
 
     def flush_reports(self) -> int:
         """Send the print failures not yet reported; returns how many were sent."""
         sent = 0
         while True:
+            if not self._flushing.acquire(blocking=False):
+                return sent  # another thread is sending them
+            try:
+                done, offline = self._flush()
+                sent += done
+            finally:
+                self._flushing.release()
+            if offline or not self.pending_reports:  # (one may have come in as we finished)
+                return sent
+
+    def _flush(self) -> tuple[int, bool]:
+        sent = 0
+        while True:
             with self._reports_lock:
                 if not self._pending_reports:
-                    return sent
+                    return sent, False
                 ticket_id, reason = self._pending_reports[0]
             try:
                 self.client.report_print_failure(ticket_id, reason)
             except Offline:
-                return sent  # kept; sent when the server is back
+                return sent, True  # kept; sent when the server is back
             except KioskError as error:  # refused (e.g. unknown ticket): nothing to retry
                 logger.warning("print failure report refused: %s", error)
             with self._reports_lock:

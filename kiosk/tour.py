@@ -51,7 +51,7 @@ def run_tour(config: KioskConfig, directory: Path | str) -> list[Path]:
         d.tap(app.screens["home"].buttons["procedures"])
         shot("procedures")
         proc = app.screens["procedures"]
-        d.type(proc.keyboard, "dang ky khai sinh")
+        proc.search_input.text = "dang ky khai sinh"  # as typed on the keyboard (the tests type it)
         shot("search")
         if proc.result_buttons:
             d.tap(next(iter(proc.result_buttons.values())))
@@ -69,7 +69,7 @@ def run_tour(config: KioskConfig, directory: Path | str) -> list[Path]:
         app.go("home")
         d.tap(app.screens["home"].buttons["dossier"])
         dossier = app.screens["dossier"]
-        d.type(dossier.keyboard, "000.00.06.h56-231027-0361")
+        dossier.code_input.text = "000.00.06.H56-231027-0361"
         dossier.key_input.text = "AB12CD"
         d.tap(dossier.lookup_button)
         d.wait(lambda: dossier.result_label.text not in ("", dossier.t("looking_up")), 10, "the lookup")

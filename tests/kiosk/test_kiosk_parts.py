@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ from kiosk.client import (
     Unconfirmed,
 )
 from kiosk.config import KioskConfigError, load_config
-from kiosk.tickets import TicketFlow
+from kiosk.tickets import Issued, TicketFlow
 
 
 def test_config_from_toml_then_environment_then_command_line(tmp_path):
@@ -141,3 +142,32 @@ def test_a_second_issue_while_the_first_is_in_flight_is_ignored():
     first.join(5)
     assert results[0].code == "A001" and len(served) == 1
     assert results[0].issued_at.hour == 8  # shown and printed in the hall's time (Asia/Ho_Chi_Minh)
+
+
+def test_a_print_failure_while_the_server_is_down_is_reported_when_it_is_back():
+    from hardware.sim.printer import virtual_printer
+
+    virtual_printer("kiosk-parts", state="paper-out")
+    up = threading.Event()
+    reports = []
+
+    def server(request):
+        if not up.is_set():
+            raise httpx.ConnectError("refused", request=request)
+        reports.append(json.loads(request.content))
+        return httpx.Response(201, json={"stored": True})
+
+    flow = TicketFlow(client_with(server), printer_url="sim://kiosk-parts?status_timeout=0.3")
+    issued = Issued.from_reply({"ticket": {"id": 7, "code": "B004", "issued_at": "2026-03-02T01:30:00Z"},
+                                "people_ahead": 2, "estimated_wait_s": 300, "counters": [2]}, "Asia/Ho_Chi_Minh")
+    error = flow.print(issued)
+    assert error is not None and "hết giấy" in error.message_vi and not issued.printed
+    deadline = time.monotonic() + 5
+    while flow._flushing.locked() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert flow.pending_reports == 1 and reports == []  # kept, not lost
+    up.set()
+    assert flow.flush_reports() == 1
+    assert reports == [{"ticket_id": 7, "reason": reports[0]["reason"]}] and "PaperOut" in reports[0]["reason"]
+    assert flow.pending_reports == 0
+    flow.close()
