@@ -171,3 +171,19 @@ def test_a_print_failure_while_the_server_is_down_is_reported_when_it_is_back():
     assert reports == [{"ticket_id": 7, "reason": reports[0]["reason"]}] and "PaperOut" in reports[0]["reason"]
     assert flow.pending_reports == 0
     flow.close()
+
+
+def test_the_kiosk_never_imports_the_server(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("import sys, kiosk.app, kiosk.cache, kiosk.client, kiosk.cli, kiosk.config, kiosk.driver, "
+            "kiosk.screens, kiosk.tickets, kiosk.tour, vnsearch; "
+            "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('queue_server', 'tests'))}))")
+    env = {"PYTHONPATH": str(ROOT), "KIVY_NO_ARGS": "1", "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_CONSOLELOG": "1",
+           "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
