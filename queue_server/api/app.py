@@ -12,8 +12,10 @@ from sqlalchemy import text
 
 from queue_server.api import admin as admin_routes
 from queue_server.api import auth as auth_routes
+from queue_server.api import catalog as catalog_routes
 from queue_server.api import dossiers as dossier_routes
 from queue_server.api import events as event_routes
+from queue_server.api import feedback as feedback_routes
 from queue_server.api import problems
 from queue_server.api import tickets as ticket_routes
 from queue_server.api.deps import get_ctx
@@ -79,7 +81,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     )
     app.state.ctx = ctx
     problems.install(app)
-    for module in (auth_routes, ticket_routes, admin_routes, event_routes, dossier_routes):
+    for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
+                   dossier_routes):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"])

@@ -25,6 +25,7 @@ COMMAND_MODULES: dict[str, str] = {
     "catalog": "queue_server.cli.catalog",
     "calendar": "queue_server.cli.catalog",
     "dossier": "queue_server.cli.dossier",
+    "kiosk": "kiosk.cli",
 }
 
 

@@ -1,0 +1,189 @@
+"""The kiosk's parts without a screen: configuration, the HTTP client's errors, the offline
+catalogue cache, the one-number-at-a-time guard."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import httpx
+import pytest
+
+from kiosk.cache import CatalogCache
+from kiosk.client import (
+    KioskClient,
+    NotAvailable,
+    NotModified,
+    Offline,
+    RateLimited,
+    ServerRefused,
+    Unconfirmed,
+)
+from kiosk.config import KioskConfigError, load_config
+from kiosk.tickets import Issued, TicketFlow
+
+
+def test_config_from_toml_then_environment_then_command_line(tmp_path):
+    toml = tmp_path / "motcua.toml"
+    toml.write_text('port = 8000\n[kiosk]\nserver_url = "http://hall:8000/"\norientation = "landscape"\n'
+                    'idle_timeout_s = 60\n', encoding="utf-8")
+    config = load_config(str(toml), env={"MOTCUA_KIOSK_IDLE_TIMEOUT_S": "30"}, language="en")
+    assert config.server_url == "http://hall:8000" and config.size == (1920, 1080)
+    assert (config.idle_timeout_s, config.language) == (30, "en")
+    with pytest.raises(KioskConfigError, match="orientation"):
+        load_config(env={"MOTCUA_KIOSK_ORIENTATION": "sideways"})
+    with pytest.raises(KioskConfigError, match="unknown key kiosk.colour"):
+        toml.write_text("[kiosk]\ncolour = 1\n", encoding="utf-8")
+        load_config(str(toml), env={})
+
+
+def test_the_token_can_come_from_the_demo_devices_file(tmp_path):
+    devices = tmp_path / "demo-devices.json"
+    devices.write_text(json.dumps({"kiosk": {"id": 1, "token": "mcd_abc"}}), encoding="utf-8")
+    assert load_config(env={}, device_token_file=str(devices)).token() == "mcd_abc"
+
+
+def client_with(handler) -> KioskClient:
+    return KioskClient("http://hall", "mcd_x", transport=httpx.MockTransport(handler))
+
+
+def problem(status: int, detail: str, detail_en: str, type_: str = "x") -> httpx.Response:
+    return httpx.Response(status, json={"detail": detail, "detail_en": detail_en, "type": type_})
+
+
+def test_an_unreachable_server_is_offline_and_an_unanswered_issue_is_unconfirmed():
+    def refuse(request):
+        raise httpx.ConnectError("refused", request=request)
+
+    client = client_with(refuse)
+    with pytest.raises(Offline):
+        client.services()
+    assert client.online is False and client.health() is False
+
+    def silent(request):
+        raise httpx.ReadTimeout("slow", request=request)
+
+    with pytest.raises(Unconfirmed) as caught:  # a ticket may exist: the screen must not offer a blind retry
+        client_with(silent).issue(1)
+    assert "chưa xác nhận" in caught.value.message_vi
+
+
+def test_server_problems_keep_the_servers_own_words():
+    client = client_with(lambda r: problem(409, "Dịch vụ đang tạm dừng.", "Service paused."))
+    with pytest.raises(ServerRefused) as caught:
+        client.issue(1)
+    assert caught.value.message_vi == "Dịch vụ đang tạm dừng." and caught.value.status == 409
+    with pytest.raises(RateLimited):
+        client_with(lambda r: problem(429, "Quá nhiều", "Too many")).issue(1)
+    with pytest.raises(Offline):
+        client_with(lambda r: problem(503, "CSDL", "DB down")).issue(1)
+
+
+def test_dossier_lookup_is_not_available_until_the_route_exists():
+    missing_route = client_with(lambda r: problem(404, "Không tìm thấy", "Not Found", "https://x/problems/404"))
+    with pytest.raises(NotAvailable):
+        missing_route.dossier_lookup("A", "B")
+    unknown_dossier = client_with(lambda r: problem(404, "Không tìm thấy hồ sơ A.", "Dossier A not found.",
+                                                    "https://x/problems/not_found"))
+    with pytest.raises(ServerRefused):
+        unknown_dossier.dossier_lookup("A", "B")
+    found = client_with(lambda r: httpx.Response(200, json={"status_vi": "Đang xử lý", "due_at": "2026-12-01"}))
+    assert found.dossier_lookup("A", "B")["status_vi"] == "Đang xử lý"
+
+
+CATALOG = {"version": "v1", "fields": [{"code": "HT", "name": {"vi": "Hộ tịch", "en": "Civil status"}}],
+           "services": [],
+           "procedures": [{"code": "1.001193", "field": "HT", "name": {"vi": "Đăng ký khai sinh", "en": "Birth"},
+                           "keywords": ["làm giấy khai sinh"], "service_id": 1},
+                          {"code": "1.000894", "field": "HT", "name": {"vi": "Đăng ký kết hôn", "en": "Marriage"},
+                           "keywords": [], "service_id": 1}]}
+
+
+def test_the_cached_catalogue_survives_a_restart_and_searches_without_diacritics(tmp_path):
+    calls = []
+
+    def serve(request):
+        calls.append(request.headers.get("if-none-match"))
+        if request.headers.get("if-none-match") == '"v1"':
+            return httpx.Response(304)
+        return httpx.Response(200, json=CATALOG, headers={"etag": '"v1"'})
+
+    cache = CatalogCache(tmp_path)
+    assert cache.refresh(client_with(serve)) is True
+    assert cache.refresh(client_with(serve)) is False and calls == [None, '"v1"']
+    again = CatalogCache(tmp_path)  # the kiosk restarts with the server down
+    assert again.load()
+    assert [p["code"] for p in again.search("dang ky khai sinh")][:1] == ["1.001193"]
+    assert [p["code"] for p in again.search("1.000894")] == ["1.000894"]
+    assert sorted(p["code"] for p in again.search("ho tich")) == ["1.000894", "1.001193"]
+    with pytest.raises(NotModified):
+        client_with(serve).catalog('"v1"')
+
+
+def test_a_second_issue_while_the_first_is_in_flight_is_ignored():
+    release = threading.Event()
+    served = []
+
+    def slow(request):
+        served.append(1)
+        release.wait(5)
+        return httpx.Response(201, json={"ticket": {"id": 1, "code": "A001", "issued_at": "2026-03-02T01:30:00+00:00"},
+                                         "people_ahead": 0, "estimated_wait_s": None, "counters": []})
+
+    flow = TicketFlow(client_with(slow))
+    results = []
+    first = threading.Thread(target=lambda: results.append(flow.issue(1)))
+    first.start()
+    while not served:
+        pass
+    assert flow.issue(1) is None  # the double tap
+    release.set()
+    first.join(5)
+    assert results[0].code == "A001" and len(served) == 1
+    assert results[0].issued_at.hour == 8  # shown and printed in the hall's time (Asia/Ho_Chi_Minh)
+
+
+def test_a_print_failure_while_the_server_is_down_is_reported_when_it_is_back():
+    from hardware.sim.printer import virtual_printer
+
+    virtual_printer("kiosk-parts", state="paper-out")
+    up = threading.Event()
+    reports = []
+
+    def server(request):
+        if not up.is_set():
+            raise httpx.ConnectError("refused", request=request)
+        reports.append(json.loads(request.content))
+        return httpx.Response(201, json={"stored": True})
+
+    flow = TicketFlow(client_with(server), printer_url="sim://kiosk-parts?status_timeout=0.3")
+    issued = Issued.from_reply({"ticket": {"id": 7, "code": "B004", "issued_at": "2026-03-02T01:30:00Z"},
+                                "people_ahead": 2, "estimated_wait_s": 300, "counters": [2]}, "Asia/Ho_Chi_Minh")
+    error = flow.print(issued)
+    assert error is not None and "hết giấy" in error.message_vi and not issued.printed
+    deadline = time.monotonic() + 5
+    while flow._flushing.locked() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert flow.pending_reports == 1 and reports == []  # kept, not lost
+    up.set()
+    assert flow.flush_reports() == 1
+    assert reports == [{"ticket_id": 7, "reason": reports[0]["reason"]}] and "PaperOut" in reports[0]["reason"]
+    assert flow.pending_reports == 0
+    flow.close()
+
+
+def test_the_kiosk_never_imports_the_server(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("import sys, kiosk.app, kiosk.cache, kiosk.client, kiosk.cli, kiosk.config, kiosk.driver, "
+            "kiosk.screens, kiosk.tickets, kiosk.tour, vnsearch; "
+            "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('queue_server', 'tests'))}))")
+    env = {"PYTHONPATH": str(ROOT), "KIVY_NO_ARGS": "1", "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_CONSOLELOG": "1",
+           "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
