@@ -142,10 +142,10 @@ def sse_delivery(engine: str = "sqlite", subscribers: int = 200, calls: int = 40
         await asyncio.sleep(0.5)
         async with httpx.AsyncClient(base_url=hall.url, timeout=10,
                                      headers={"Authorization": f"Bearer {hall.staff_token}"}) as c:
-            for i in range(calls):
+            for _ in range(calls):
                 await c.post("/api/v1/tickets", json={"service_id": hall.services[0]})
             counter = hall.counters[0]
-            for i in range(calls):
+            for _ in range(calls):
                 t0 = time.perf_counter()
                 r = await c.post(f"/api/v1/counters/{counter}/call-next")
                 sent[r.json()["code"]] = t0
