@@ -139,12 +139,21 @@ class KioskClient:
     def services(self) -> dict[str, Any]:
         return self._json(self._send("GET", "/api/v1/kiosk/services", params=self._params()))
 
-    def issue(self, service_id: int, priority: str = "normal", procedure_code: str | None = None) -> dict[str, Any]:
+    def issue(self, service_id: int, priority: str = "normal", procedure_code: str | None = None,
+              request_key: str | None = None) -> dict[str, Any]:
+        """Take a number. With `request_key`, a lost answer is asked for once more under the
+        same key: the server then returns the ticket it made, never a second one."""
         body = {"service_id": service_id, "priority": priority}
         if procedure_code:
             body["procedure_code"] = procedure_code
+        headers = {"Idempotency-Key": request_key} if request_key else None
         with self._lock:  # one issue at a time from this kiosk
-            return self._json(self._send("POST", "/api/v1/tickets", json=body, unsafe=True), 201)
+            try:
+                return self._json(self._send("POST", "/api/v1/tickets", json=body, headers=headers, unsafe=True), 201)
+            except Unconfirmed:
+                if not request_key:
+                    raise
+                return self._json(self._send("POST", "/api/v1/tickets", json=body, headers=headers, unsafe=True), 201)
 
     def catalog(self, etag: str | None = None) -> tuple[dict[str, Any], str]:
         headers = {"If-None-Match": etag} if etag else None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -86,7 +87,8 @@ class TicketFlow:
         if not self._busy.acquire(blocking=False):
             return None
         try:
-            reply = self.client.issue(service_id, priority, procedure_code)
+            # one key per tap: a retry after a lost answer returns the same ticket
+            reply = self.client.issue(service_id, priority, procedure_code, request_key=uuid.uuid4().hex)
             return Issued.from_reply(reply, self.timezone)
         finally:
             self._busy.release()

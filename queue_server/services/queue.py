@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from queue_server.domain import dispatch
@@ -197,8 +198,15 @@ def _next_number(session: Session, service_id: int, day) -> int:  # noqa: ANN001
 
 
 def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str = "normal",
-                 procedure_code: str | None = None) -> IssuedTicket:
-    """Give the next number of a service (committed before anything is printed)."""
+                 procedure_code: str | None = None, request_key: str | None = None) -> IssuedTicket:
+    """Give the next number of a service (committed before anything is printed).
+
+    With `request_key` (a kiosk's Idempotency-Key), asking again with the same key returns
+    the ticket the first request made instead of a second number.
+    """
+    if request_key is not None and (actor.kind != "device" or not 8 <= len(request_key) <= 64):
+        raise InvalidInput("Idempotency-Key chỉ dành cho ki-ốt và dài 8–64 ký tự.",
+                           "An Idempotency-Key is for kiosks and has 8-64 characters.", field="Idempotency-Key")
     if priority not in PRIORITIES:
         raise InvalidInput(
             f"Đối tượng ưu tiên “{priority}” không hợp lệ (chọn: {', '.join(PRIORITIES)}).",
@@ -210,6 +218,14 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
 
     def work(session: Session) -> TicketView:
         now = ctx.clock.now()
+        if request_key is not None:
+            earlier = session.scalars(select(Ticket).where(
+                Ticket.device_id == actor.id, Ticket.request_key == request_key)).one_or_none()
+            if earlier is not None:
+                if earlier.service_id != service_id or earlier.priority != priority:
+                    raise Conflict("Mã yêu cầu này đã dùng cho một số khác.",
+                                   "This Idempotency-Key was used for a different ticket.")
+                return _view(session, earlier)
         service = _service(session, service_id)
         _require_site(actor, service.site_id)
         site = _site(session, service.site_id)
@@ -233,14 +249,17 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
             code=display_code(service.prefix, number, service.number_width), priority=priority,
             state=TicketState.WAITING.value, issued_at=now, queued_at=now, front=False, call_count=0,
             out_of_order=False, device_id=actor.id if actor.kind == "device" else None,
-            procedure_code=procedure_code,
+            procedure_code=procedure_code, request_key=request_key,
         )
         session.add(ticket)
         session.flush()
         _event(session, "ticket.issued", ticket, actor, now, number=number)
         return _view(session, ticket)
 
-    view = ctx.db.transaction(work)
+    try:
+        view = ctx.db.transaction(work)
+    except IntegrityError:  # the same key raced in from a second connection: return that ticket
+        view = ctx.db.transaction(work)
     # The estimate is advice, not state: computed after the commit so the write lock
     # (SQLite) and row locks (PostgreSQL) are held no longer than numbering needs.
     from queue_server.services.estimates import estimate_for_ticket

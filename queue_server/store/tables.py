@@ -198,6 +198,15 @@ class Ticket(Base):
             sqlite_where=text("state IN ('called', 'serving')"),
             postgresql_where=text("state IN ('called', 'serving')"),
         ),
+        # a kiosk that retries an issue (answer lost) gets the same ticket back
+        Index(
+            "uq_tickets_request",
+            "device_id",
+            "request_key",
+            unique=True,
+            sqlite_where=text("request_key IS NOT NULL"),
+            postgresql_where=text("request_key IS NOT NULL"),
+        ),
         Index("ix_tickets_queue", "site_id", "business_day", "state"),
         Index("ix_tickets_device_issued", "device_id", "issued_at"),
     )
@@ -223,6 +232,7 @@ class Ticket(Base):
     transfer_origin_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
     procedure_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    request_key: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the kiosk's Idempotency-Key
 
 
 class Event(Base):

@@ -69,6 +69,29 @@ def test_an_unreachable_server_is_offline_and_an_unanswered_issue_is_unconfirmed
     assert "chưa xác nhận" in caught.value.message_vi
 
 
+def test_a_lost_answer_is_asked_again_under_the_same_key_and_only_then_unconfirmed():
+    seen = []
+
+    def first_answer_lost(request):
+        seen.append(request.headers.get("Idempotency-Key"))
+        if len(seen) == 1:
+            raise httpx.ReadTimeout("slow", request=request)
+        return httpx.Response(201, json={"ticket": {"id": 7, "code": "A007"}})
+
+    reply = client_with(first_answer_lost).issue(1, request_key="k-1234567890")
+    assert reply["ticket"]["code"] == "A007"
+    assert seen == ["k-1234567890", "k-1234567890"]  # same key: the server cannot make a second number
+
+    def always_silent(request):
+        seen.append(request.headers.get("Idempotency-Key"))
+        raise httpx.ReadTimeout("slow", request=request)
+
+    seen.clear()
+    with pytest.raises(Unconfirmed):
+        client_with(always_silent).issue(1, request_key="k-abcdefghij")
+    assert len(seen) == 2
+
+
 def test_server_problems_keep_the_servers_own_words():
     client = client_with(lambda r: problem(409, "Dịch vụ đang tạm dừng.", "Service paused."))
     with pytest.raises(ServerRefused) as caught:
