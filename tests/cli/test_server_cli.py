@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from queue_server.cli import main
+from queue_server.services.catalog_files import DEMO_CATALOG
 from queue_server.services.seed import DEMO_HALL
 
 
@@ -18,7 +19,9 @@ def test_init_import_add_people_and_devices(tmp_path, capsys):
     data = str(tmp_path)
     assert run(capsys, "init", "--data", data)[0] == 0
     code, out, _ = run(capsys, "config", "import", str(DEMO_HALL), "--data", data)
-    assert code == 0 and "6 services" in out
+    assert code == 0 and "imported" in out
+    code, out, _ = run(capsys, "catalog", "import", str(DEMO_CATALOG), "--data", data)
+    assert code == 0
     code, out, _ = run(capsys, "user", "add", "lan", "--role", "clerk", "--password", "mot-hai-ba-bon",
                        "--full-name", "Nguyễn Thị Lan", "--data", data)
     assert code == 0 and "lan" in out
@@ -27,7 +30,7 @@ def test_init_import_add_people_and_devices(tmp_path, capsys):
     assert code == 0 and token.startswith("mcd_")
     code, out, _ = run(capsys, "config", "export", "--hall", "--data", data)
     hall = json.loads(out)
-    assert hall["site"]["code"] == "phuong-an-binh" and len(hall["counters"]) == 5
+    assert hall["site"]["code"] == "phuong-an-binh" and len(hall["counters"]) == 6
 
 
 def test_a_wrong_hall_file_imports_nothing_and_says_where(tmp_path, capsys):
