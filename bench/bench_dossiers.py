@@ -51,18 +51,18 @@ def run() -> Iterable[dict]:
             start = time.perf_counter()
             received.append(dossiers.receive_dossier(ctx, hall.clerk, body))
             samples.append((time.perf_counter() - start) * 1000)
-        yield {"name": "dossier_receive_sqlite_p50", "value": round(statistics.median(samples), 2), "unit": "ms",
+        yield {"name": "dossier.receive_ms_p50.sqlite", "value": round(statistics.median(samples), 2), "unit": "ms",
                "target": 100, "better": "lower"}
         last = received[-1]
-        yield {"name": "dossier_receipt_pdf", "value": round(_median_ms(
+        yield {"name": "dossier.receipt_pdf_ms", "value": round(_median_ms(
             lambda: dossier_documents.receipt_pdf(ctx, hall.clerk, last["id"]), 7), 1), "unit": "ms",
             "target": 500, "better": "lower"}
-        yield {"name": "dossier_lookup_sqlite", "value": round(_median_ms(
+        yield {"name": "dossier.lookup_ms.sqlite", "value": round(_median_ms(
             lambda: dossier_lookup.lookup(ctx, code=last["code"], key=last["lookup_code"], client="bench"), 50), 2),
             "unit": "ms", "target": 50, "better": "lower"}
         for fmt in ("xlsx", "pdf"):
             value = _median_ms(lambda fmt=fmt: dossier_reports.logbook(ctx, hall.supervisor, fmt, start="2026-03-01",
                                                                        end="2026-03-31"), 3)
-            yield {"name": f"dossier_logbook_{fmt}_{N_DOSSIERS}", "value": round(value, 1), "unit": "ms",
+            yield {"name": f"dossier.logbook_{fmt}_ms.{N_DOSSIERS}", "value": round(value, 1), "unit": "ms",
                    "target": 5000, "better": "lower"}
         ctx.db.dispose()
