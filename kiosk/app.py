@@ -94,7 +94,7 @@ def _build_app_class():  # noqa: ANN202 - the class needs Kivy, imported only af
     from kivy.uix.widget import Widget
 
     from kiosk.cache import CatalogCache
-    from kiosk.client import KioskClient, KioskError, NotAvailable, Offline, ServerRefused
+    from kiosk.client import DossierNotFound, KioskClient, KioskError, NotAvailable, Offline, RateLimited
     from kiosk.screens import SCREENS
     from kiosk.strings import PRIORITIES, pick, t
     from kiosk.tickets import Issued, TicketFlow
@@ -437,20 +437,35 @@ def _build_app_class():  # noqa: ANN202 - the class needs Kivy, imported only af
         # -- dossier, rating -------------------------------------------------------------
 
         def lookup_dossier(self, code: str, key: str) -> None:
+            """Ask the server for a dossier's progress; the dossier screen shows the answer
+            (if the citizen is still there and has not started another lookup)."""
             screen = self.screens["dossier"]
+            ticket = screen.start_lookup(code, key)
+
+            def done(data: dict[str, Any]) -> None:
+                self.set_online(True)
+                screen.show_result(ticket, "ok", data)
 
             def fail(exc: BaseException) -> None:
-                if isinstance(exc, NotAvailable | Offline):
-                    self._offline(exc)
-                    screen.show_result("not_available")
-                elif isinstance(exc, ServerRefused) and exc.status == 404:
-                    screen.show_result("not_found")
+                self._offline(exc)
+                if isinstance(exc, DossierNotFound):
+                    screen.show_result(ticket, "not_found")
+                elif isinstance(exc, RateLimited):
+                    screen.show_result(ticket, "too_many", retry_after=exc.retry_after)
+                elif isinstance(exc, Offline):
+                    screen.show_result(ticket, "offline")
+                elif isinstance(exc, NotAvailable):
+                    screen.show_result(ticket, "not_available")
                 else:
                     why = getattr(exc, "message_en" if self.lang == "en" else "message_vi", str(exc))
-                    screen.show_result("error", why=why)
+                    screen.show_result(ticket, "error", why=why)
 
-            self.background(lambda: self.client.dossier_lookup(code, key),
-                            lambda data: screen.show_result("ok", data), fail)
+            self.background(lambda: self.client.dossier_lookup(code, key), done, fail)
+
+        @property
+        def timezone(self) -> str:
+            """The hall's time zone (from the server's site, else Vietnam's)."""
+            return self.flow.timezone or "Asia/Ho_Chi_Minh"
 
         def send_rating(self, level: str, reasons: list[str], comment: str) -> None:
             screen = self.screens["rating"]

@@ -30,7 +30,7 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
     if args.tour:
         from kiosk.tour import run_tour
 
-        shots = run_tour(config, args.tour)
+        shots = run_tour(config, args.tour, dossier_url=args.tour_dossier or "")
         for path in shots:
             print(path)
         print(f"{len(shots)} ảnh / screenshots ({config.orientation}) -> {args.tour}")
@@ -58,4 +58,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--fullscreen", action="store_true", help="take the whole screen")
     p.add_argument("--headless", action="store_true", help="no window (SDL offscreen driver)")
     p.add_argument("--tour", metavar="DIR", help="walk every screen headless and save one PNG per screen in DIR")
+    p.add_argument("--tour-dossier", metavar="URL",
+                   help="with --tour: a receipt's lookup URL (its QR) to show a real dossier's progress")
     p.set_defaults(func=cmd_kiosk)

@@ -7,9 +7,11 @@
     client.online                           # False after a call could not reach the server
 
 Errors (all KioskError, each with `message_vi` / `message_en` for the screen):
-Offline (no connection, timeout, or the server answered 503), RateLimited, NotAvailable
-(the server has no such endpoint yet), ServerRefused (any other problem answer, with the
-server's own Vietnamese and English `detail`).
+Offline (no connection, timeout, or the server answered 503), RateLimited (with the
+server's Retry-After in seconds), NotAvailable (the server has no such endpoint yet),
+DossierNotFound (no dossier with this code and lookup code: the server answers a wrong
+lookup code exactly like an unknown dossier, and so does the kiosk), ServerRefused (any
+other problem answer, with the server's own Vietnamese and English `detail`).
 
 Issuing is never retried here: a request that timed out may have issued a ticket, and a
 second try could issue another. The screen says the number was not confirmed instead.
@@ -55,6 +57,10 @@ class RateLimited(KioskError):
     message_vi = "Ki-ốt đang bận. Vui lòng chờ vài giây rồi thử lại."
     message_en = "The kiosk is busy. Please wait a few seconds and try again."
 
+    def __init__(self, detail: str = "", *, retry_after: int | None = None, **kwargs: object) -> None:
+        super().__init__(detail, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after  # seconds, from the server's Retry-After; None: not said
+
 
 class NotAvailable(KioskError):
     message_vi = "Chức năng này chưa hỗ trợ. Vui lòng hỏi cán bộ tại quầy hướng dẫn."
@@ -63,6 +69,13 @@ class NotAvailable(KioskError):
 
 class ServerRefused(KioskError):
     """The server answered with a problem (4xx/5xx); its own message is kept."""
+
+
+class DossierNotFound(ServerRefused):
+    """No dossier with this dossier code and lookup code (which of the two is wrong is not said)."""
+
+    message_vi = "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này."
+    message_en = "No dossier matches this dossier code and lookup code."
 
 
 class NotModified(Exception):
@@ -118,7 +131,7 @@ class KioskClient:
             body = {}
         vi, en = body.get("detail") or "", body.get("detail_en") or ""
         if response.status_code == 429:
-            return RateLimited(f"HTTP 429 {en}", status=429)
+            return RateLimited(f"HTTP 429 {en}", status=429, retry_after=_seconds(response.headers.get("retry-after")))
         return ServerRefused(f"HTTP {response.status_code}: {en or vi}", message_vi=vi or None,
                              message_en=en or None, status=response.status_code)
 
@@ -176,12 +189,24 @@ class KioskClient:
                                      json={"ticket_id": ticket_id, "reason": reason}), 201)
 
     def dossier_lookup(self, code: str, key: str) -> dict[str, Any]:
-        """Status of a dossier. NotAvailable while the server has no dossier lookup."""
-        response = self._send("GET", "/api/v1/dossiers/lookup", params=self._params({"code": code, "key": key}))
+        """A dossier's progress (the public view: procedure, state, due date, masked name,
+        timeline). DossierNotFound for an unknown dossier or a wrong lookup code, RateLimited
+        after too many wrong tries, NotAvailable from a server without dossier lookup."""
+        response = self._send("GET", "/api/v1/dossiers/lookup", params={"code": code, "key": key})
         if response.status_code in (404, 405) and _is_missing_route(response):
             raise NotAvailable(f"HTTP {response.status_code}: no dossier lookup on this server",
                                status=response.status_code)
+        if response.status_code == 404:
+            raise DossierNotFound("HTTP 404: no such dossier", status=404)
         return self._json(response)
+
+
+def _seconds(value: str | None) -> int | None:
+    """Retry-After as seconds (the server sends a number; an HTTP date is not expected)."""
+    try:
+        return max(0, int(str(value).strip())) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _is_missing_route(response: httpx.Response) -> bool:

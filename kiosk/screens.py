@@ -8,6 +8,7 @@ citizen touches (`buttons`, `keyboard`, ...) so tests can tap them like a finger
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
+from kiosk.dossier_view import DossierView, Step, clean_code, clean_key, parse_scan
 from kiosk.strings import REASONS, date_text, fee_text, pick, t, wait_text
 from kiosk.widgets import (
     BG,
@@ -29,6 +31,7 @@ from kiosk.widgets import (
     OK,
     PRIMARY,
     SMALL,
+    TEXT,
     WARN,
     WHITE,
     Btn,
@@ -36,6 +39,7 @@ from kiosk.widgets import (
     Keyboard,
     Panel,
     Txt,
+    frame,
     paint,
     text_input,
 )
@@ -332,13 +336,7 @@ class TicketScreen(KioskScreen):
         box.add_widget(label)
         label.bind(height=lambda *_: setattr(box, "height", label.height + 48))
         if color == WHITE:
-            with box.canvas.after:
-                from kivy.graphics import Color, Line
-
-                Color(*LINE)
-                frame = Line(width=2)
-            box.bind(pos=lambda *_: setattr(frame, "rectangle", (*box.pos, *box.size)),
-                     size=lambda *_: setattr(frame, "rectangle", (*box.pos, *box.size)))
+            frame(box)
         getattr(self, "_dest", self.body).add_widget(box)
         return label
 
@@ -556,13 +554,41 @@ def documents_table(screen: KioskScreen, docs: list[dict[str, Any]]) -> GridLayo
 # -- dossier -----------------------------------------------------------------------------
 
 class DossierScreen(KioskScreen):
+    """Dossier code and lookup code (typed, or scanned by a keyboard-wedge scanner: the
+    receipt's barcode gives the dossier code and Enter moves on to the lookup code; its QR
+    gives a lookup URL with both, which fills both boxes and looks up), then the progress:
+    procedure, status and due date in words, the masked name and the timeline.
+
+    `params`: code, key (what is typed, kept across a language switch), pending (the
+    lookup in flight), message (why there is no result: not_found, too_many, offline,
+    not_available, error, missing, looking_up), result (the server's reply)."""
+
     title_key = "dossier_title"
+    TONES = {"info": (PRIMARY, WHITE), "ok": (OK, WHITE), "warn": (WARN, TEXT), "bad": (ERROR, WHITE)}
 
     def build(self) -> None:
+        self.message_label: Txt | None = None
+        self.view: DossierView | None = None
+        if self.params.get("result"):
+            self._build_result(self.params["result"])
+        else:
+            self._build_form()
+
+    def back(self) -> None:
+        if self.params.get("result"):
+            self.app.go("dossier", fresh=True)  # another lookup, with empty boxes
+        else:
+            super().back()
+
+    # -- the form ------------------------------------------------------------------------
+
+    def _build_form(self) -> None:
         self.code_input = text_input(self.t("dossier_code"))
         self.key_input = text_input(self.t("dossier_key"))
-        for box in (self.code_input, self.key_input):
-            box.bind(focus=self._focused, text=self._upper)
+        self.code_input.text = self.params.get("code", "")
+        self.key_input.text = self.params.get("key", "")
+        for box, name in ((self.code_input, "code"), (self.key_input, "key")):
+            box.bind(focus=self._focused, text=lambda w, v, name=name: self._typed(w, v, name))
         self.code_input.bind(on_text_validate=lambda *_: self._next())
         self.key_input.bind(on_text_validate=lambda *_: self.lookup())
         self.keyboard = Keyboard(self.code_input, upper=True, space_label=self.t("space"),
@@ -574,47 +600,222 @@ class DossierScreen(KioskScreen):
         form.add_widget(Txt(self.t("dossier_key"), size=BODY, bold=True))
         form.add_widget(self.key_input)
         self.lookup_button = Btn(self.t("lookup"), self.lookup, size=48, height=140)
+        self.lookup_button.disabled = self.params.get("pending") is not None
         form.add_widget(self.lookup_button)
-        self.result_label = Txt("", size=44, bold=True)
-        form.add_widget(self.result_label)
-        with_keyboard(self, scroller(form), self.keyboard)
+        message = self._message_text()
+        if message:
+            kind = self.params.get("message", ("",))[0]
+            box = Panel(color=WHITE if kind == "looking_up" else WARN, orientation="vertical", padding=24,
+                        size_hint_y=None, radius=12)
+            self.message_label = Txt(message, size=BODY, bold=True, color=TEXT)
+            box.add_widget(self.message_label)
+            self.message_label.bind(height=lambda *_: setattr(box, "height", self.message_label.height + 48))
+            form.add_widget(box)
+        self.form_scroll = scroller(form)
+        with_keyboard(self, self.form_scroll, self.keyboard)
         Clock.schedule_once(lambda *_: setattr(self.code_input, "focus", True), 0)
+        if message:  # the answer is what the citizen looks for: keep it in view
+            form.bind(height=self._message_in_view)
+            self.form_scroll.bind(height=self._message_in_view)
+
+    def _message_in_view(self, *_: object) -> None:
+        """Scroll to the end (the message) when the form is taller than its place; a form that
+        fits does not move."""
+        view = self.form_scroll
+        if view.children:  # layout passes through sizes that do not last: decide each time
+            view.scroll_y = 0 if view.children[0].height > view.height else 1
+
+    def _message_text(self) -> str:
+        kind, *extra = self.params.get("message") or ("",)
+        if kind == "looking_up":
+            return self.t("looking_up")
+        if kind == "missing":
+            return "⚠ " + self.t("dossier_missing")
+        if kind == "not_found":
+            return "⚠ " + self.t("dossier_not_found")
+        if kind == "too_many":
+            seconds = extra[0] if extra and extra[0] else 15 * 60
+            return "⚠ " + self.t("dossier_too_many", minutes=max(1, math.ceil(seconds / 60)))
+        if kind == "offline":
+            return "⚠ " + self.t("dossier_offline")
+        if kind == "not_available":
+            return "⚠ " + self.t("dossier_not_available")
+        if kind == "error":
+            return "⚠ " + self.t("dossier_failed", why=extra[0] if extra else "")
+        return ""
 
     def _focused(self, widget: Any, focused: bool) -> None:
         if focused:
             self.keyboard.target = widget
 
-    @staticmethod
-    def _upper(widget: Any, text: str) -> None:
+    def _typed(self, widget: Any, text: str, name: str) -> None:
         if text != text.upper():
-            widget.text = text.upper()
+            widget.text = text.upper()  # binds again with the capitals
+            return
+        self.params[name] = text
 
     def _next(self) -> None:
-        """A scanner ends the dossier code with Enter: go on to the lookup code."""
+        """A scanner ends what it read with Enter: a receipt's QR (both codes) looks up at
+        once; the barcode (the dossier code alone) moves on to the lookup code."""
+        if parse_scan(self.code_input.text):
+            self.lookup()
+            return
         self.key_input.focus = True
         self.keyboard.target = self.key_input
 
     def lookup(self) -> None:
-        code, key = self.code_input.text.strip(), self.key_input.text.strip()
+        if self.params.get("pending") is not None:
+            return  # one lookup at a time
+        for box in (self.code_input, self.key_input):
+            scanned = parse_scan(box.text)
+            if scanned:
+                self.code_input.text, self.key_input.text = scanned
+                break
+        code, key = clean_code(self.code_input.text), clean_key(self.key_input.text)
         if not code or not key:
-            self.result_label.text = self.t("dossier_missing")
+            self.params["message"] = ("missing",)
+            self.refresh()
             return
-        self.result_label.text = self.t("looking_up")
+        if len(code) > 80 or len(key) > 20:  # no receipt has such codes (the server would refuse them)
+            self.params["message"] = ("not_found",)
+            self.refresh()
+            return
         self.app.lookup_dossier(code, key)
 
-    def show_result(self, kind: str, data: dict[str, Any] | None = None, why: str = "") -> None:
+    def start_lookup(self, code: str, key: str) -> int:
+        """Called by the app as the request leaves: the screen says it is looking."""
+        ticket = self._ticket = getattr(self, "_ticket", 0) + 1
+        self.params.update(code=code, key=key, pending=ticket, message=("looking_up",))
+        self.params.pop("result", None)
+        if self.app.current == "dossier":
+            self.refresh()
+        return ticket
+
+    def show_result(self, ticket: int, kind: str, data: dict[str, Any] | None = None, why: str = "",
+                    retry_after: int | None = None) -> None:
+        """The answer to lookup `ticket`; dropped if the citizen has left or started afresh."""
+        if self.params.get("pending") != ticket:
+            return
+        self.params["pending"] = None
+        if self.app.current != "dossier":
+            return
         if kind == "ok" and data:
-            status = data.get("status_en" if self.lang == "en" else "status_vi") or data.get("status", "")
-            lines = [self.t("dossier_status", status=status)]
-            if data.get("due_at") or data.get("due_date"):
-                lines.append(self.t("dossier_due", due=data.get("due_at") or data.get("due_date")))
-            self.result_label.text = "\n".join(lines)
-        elif kind == "not_available":
-            self.result_label.text = "⚠ " + self.t("dossier_not_available")
-        elif kind == "not_found":
-            self.result_label.text = self.t("dossier_not_found")
+            self.params["result"] = data
+            self.params.pop("message", None)
+        elif kind == "too_many":
+            self.params["message"] = ("too_many", retry_after)
+        elif kind == "error":
+            self.params["message"] = ("error", why)
         else:
-            self.result_label.text = "⚠ " + why
+            self.params["message"] = (kind,)
+        self.refresh()
+
+    # -- the result ----------------------------------------------------------------------
+
+    def _build_result(self, data: dict[str, Any]) -> None:
+        view = self.view = DossierView.from_reply(data, self.app.timezone, self.lang)
+        summary = column(spacing=16)
+        summary.add_widget(Txt(view.procedure, size=HEADING, bold=True, color=PRIMARY))
+        summary.add_widget(Txt(self.t("dossier_code_line", code=view.code), size=SMALL, color=MUTED))
+        bg, fg = self.TONES.get(view.tone, self.TONES["info"])
+        self.status_label = self._card(summary, self.t("dossier_status"), view.status, bg, fg)
+        due_words = ""
+        if view.due_state == "overdue":
+            due_bg, due_fg, due_words = ERROR, WHITE, "⚠ " + self.t("dossier_overdue")
+        elif view.due_state == "due_soon":
+            due_bg, due_fg, due_words = WARN, TEXT, self.t("dossier_due_soon")
+        else:
+            due_bg, due_fg = WHITE, TEXT
+            due_words = self.t("dossier_on_track") if view.due_state == "on_track" else ""
+        self.due_label = self._card(summary, self.t("dossier_due"), view.due, due_bg, due_fg, due_words)
+        facts = [(self.t("dossier_applicant"), view.applicant), (self.t("dossier_received"), view.received)]
+        if view.first_due:
+            facts.append(("", self.t("dossier_first_due", due=view.first_due)))
+        if view.current_agency:
+            facts.append((self.t("dossier_now_at"), view.current_agency))
+        if view.delivery:
+            facts.append((self.t("dossier_delivery"), view.delivery))
+        if view.missing:
+            facts.append(("", "⚠ " + self.t("dossier_missing_docs", items="; ".join(view.missing))))
+        if view.calendar_note:
+            facts.append(("", view.calendar_note))
+        facts_box = Panel(color=WHITE, orientation="vertical", padding=[24, 16], spacing=10, size_hint_y=None,
+                          radius=12)
+        facts_box.bind(minimum_height=facts_box.setter("height"))
+        self.fact_labels: dict[str, Txt] = {}
+        for label, value in facts:
+            line = Txt(f"[b]{label}:[/b] {value}" if label else value, size=BODY)
+            self.fact_labels[label or value] = line
+            facts_box.add_widget(line)
+        frame(facts_box)
+        self.applicant_label = self.fact_labels[self.t("dossier_applicant")]
+        self.timeline_box = column(spacing=12)
+        self.timeline_box.add_widget(Txt(self.t("dossier_timeline"), size=48, bold=True, color=PRIMARY))
+        self.step_labels: list[Txt] = []
+        for i, step in enumerate(view.timeline, start=1):
+            self.timeline_box.add_widget(self._step(i, step))
+        if self.app.landscape:  # what and when on the left; who, where and how it went on the right
+            row = BoxLayout(spacing=32)
+            left = column(spacing=16, padding=[0, 0, 24, 0])
+            left.add_widget(summary)
+            right = column(spacing=16, padding=[0, 0, 24, 0])
+            right.add_widget(facts_box)
+            right.add_widget(self.timeline_box)
+            self.result_scroll = scroller(left)
+            self.timeline_scroll = scroller(right)
+            row.add_widget(self.result_scroll)
+            row.add_widget(self.timeline_scroll)
+            self.body.add_widget(row)
+        else:
+            whole = column(spacing=16, padding=[0, 0, 24, 0])
+            whole.add_widget(summary)
+            whole.add_widget(facts_box)
+            whole.add_widget(Widget(size_hint_y=None, height=8))
+            whole.add_widget(self.timeline_box)
+            self.result_scroll = self.timeline_scroll = scroller(whole)
+            self.body.add_widget(self.result_scroll)
+        buttons = BoxLayout(size_hint_y=None, height=150, spacing=24)
+        self.another_button = Btn(self.t("dossier_another"), lambda: self.app.go("dossier", fresh=True),
+                                  kind="secondary", size=46, height=150, size_hint_y=1)
+        self.done_button = Btn(self.t("done"), lambda: self.app.go("home"), size=46, height=150, size_hint_y=1)
+        buttons.add_widget(self.another_button)
+        buttons.add_widget(self.done_button)
+        self.body.add_widget(buttons)
+
+    def _card(self, parent: BoxLayout, label: str, value: str, bg: tuple[float, ...], fg: tuple[float, ...],
+              words: str = "") -> Txt:
+        """A coloured box: a small label, the value large, and what the colour means in words."""
+        box = Panel(color=bg, orientation="vertical", padding=[24, 14], spacing=4, size_hint_y=None, radius=12)
+        box.bind(minimum_height=box.setter("height"))
+        box.add_widget(Txt(label, size=SMALL, color=fg))
+        value_label = Txt(value, size=52, bold=True, color=fg)
+        box.add_widget(value_label)
+        if words:
+            box.add_widget(Txt(words, size=BODY, bold=True, color=fg))
+        if bg == WHITE:
+            frame(box)
+        parent.add_widget(box)
+        return value_label
+
+    def _step(self, number: int, step: Step) -> Panel:
+        box = Panel(color=WHITE, orientation="vertical", padding=[24, 12], spacing=4, size_hint_y=None, radius=10)
+        box.bind(minimum_height=box.setter("height"))
+        head = Txt(f"[b]{number}. {step.name}[/b]", size=BODY)
+        box.add_widget(head)
+        self.step_labels.append(head)
+        line = step.when + (f" — {step.agency}" if step.agency else "")
+        box.add_widget(Txt(line, size=SMALL, color=MUTED))
+        if step.timing:
+            box.add_widget(Txt(("⚠ " if step.late else "") + step.timing, size=SMALL, bold=step.late,
+                               color=ERROR if step.late else MUTED))
+        for detail in step.details:
+            box.add_widget(Txt(detail, size=SMALL))
+        frame(box)
+        return box
+
+    def texts(self) -> str:
+        """Every text the screen shows now (for tests and the tour)."""
+        return "\n".join(w.text for w in self.walk() if isinstance(getattr(w, "text", None), str) and w.text)
 
 
 # -- rating ------------------------------------------------------------------------------

@@ -93,10 +93,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "demo_data": ("Dữ liệu minh hoạ, không dùng để hướng dẫn thật.", "Illustrative data, not for real advice."),
     "free": ("Miễn phí", "Free"),
     # dossier
-    "dossier_title": ("Tra cứu tình trạng hồ sơ", "Check a dossier's progress"),
-    "dossier_code": ("Mã hồ sơ (trên giấy hẹn)", "Dossier code (on your receipt)"),
+    "dossier_title": ("Tra cứu hồ sơ", "Your dossier"),  # short: it is the top bar's title
+    "dossier_code": ("Mã hồ sơ", "Dossier code"),
     "dossier_key": ("Mã tra cứu", "Lookup code"),
-    "dossier_hint": ("Gõ mã hoặc quét mã vạch trên giấy hẹn.", "Type the codes or scan the barcode on your receipt."),
+    "dossier_hint": ("Hai mã này in trên giấy tiếp nhận hồ sơ. Gõ mã, hoặc đưa mã QR trên giấy vào máy quét.",
+                     "Both codes are printed on your receipt. Type them, or hold the receipt's QR code "
+                     "to the scanner."),
     "lookup": ("Tra cứu", "Look up"),
     "looking_up": ("Đang tra cứu…", "Looking up…"),
     "dossier_not_available": ("CHƯA HỖ TRỢ: ki-ốt này chưa tra cứu được hồ sơ. Vui lòng hỏi cán bộ tại quầy "
@@ -104,10 +106,42 @@ TEXTS: dict[str, tuple[str, str]] = {
                               "NOT AVAILABLE YET: this kiosk cannot look up dossiers. Please ask at the results "
                               "counter or use the public service portal."),
     "dossier_missing": ("Vui lòng nhập cả mã hồ sơ và mã tra cứu.", "Please enter both codes."),
-    "dossier_status": ("Tình trạng: {status}", "Status: {status}"),
-    "dossier_due": ("Ngày hẹn trả: {due}", "Due: {due}"),
-    "dossier_not_found": ("Không tìm thấy hồ sơ với mã này. Vui lòng kiểm tra lại.",
-                          "No dossier with these codes. Please check them."),
+    "dossier_not_found": ("KHÔNG TÌM THẤY HỒ SƠ với mã hồ sơ và mã tra cứu này. Vui lòng kiểm tra lại cả hai "
+                          "mã trên giấy tiếp nhận, hoặc hỏi cán bộ tại quầy.",
+                          "NO DOSSIER MATCHES these two codes. Please check both codes on your receipt, "
+                          "or ask at the counter."),
+    "dossier_too_many": ("TRA CỨU SAI QUÁ NHIỀU LẦN. Vui lòng chờ {minutes} phút rồi thử lại, hoặc hỏi cán bộ "
+                         "tại quầy.",
+                         "TOO MANY ATTEMPTS. Please wait {minutes} min and try again, or ask at the counter."),
+    "dossier_offline": ("MẤT KẾT NỐI MÁY CHỦ: chưa tra cứu được hồ sơ. Ki-ốt sẽ tự kết nối lại; vui lòng thử "
+                        "lại sau ít phút hoặc hỏi cán bộ tại quầy.",
+                        "SERVER UNREACHABLE: the dossier cannot be looked up now. The kiosk reconnects by itself; "
+                        "please try again in a few minutes or ask at the counter."),
+    "dossier_failed": ("CHƯA TRA CỨU ĐƯỢC. {why}", "THE LOOKUP FAILED. {why}"),
+    "dossier_code_line": ("Mã hồ sơ: {code}", "Dossier code: {code}"),
+    "dossier_status": ("Tình trạng", "Status"),
+    "dossier_due": ("Hẹn trả kết quả", "Result due"),
+    "dossier_first_due": ("Hẹn ban đầu: {due}", "First date: {due}"),
+    "dossier_applicant": ("Người nộp", "Applicant"),
+    "dossier_received": ("Ngày nhận", "Received"),
+    "dossier_now_at": ("Đang xử lý tại", "Now at"),
+    "dossier_delivery": ("Nhận kết quả", "Collection"),
+    "dossier_timeline": ("Quá trình giải quyết", "Timeline"),
+    "dossier_overdue": ("QUÁ HẠN: hồ sơ đã quá ngày hẹn trả kết quả. Vui lòng hỏi cán bộ tại quầy để biết "
+                        "ngày hẹn lại.",
+                        "OVERDUE: the result is past its due date. Please ask at the counter for the new date."),
+    "dossier_due_soon": ("Sắp đến hạn trả kết quả.", "The result is due soon."),
+    "dossier_on_track": ("Trong hạn.", "On track."),
+    "dossier_missing_docs": ("Cần bổ sung: {items}", "Still needed: {items}"),
+    "dossier_new_date": ("Hẹn lại: {due}", "New date: {due}"),
+    "dossier_calendar": ("Chưa có lịch nghỉ lễ năm {years}: ngày hẹn chỉ trừ thứ Bảy, Chủ nhật và có thể "
+                         "thay đổi.",
+                         "The {years} holiday calendar is not loaded yet: the date skips only weekends and "
+                         "may change."),
+    "dossier_another": ("Tra cứu hồ sơ khác", "Look up another"),
+    "timing_early": ("Trước hạn", "Early"),
+    "timing_on_time": ("Đúng hạn", "On time"),
+    "timing_late": ("Quá hạn", "Late"),
     # rating
     "rating_title": ("Bạn có hài lòng với sự phục vụ hôm nay?", "How satisfied are you with our service today?"),
     "very_satisfied": ("Rất hài lòng", "Very satisfied"),

@@ -5,6 +5,10 @@ server, touching buttons as a citizen would. It takes ONE real number (to show t
 screen), so point it at a demo or test server. Without a configured printer the slip goes
 to an in-process simulated printer (`sim://tour`). The last screens show the offline
 banner: the tour points the kiosk's client at a closed port, as if the server had gone.
+
+With `dossier_url` (the lookup URL a receipt's QR holds, `--tour-dossier URL`) the tour
+also scans it into the dossier screen and saves the result, its end (timeline) and the
+English version; without it the dossier screen shows a lookup that finds nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 from kiosk.config import KioskConfig
 
 
-def run_tour(config: KioskConfig, directory: Path | str) -> list[Path]:
+def run_tour(config: KioskConfig, directory: Path | str, dossier_url: str = "") -> list[Path]:
     from kiosk.driver import Driver
 
     out = Path(directory)
@@ -72,8 +76,24 @@ def run_tour(config: KioskConfig, directory: Path | str) -> list[Path]:
         dossier.code_input.text = "000.00.06.H56-231027-0361"
         dossier.key_input.text = "AB12CD"
         d.tap(dossier.lookup_button)
-        d.wait(lambda: dossier.result_label.text not in ("", dossier.t("looking_up")), 10, "the lookup")
+        d.wait(lambda: dossier.params.get("pending") is None, 10, "the lookup")
         shot("dossier")
+        if dossier_url:
+            app.go("dossier", fresh=True)
+            d.settle()
+            dossier.code_input.text = dossier_url  # as a scanner types the receipt's QR
+            dossier.code_input.dispatch("on_text_validate")  # and its Enter
+            d.wait(lambda: dossier.params.get("pending") is None, 10, "the dossier")
+            if not dossier.params.get("result"):
+                raise RuntimeError(f"--tour-dossier: no dossier shown: {dossier.texts()[-300:]}")
+            shot("dossier-result")
+            view = dossier.timeline_scroll
+            if view.children and view.children[0].height > view.height:
+                view.scroll_y = 0  # the end of the timeline (a list that fits does not scroll)
+                shot("dossier-timeline")
+            d.tap(app.top_lang_button)
+            shot("dossier-result-en")
+            d.tap(app.top_lang_button)
         app.go("home")
         d.tap(app.screens["home"].buttons["rating"])
         shot("rating")

@@ -49,6 +49,19 @@ def paint(widget: Widget, color: tuple[float, ...], radius: float = 0) -> None:
     sync()
 
 
+def frame(widget: Widget, color: tuple[float, ...] = LINE, width: float = 2) -> None:
+    """Draw a thin frame around `widget` (a white box on the light background needs one)."""
+    with widget.canvas.after:
+        Color(*color)
+        line = Line(width=width)
+
+    def sync(*_: object) -> None:
+        line.rectangle = (*widget.pos, *widget.size)
+
+    widget.bind(pos=sync, size=sync)
+    sync()
+
+
 class Txt(Label):
     """Wrapped text whose height follows its content."""
 

@@ -1,18 +1,23 @@
 """One real server process (the demo hall and catalogue, two counters open), one simulated
 slip printer on TCP, and ONE kiosk app running offscreen for the whole session (Kivy has
-one window per process). Each test starts from the home screen in Vietnamese."""
+one window per process). Each test starts from the home screen in Vietnamese. Dossiers to
+look up are received by a clerk through the server's services (`hall_dossiers`)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from queue_server.clock import ManualClock
 from queue_server.config import load_settings
-from queue_server.services.context import SYSTEM, Context
+from queue_server.services import admin, dossiers
+from queue_server.services.context import SYSTEM, Actor, Context
 from queue_server.store import migrate
 from queue_server.store.tables import Counter, Event
 from tests.conftest import ARTIFACTS, ServerProcess
@@ -102,6 +107,50 @@ def kiosk(kiosk_driver, slip_printer, kiosk_hall):
     app.go("home")
     kiosk_driver.settle()
     return kiosk_driver
+
+
+APPLICANT = {"name": "Nguyễn Thị Hồng Nhung", "address": "Số 18 ngõ 72 phố Nguyễn Trãi", "id_type": "cccd",
+             "id_number": "001198012345", "phone": "0912 345 678"}
+HALL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def reception(procedure: str = "1.004222") -> dict:
+    return {"procedure_code": procedure, "applicant": dict(APPLICANT),
+            "documents": [{"name": "Tờ khai thay đổi thông tin cư trú (mẫu CT01)", "originals": 1}],
+            "sets": 1, "result_delivery": "counter"}
+
+
+@pytest.fixture(scope="session")
+def hall_dossiers(kiosk_hall):
+    """Dossiers received at the hall's counter by a clerk, through the server's services:
+    `fresh` (received now, handed to the ward police), `late` (received weeks ago, handed on
+    after its step was due, sent back for a missing paper, supplied; now past its date) and
+    `guessed` (for a dossier whose code someone keeps guessing)."""
+    site_id = kiosk_hall.info["site_id"]
+    user = admin.create_user(kiosk_hall.ctx, SYSTEM, username="thu.kiosk", password="kiosk-test-pass-1",
+                             role="clerk", full_name="Trần Thị Thu", site_id=site_id)
+    clerk = Actor(kind="user", id=user["id"], role="clerk", site_id=site_id, name="Trần Thị Thu")
+    ctx = kiosk_hall.ctx
+    fresh = dossiers.receive_dossier(ctx, clerk, reception())
+    fresh = dossiers.hand_off(ctx, clerk, fresh["id"], to_agency="Công an phường An Bình", received_by="Lê Văn Tư")
+    past = datetime.now(HALL_TZ).replace(hour=8, minute=30, second=0, microsecond=0) - timedelta(days=42)
+    past -= timedelta(days=max(0, past.weekday() - 3))  # a Monday to Thursday morning
+    clock = ManualClock(past.astimezone(UTC))
+    then = Context.create(ctx.settings, clock)
+    try:
+        late = dossiers.receive_dossier(then, clerk, reception("1.000894"))
+        clock.advance(hours=3)
+        dossiers.hand_off(then, clerk, late["id"], to_agency="Công chức Tư pháp – Hộ tịch",
+                          step_due=past.replace(hour=10).strftime("%Y-%m-%d %H:%M"))
+        clock.advance(days=1)
+        dossiers.request_supplement(then, clerk, late["id"], missing=["Giấy xác nhận tình trạng hôn nhân"],
+                                    reason="Thiếu giấy tờ")
+        clock.advance(days=2)
+        late = dossiers.supplement(then, clerk, late["id"])
+    finally:
+        then.db.dispose()
+    guessed = dossiers.receive_dossier(ctx, clerk, reception("1.001193"))
+    return {"fresh": fresh, "late": late, "guessed": guessed}
 
 
 def shot(driver, name: str) -> Path:

@@ -3,10 +3,17 @@ real server process and a simulated slip printer."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from urllib.parse import urlencode
+
+import pytest
 from sqlalchemy import func, select
 
+from queue_server.services import dossier_lookup
+from queue_server.services.errors import NotFound
 from queue_server.store.tables import Ticket
-from tests.kiosk.conftest import shot, slip_text
+from tests.kiosk.conftest import APPLICANT, HALL_TZ, shot, slip_text
 
 
 def ticket_count(hall) -> int:
@@ -116,6 +123,14 @@ def test_when_the_server_is_down_the_kiosk_says_so_gives_no_number_and_recovers(
     kiosk.settle()
     assert app.screens["services"].buttons == {}  # no button that could pretend to issue
     shot(kiosk, "08-offline-services")
+    app.go("dossier")  # nor can a dossier be looked up, and the screen says why
+    kiosk.settle()
+    dossier = app.screens["dossier"]
+    dossier.code_input.text, dossier.key_input.text = "000.00.06.H56-260302-0001", "ABC234"
+    kiosk.tap(dossier.lookup_button)
+    kiosk.wait(lambda: dossier.params.get("pending") is None, 10, "the lookup")
+    kiosk.settle()
+    assert "MẤT KẾT NỐI MÁY CHỦ" in dossier.message_label.text and "tra cứu" in dossier.message_label.text
     # the catalogue is still browsable and searchable from the kiosk's cache
     app.go("procedures")
     kiosk.settle()
@@ -234,16 +249,146 @@ def test_an_unhappy_rating_with_a_reason_and_a_comment_is_stored_as_an_event(kio
     assert events[-1].data["comment"] == "chờ lâu"
 
 
-def test_dossier_lookup_says_not_available_until_the_server_has_it(kiosk):
+# -- dossier lookup --------------------------------------------------------------------------
+
+def hall_time(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(HALL_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def open_dossier_screen(kiosk):
     app = kiosk.app
     kiosk.tap(app.screens["home"].buttons["dossier"])
-    screen = app.screens["dossier"]
-    kiosk.type(screen.keyboard, "h56-0361")
-    assert screen.code_input.text == "H56-0361"  # codes are upper case, whatever was typed
-    screen.key_input.text = "AB12CD"
+    assert app.current == "dossier"
+    return app.screens["dossier"]
+
+
+def scan(screen, box, text: str) -> None:
+    """A keyboard-wedge scanner: what it read, typed one key at a time, then Enter."""
+    box.focus = True
+    for ch in text:
+        box.insert_text(ch)
+    box.dispatch("on_text_validate")
+
+
+def visible(widget, view) -> bool:
+    """`widget` lies wholly inside the scroll view's window area (the citizen sees all of it)."""
+    x0, y0 = widget.to_window(widget.x, widget.y)
+    x1, y1 = widget.to_window(widget.right, widget.top)
+    vx0, vy0 = view.to_window(view.x, view.y)
+    vx1, vy1 = view.to_window(view.right, view.top)
+    return vx0 - 1 <= x0 and x1 <= vx1 + 1 and vy0 - 1 <= y0 and y1 <= vy1 + 1
+
+
+def wait_lookup(kiosk, screen) -> None:
+    kiosk.wait(lambda: screen.params.get("pending") is None, 10, "the lookup's answer")
+    kiosk.settle()
+
+
+def test_a_dossier_typed_by_its_codes_shows_procedure_status_due_date_and_only_the_masked_name(
+        kiosk, hall_dossiers):
+    app, d = kiosk.app, hall_dossiers["fresh"]
+    screen = open_dossier_screen(kiosk)
+    kiosk.type(screen.keyboard, d["code"].lower())
+    assert screen.code_input.text == d["code"]  # codes are upper case, whatever was typed
+    kiosk.tap(screen.key_input)
+    kiosk.type(screen.keyboard, d["lookup_code"].lower())
+    assert screen.key_input.text == d["lookup_code"]
     kiosk.tap(screen.lookup_button)
-    kiosk.wait(lambda: "CHƯA HỖ TRỢ" in screen.result_label.text, 10, "the not-available message")
-    shot(kiosk, "20-dossier-not-available")
+    wait_lookup(kiosk, screen)
+    assert screen.params.get("result"), screen.texts()
+    shown = screen.texts()
+    assert "Đăng ký thường trú" in shown
+    assert screen.status_label.text == "Đang giải quyết"  # handed to the ward police
+    assert screen.due_label.text.startswith(hall_time(d["appointment_at"]))  # dd/mm/yyyy hh:mm, hall time
+    assert "N*** T** H*** N" in screen.applicant_label.text
+    for private in (APPLICANT["name"], "Nhung", APPLICANT["id_number"], "0912", "Nguyễn Trãi", "Lê Văn Tư"):
+        assert private not in shown, private
+    assert [label.text for label in screen.step_labels] == ["[b]1. Tiếp nhận hồ sơ[/b]", "[b]2. Chuyển hồ sơ[/b]"]
+    assert "Công an phường An Bình" in shown and "QUÁ HẠN" not in shown
+    shot(kiosk, "20-dossier-result")
+    kiosk.tap(app.top_lang_button)
+    assert screen.status_label.text == "In progress"
+    assert "Permanent residence registration" in screen.texts()
+    assert "N*** T** H*** N" in screen.applicant_label.text
+    shot(kiosk, "21-dossier-result-english")
+    kiosk.tap(app.top_lang_button)
+    kiosk.tap(screen.another_button)  # the next citizen starts with empty boxes
+    assert app.current == "dossier" and screen.code_input.text == "" and screen.key_input.text == ""
+
+
+def test_scanning_the_receipts_qr_fills_both_codes_and_an_overdue_dossier_says_so_in_words(
+        kiosk, kiosk_hall, hall_dossiers):
+    d = hall_dossiers["late"]
+    screen = open_dossier_screen(kiosk)
+    url = f"{kiosk_hall.url}/dossiers/lookup?" + urlencode({"code": d["code"], "key": d["lookup_code"]})
+    scan(screen, screen.code_input, url)
+    # the request is on its way: both boxes hold what the QR said
+    assert (screen.code_input.text, screen.key_input.text) == (d["code"], d["lookup_code"])
+    wait_lookup(kiosk, screen)
+    assert screen.params.get("result"), screen.texts()
+    shown = screen.texts()
+    assert "Đăng ký kết hôn" in shown
+    assert "QUÁ HẠN" in shown and "quá ngày hẹn trả kết quả" in shown  # said, not only coloured
+    assert screen.due_label.text.startswith(hall_time(d["appointment_at"]))
+    assert "⚠ Quá hạn" in shown  # the hand-off came after its step was due
+    assert "Cần bổ sung: Giấy xác nhận tình trạng hôn nhân" in shown
+    assert [label.text for label in screen.step_labels] == [
+        "[b]1. Tiếp nhận hồ sơ[/b]", "[b]2. Chuyển hồ sơ[/b]", "[b]3. Yêu cầu bổ sung, hoàn thiện hồ sơ[/b]",
+        "[b]4. Đã bổ sung hồ sơ[/b]"]
+    assert APPLICANT["name"] not in shown
+    shot(kiosk, "22-dossier-overdue")
+    view = screen.timeline_scroll
+    assert view.children[0].height > view.height  # four steps do not fit: the list scrolls
+    view.scroll_y = 0
+    shot(kiosk, "23-dossier-overdue-timeline-end")
+    view.scroll_y = 1
+    kiosk.tap(kiosk.app.top_lang_button)
+    assert "OVERDUE" in screen.texts() and "Late" in screen.texts()
+    shot(kiosk, "24-dossier-overdue-english")
+    kiosk.tap(kiosk.app.top_lang_button)
+    kiosk.tap(screen.another_button)
+    scan(screen, screen.key_input, url)  # the QR read while the lookup code box had the focus
+    assert (screen.code_input.text, screen.key_input.text) == (d["code"], d["lookup_code"])
+    wait_lookup(kiosk, screen)
+    assert screen.params.get("result") and "Đăng ký kết hôn" in screen.texts()
+
+
+def test_a_wrong_lookup_code_finds_nothing_and_does_not_say_which_code_was_wrong(kiosk, hall_dossiers):
+    d = hall_dossiers["fresh"]
+    screen = open_dossier_screen(kiosk)
+    scan(screen, screen.code_input, d["code"])  # the receipt's barcode holds the dossier code alone
+    assert screen.key_input.focus and screen.keyboard.target is screen.key_input  # Enter moved on
+    wrong = "ZZZZZZ" if d["lookup_code"] != "ZZZZZZ" else "YYYYYY"
+    scan(screen, screen.key_input, wrong)
+    wait_lookup(kiosk, screen)
+    assert not screen.params.get("result")
+    wrong_key = screen.message_label.text
+    assert "KHÔNG TÌM THẤY HỒ SƠ" in wrong_key and "cả hai mã" in wrong_key
+    assert screen.code_input.text == d["code"]  # kept, to be corrected
+    assert visible(screen.message_label, screen.form_scroll) and visible(screen.code_input, screen.form_scroll)
+    assert screen.form_scroll.scroll_y == 1  # a form that fits stays at the top (no gap above it)
+    shot(kiosk, "25-dossier-not-found")
+    screen.code_input.text = d["code"][:-4] + "9999"  # an unknown dossier, with a right-looking key
+    screen.key_input.text = d["lookup_code"]
+    kiosk.tap(screen.lookup_button)
+    wait_lookup(kiosk, screen)
+    assert screen.message_label.text == wrong_key  # the same words: nothing to learn from it
+
+
+def test_after_too_many_wrong_lookups_the_kiosk_says_how_many_minutes_to_wait(kiosk, kiosk_hall, hall_dossiers):
+    d = hall_dossiers["guessed"]
+    for i in range(20):  # someone keeps guessing this dossier's lookup code from many phones
+        with pytest.raises(NotFound):
+            dossier_lookup.lookup(kiosk_hall.ctx, code=d["code"], key=f"GUESS{i}", client=f"phone-{i}")
+    screen = open_dossier_screen(kiosk)
+    screen.code_input.text, screen.key_input.text = d["code"], d["lookup_code"]
+    kiosk.tap(screen.lookup_button)
+    wait_lookup(kiosk, screen)
+    text = screen.message_label.text
+    assert "TRA CỨU SAI QUÁ NHIỀU LẦN" in text
+    minutes = int(re.search(r"chờ (\d+) phút", text).group(1))
+    assert 1 <= minutes <= 16  # the server's window is 15 minutes
+    shot(kiosk, "26-dossier-too-many")
 
 
 def test_every_screen_has_a_way_back_and_big_targets(kiosk):

@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 import threading
 import time
+from urllib.parse import urlencode
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk.cache import CatalogCache
 from kiosk.client import (
+    DossierNotFound,
     KioskClient,
     NotAvailable,
     NotModified,
@@ -21,6 +25,7 @@ from kiosk.client import (
     Unconfirmed,
 )
 from kiosk.config import KioskConfigError, load_config
+from kiosk.dossier_view import DossierView, parse_scan
 from kiosk.tickets import Issued, TicketFlow
 
 
@@ -103,16 +108,104 @@ def test_server_problems_keep_the_servers_own_words():
         client_with(lambda r: problem(503, "CSDL", "DB down")).issue(1)
 
 
-def test_dossier_lookup_is_not_available_until_the_route_exists():
+def test_dossier_lookup_is_not_available_from_a_server_without_the_route():
     missing_route = client_with(lambda r: problem(404, "Không tìm thấy", "Not Found", "https://x/problems/404"))
     with pytest.raises(NotAvailable):
         missing_route.dossier_lookup("A", "B")
-    unknown_dossier = client_with(lambda r: problem(404, "Không tìm thấy hồ sơ A.", "Dossier A not found.",
-                                                    "https://x/problems/not_found"))
-    with pytest.raises(ServerRefused):
-        unknown_dossier.dossier_lookup("A", "B")
-    found = client_with(lambda r: httpx.Response(200, json={"status_vi": "Đang xử lý", "due_at": "2026-12-01"}))
-    assert found.dossier_lookup("A", "B")["status_vi"] == "Đang xử lý"
+    with pytest.raises(NotAvailable):
+        client_with(lambda r: httpx.Response(405, json={"detail": "Method Not Allowed"})).dossier_lookup("A", "B")
+
+
+def test_dossier_lookup_tells_not_found_too_many_tries_and_offline_apart():
+    asked = []
+
+    def found(request):
+        asked.append(dict(request.url.params))
+        return httpx.Response(200, json={"code": "X-1", "state_vi": "Đang giải quyết"})
+
+    assert client_with(found).dossier_lookup("000.00.06.H56-260302-0001", "ABC234")["state_vi"] == "Đang giải quyết"
+    assert asked == [{"code": "000.00.06.H56-260302-0001", "key": "ABC234"}]
+    unknown = client_with(lambda r: problem(404, "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này.",
+                                            "No dossier matches this dossier code and lookup code.",
+                                            "https://x/problems/not_found"))
+    with pytest.raises(DossierNotFound) as caught:
+        unknown.dossier_lookup("A", "B")
+    assert "mã hồ sơ và mã tra cứu" in caught.value.message_vi
+    limited = client_with(lambda r: httpx.Response(429, headers={"Retry-After": "540"},
+                                                   json={"detail": "Tra cứu sai quá nhiều lần.",
+                                                         "detail_en": "Too many wrong lookups."}))
+    with pytest.raises(RateLimited) as caught:
+        limited.dossier_lookup("A", "B")
+    assert caught.value.retry_after == 540
+
+    def refuse(request):
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(Offline):
+        client_with(refuse).dossier_lookup("A", "B")
+
+
+def test_the_receipts_qr_gives_both_codes_in_any_letter_case():
+    url = "http://10.0.0.2:8000/dossiers/lookup?code=000.00.06.H56-260302-0001&key=ABC234"
+    assert parse_scan(url) == ("000.00.06.H56-260302-0001", "ABC234")
+    assert parse_scan(url.upper()) == ("000.00.06.H56-260302-0001", "ABC234")  # the code box upper-cases
+    assert parse_scan("https://hall/dossiers/lookup?key=abc-234&code=000.00.06.h56-260302-0001#top") == (
+        "000.00.06.H56-260302-0001", "ABC234")
+    for not_a_receipt in ("000.00.06.H56-260302-0001", "ABC234", "https://hall/dossiers/lookup?code=X", ""):
+        assert parse_scan(not_a_receipt) is None
+
+
+@given(agency=st.from_regex(r"[0-9A-Z]{3}(\.[0-9A-Z]{2}){2}\.[A-Z][0-9]{2}", fullmatch=True),
+       day=st.dates(), number=st.integers(1, 99999),
+       key=st.text(alphabet="ABCDEFGHJKMNPQRSTUVWXYZ23456789", min_size=6, max_size=6),
+       host=st.sampled_from(["http://127.0.0.1:8000", "https://motcua.phuong-an-binh.gov.vn"]),
+       upper=st.booleans())
+def test_any_receipt_url_the_server_prints_scans_back_to_its_codes(agency, day, number, key, host, upper):
+    code = f"{agency}-{day:%y%m%d}-{number:04d}"
+    url = f"{host}/dossiers/lookup?" + urlencode({"code": code, "key": key})  # as the server writes it
+    assert parse_scan(url.upper() if upper else url) == (code, key)
+
+
+REPLY = {
+    "code": "000.00.06.H56-260302-0001", "site": "UBND phường An Bình",
+    "procedure": {"code": "1.000894", "name_vi": "Đăng ký kết hôn", "name_en": "Marriage registration"},
+    "applicant": "N*** T** H*** N", "state": "in_progress", "state_vi": "Đang giải quyết",
+    "state_en": "In progress", "received_at": "2026-03-02T02:00:00+00:00",
+    "appointment_at": "2026-03-06T10:00:00+00:00", "due_at": "2026-03-03T10:00:00+00:00",
+    "due_state": "overdue", "due_state_vi": "Quá hạn", "due_state_en": "Overdue",
+    "current_agency": "Công chức Tư pháp – Hộ tịch", "result_delivery_vi": "Tại quầy",
+    "result_delivery_en": "At the counter", "calendar_missing_years": [2027],
+    "timeline": [
+        {"kind": "received", "name_vi": "Tiếp nhận hồ sơ", "name_en": "Received", "at": "2026-03-02T02:00:00+00:00",
+         "agency": "Bộ phận một cửa", "timing": None, "timing_vi": None},
+        {"kind": "handed_off", "name_vi": "Chuyển hồ sơ", "name_en": "Handed over",
+         "at": "2026-03-03T11:00:00+00:00", "agency": "Công chức Tư pháp – Hộ tịch", "timing": "late",
+         "timing_vi": "Quá hạn"},
+        {"kind": "apology", "name_vi": "Xin lỗi và hẹn lại ngày trả", "name_en": "Apology and new date",
+         "at": "2026-03-04T03:00:00+00:00", "agency": "", "timing": None, "timing_vi": None,
+         "new_appointment_vi": "17 giờ 00 phút, Thứ Sáu, ngày 06/03/2026"},
+    ],
+}
+
+
+def test_the_lookup_reply_reads_in_the_halls_time_with_lateness_in_words():
+    vi = DossierView.from_reply(REPLY, "Asia/Ho_Chi_Minh", "vi")
+    assert (vi.procedure, vi.status, vi.applicant) == ("Đăng ký kết hôn", "Đang giải quyết", "N*** T** H*** N")
+    assert vi.received == "02/03/2026 09:00 (Thứ Hai)"  # UTC+7
+    assert vi.due == "06/03/2026 17:00 (Thứ Sáu)" and vi.first_due == "03/03/2026 17:00 (Thứ Ba)"
+    assert vi.overdue and vi.due_state_text == "Quá hạn"
+    assert [(s.name, s.timing, s.late) for s in vi.timeline] == [
+        ("Tiếp nhận hồ sơ", "", False), ("Chuyển hồ sơ", "Quá hạn", True),
+        ("Xin lỗi và hẹn lại ngày trả", "", False)]
+    assert vi.timeline[2].details == ["Hẹn lại: 06/03/2026 17:00 (Thứ Sáu)"]
+    assert "2027" in vi.calendar_note
+    en = DossierView.from_reply(REPLY, "Asia/Ho_Chi_Minh", "en")
+    assert (en.procedure, en.status, en.due_state_text) == ("Marriage registration", "In progress", "Overdue")
+    assert en.due == "06/03/2026 17:00 (Friday)" and en.timeline[1].timing == "Late"
+    waiting = DossierView.from_reply({**REPLY, "state": "supplement_requested", "due_state": None, "timeline": [
+        {"kind": "supplement_requested", "name_vi": "Yêu cầu bổ sung", "at": "2026-03-03T02:00:00+00:00",
+         "missing": ["Giấy xác nhận tình trạng hôn nhân"]}]}, "Asia/Ho_Chi_Minh", "vi")
+    assert waiting.missing == ["Giấy xác nhận tình trạng hôn nhân"] and not waiting.overdue
 
 
 CATALOG = {"version": "v1", "fields": [{"code": "HT", "name": {"vi": "Hộ tịch", "en": "Civil status"}}],
@@ -203,7 +296,7 @@ def test_the_kiosk_never_imports_the_server(tmp_path):
     from tests.conftest import ROOT
 
     code = ("import sys, kiosk.app, kiosk.cache, kiosk.client, kiosk.cli, kiosk.config, kiosk.driver, "
-            "kiosk.screens, kiosk.tickets, kiosk.tour, vnsearch; "
+            "kiosk.dossier_view, kiosk.screens, kiosk.tickets, kiosk.tour, vnsearch; "
             "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('queue_server', 'tests'))}))")
     env = {"PYTHONPATH": str(ROOT), "KIVY_NO_ARGS": "1", "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_CONSOLELOG": "1",
            "HOME": str(tmp_path)}
