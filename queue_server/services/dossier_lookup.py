@@ -83,7 +83,9 @@ def lookup(ctx: Context, *, code: str, key: str, client: str) -> dict[str, Any]:
 
     def work(session: Session) -> _Outcome:
         now = ctx.clock.now()
-        waits = [w for w in (_blocked(session, client_key, now, window, settings.lookup_failures_per_client),
+        per_client = (settings.lookup_failures_per_kiosk if client.startswith("device:")
+                      else settings.lookup_failures_per_client)
+        waits = [w for w in (_blocked(session, client_key, now, window, per_client),
                              _blocked(session, code_key, now, window, settings.lookup_failures_per_code))
                  if w is not None]
         if waits:

@@ -10,7 +10,8 @@ Settings (TOML table `[dossiers]`, all optional):
     catalog_file = ""                 # used only while the site has no imported catalogue
     place = "An Bình"                 # "An Bình, ngày 02 tháng 3 năm 2026" on forms (default: from the site name)
     agency_name = "ỦY BAN NHÂN DÂN PHƯỜNG AN BÌNH"   # forms' header (default: the site name)
-    lookup_failures_per_client = 10   # wrong lookups allowed per client and window
+    lookup_failures_per_client = 10   # wrong lookups allowed per client (a phone, a browser) and window
+    lookup_failures_per_kiosk = 60    # a kiosk is one client for many citizens: it gets more
     lookup_failures_per_code = 20     # wrong lookups allowed per dossier code and window
     lookup_window_minutes = 15
     printer_url = ""                  # where the server prints receipt slips (e.g. tcp://10.0.0.7:9100)
@@ -53,12 +54,14 @@ class DossierSettings:
     place: str = ""
     agency_name: str = ""
     lookup_failures_per_client: int = 10
+    lookup_failures_per_kiosk: int = 60
     lookup_failures_per_code: int = 20
     lookup_window_minutes: int = 15
     printer_url: str = ""
 
 
-_INT_KEYS = ("due_soon_working_days", "lookup_failures_per_client", "lookup_failures_per_code",
+_INT_KEYS = ("due_soon_working_days", "lookup_failures_per_client", "lookup_failures_per_kiosk",
+             "lookup_failures_per_code",
              "lookup_window_minutes")
 _STR_KEYS = ("holidays_dir", "catalog_file", "place", "agency_name", "printer_url")
 
