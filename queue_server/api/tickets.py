@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from queue_server.api.deps import actor, get_ctx, optional_actor
 from queue_server.services import admin, counters, hall, queue
-from queue_server.services.auth import instance_secret, ticket_key
+from queue_server.services.auth import ticket_key
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Forbidden, NotFound
 
@@ -191,7 +191,3 @@ def _ints(raw: str | None, name: str) -> list[int] | None:
 
         raise InvalidInput(f"Tham số {name} phải là danh sách số, ví dụ 1,2,3.",
                            f"{name} must be a comma-separated list of numbers, e.g. 1,2,3.", field=name) from None
-
-
-def secret_of(ctx: Context) -> bytes:
-    return instance_secret(ctx)

@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session
 
 from queue_server.domain import dispatch
 from queue_server.domain.business_day import business_day
-from queue_server.domain.tickets import AT_COUNTER, Action, TicketState, display_code, next_state
+from queue_server.domain.tickets import (
+    AT_COUNTER,
+    STATE_LABELS_VI,
+    Action,
+    TicketState,
+    display_code,
+    next_state,
+)
 from queue_server.events import log
 from queue_server.services import policy as site_policy
 from queue_server.services.context import Actor, Context
@@ -155,17 +162,12 @@ def _transition(ticket: Ticket, action: Action) -> TicketState:
     target = next_state(TicketState(ticket.state), action)
     if target is None:
         raise Conflict(
-            f"Số {ticket.code} đang ở trạng thái “{_state_vi(ticket.state)}”, không thể {_action_vi(action)}.",
+            f"Số {ticket.code} đang ở trạng thái “{STATE_LABELS_VI[TicketState(ticket.state)]}”, "
+            f"không thể {_ACTION_VI[action]}.",
             f"Ticket {ticket.code} is {ticket.state}; cannot {action.value.replace('_', ' ')}.",
             state=ticket.state,
         )
     return target
-
-
-def _state_vi(state: str) -> str:
-    from queue_server.domain.tickets import STATE_LABELS_VI
-
-    return STATE_LABELS_VI.get(TicketState(state), state)
 
 
 _ACTION_VI = {
@@ -173,10 +175,6 @@ _ACTION_VI = {
     Action.FINISH: "hoàn thành", Action.NO_SHOW: "đánh dấu vắng mặt", Action.REQUEUE: "đưa lại vào hàng chờ",
     Action.TRANSFER: "chuyển", Action.CANCEL: "huỷ", Action.EXPIRE: "cho hết hạn",
 }
-
-
-def _action_vi(action: Action) -> str:
-    return _ACTION_VI[action]
 
 
 # -- issuing ----------------------------------------------------------------------------
