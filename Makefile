@@ -40,7 +40,7 @@ bench: $(BIN)/.installed system-deps
 	$(BIN)/python -m bench
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check queue_server kiosk hardware tests bench
+	$(BIN)/ruff check queue_server kiosk hardware vnsearch tests bench
 
 clean:
 	rm -rf $(VENV) $(EMUPOS_VENV) .pytest_cache

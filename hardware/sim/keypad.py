@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 from hardware.keypad import KEY_BY_NAME, KEYS
 from hardware.serial_frames import FrameDecoder, encode_frame
-from hardware.sim.pty_device import PtyDevice
+from hardware.sim.pty_device import PtyDevice, PtyPeer
 
 
 @dataclass
-class VirtualKeypad:
+class VirtualKeypad(PtyPeer):
     address: int = 1
     acks: list[tuple[int, str]] = field(default_factory=list)
 
@@ -31,24 +31,6 @@ class VirtualKeypad:
         self._decoder = FrameDecoder()
         self._device = PtyDevice(self._receive)
         self._lock = threading.Lock()
-
-    @property
-    def path(self) -> str:
-        return self._device.path
-
-    def open(self) -> str:
-        """Start the keypad; returns the pty path to put in a serial:// URL."""
-        return self._device.open()
-
-    def close(self) -> None:
-        self._device.close()
-
-    def __enter__(self) -> VirtualKeypad:
-        self.open()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def press(self, key: str, address: int | None = None) -> None:
         """Press one key, by name ("next", "5") or letter ("N")."""

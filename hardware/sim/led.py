@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hardware.serial_frames import BROADCAST, Frame, FrameDecoder, encode_frame
-from hardware.sim.pty_device import PtyDevice
+from hardware.sim.pty_device import PtyDevice, PtyPeer
 
 
 @dataclass
@@ -35,7 +35,7 @@ class BoardState:
 
 
 @dataclass
-class VirtualLedBoard:
+class VirtualLedBoard(PtyPeer):
     """One or more LED boards on one simulated serial line."""
 
     addresses: set[int] | None = None  # None: every address 1-254 is a board
@@ -46,24 +46,6 @@ class VirtualLedBoard:
         self._decoder = FrameDecoder()
         self._device = PtyDevice(self._receive)
         self._changed = threading.Condition()
-
-    @property
-    def path(self) -> str:
-        return self._device.path
-
-    def open(self) -> str:
-        """Start the board; returns the pty path to put in a serial:// URL."""
-        return self._device.open()
-
-    def close(self) -> None:
-        self._device.close()
-
-    def __enter__(self) -> VirtualLedBoard:
-        self.open()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _has(self, address: int) -> bool:
         return address != BROADCAST and (self.addresses is None or address in self.addresses)

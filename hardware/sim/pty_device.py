@@ -74,3 +74,27 @@ class PtyDevice:
                 except OSError:
                     pass
         self._master = self._slave = None
+
+
+class PtyPeer:
+    """A simulated serial device on a pty: subclasses set `self._device` and `_receive`."""
+
+    _device: PtyDevice
+
+    @property
+    def path(self) -> str:
+        return self._device.path
+
+    def open(self) -> str:
+        """Start the device; returns the pty path to put in a serial:// URL."""
+        return self._device.open()
+
+    def close(self) -> None:
+        self._device.close()
+
+    def __enter__(self):  # noqa: ANN204
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

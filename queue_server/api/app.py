@@ -13,7 +13,10 @@ from sqlalchemy import text
 from queue_server.api import admin as admin_routes
 from queue_server.api import announcements as announcement_routes
 from queue_server.api import auth as auth_routes
+from queue_server.api import catalog as catalog_routes
+from queue_server.api import dossiers as dossier_routes
 from queue_server.api import events as event_routes
+from queue_server.api import feedback as feedback_routes
 from queue_server.api import pages as page_routes
 from queue_server.api import problems
 from queue_server.api import tickets as ticket_routes
@@ -21,12 +24,31 @@ from queue_server.api.deps import get_ctx
 from queue_server.clock import Clock
 from queue_server.config import Settings
 from queue_server.events.hub import EventHub
-from queue_server.services import queue
+from queue_server.services import dossiers, queue
 from queue_server.services.auth import instance_secret
 from queue_server.services.context import SYSTEM, Context
 from queue_server.store import migrate
 
 logger = logging.getLogger("motcua")
+
+
+SWEEP_SECONDS = 300
+
+
+async def _sweep_stale_tickets(ctx: Context) -> None:
+    """After midnight (site time) close what was left open the day before, with its events."""
+    import asyncio
+
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await asyncio.to_thread(queue.expire_stale, ctx, SYSTEM)
+        except Exception:  # the sweep must never stop; the next round tries again
+            logger.exception("closing stale tickets failed")
+        try:  # dossiers that became due soon or overdue: one event each (dossier.due_soon / .overdue)
+            await asyncio.to_thread(dossiers.flag_overdue, ctx, SYSTEM)
+        except Exception:
+            logger.exception("flagging overdue dossiers failed")
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context | None = None,
@@ -45,9 +67,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         hub = EventHub(ctx.db, poll_interval=poll_interval or (0.5 if ctx.db.is_postgres else 0.25))
         await hub.start()
         app.state.hub = hub
+        sweeper = asyncio.create_task(_sweep_stale_tickets(ctx), name="stale-ticket-sweeper")
         try:
             yield
         finally:
+            sweeper.cancel()
             await hub.stop()
             ctx.db.dispose()
 
@@ -59,7 +83,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     )
     app.state.ctx = ctx
     problems.install(app)
-    for module in (auth_routes, ticket_routes, admin_routes, event_routes, announcement_routes, page_routes):
+    # the pages last: their paths ("/", "/console"...) never shadow the API
+    for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
+                   dossier_routes, announcement_routes, page_routes):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from queue_server.api.deps import actor, get_ctx, optional_actor
 from queue_server.events import log
 from queue_server.events.hub import EventHub, Filter
+from queue_server.events.log import EventRecord
 from queue_server.services import admin
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import InvalidInput
@@ -31,6 +33,21 @@ def _filter(ctx: Context, who: Actor, site: str | None, kinds: str | None) -> Fi
     # people and devices of the hall see everything of their site; anyone else only codes and counters
     public_only = who.kind == "anonymous" or (who.kind == "device" and who.role == "display")
     return Filter(site_ids=site_ids, kinds=kind_list, public_only=public_only)
+
+
+_FRAMES: OrderedDict[int, bytes] = OrderedDict()
+
+
+def _frame(event: EventRecord) -> bytes:
+    """The SSE frame of an event, encoded once for all the screens that receive it."""
+    frame = _FRAMES.get(event.id)
+    if frame is None:
+        payload = json.dumps(event.as_json(), ensure_ascii=False, separators=(",", ":"))
+        frame = f"id: {event.id}\ndata: {payload}\n\n".encode()
+        _FRAMES[event.id] = frame
+        if len(_FRAMES) > 2048:
+            _FRAMES.popitem(last=False)
+    return frame
 
 
 def _parse_cursor(ctx: Context, raw: str | None) -> tuple[int, int] | None:
@@ -66,15 +83,10 @@ async def stream(request: Request, site: str | None = None, kinds: str | None = 
     cursor = await asyncio.to_thread(_parse_cursor, ctx, last_event_id_header or last_event_id)
 
     async def body() -> AsyncIterator[bytes]:
+        # Starlette cancels this generator when the client goes away.
         yield b"retry: 1000\n: connected\n\n"
         async for event in hub.subscribe(cursor, flt, heartbeat=HEARTBEAT_S):
-            if await request.is_disconnected():
-                return
-            if event is None:
-                yield b": keep-alive\n\n"
-                continue
-            payload = json.dumps(event.as_json(), ensure_ascii=False, separators=(",", ":"))
-            yield f"id: {event.id}\ndata: {payload}\n\n".encode()
+            yield b": keep-alive\n\n" if event is None else _frame(event)
 
     return StreamingResponse(body(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from queue_server.api.deps import actor, get_ctx, optional_actor
 from queue_server.services import admin, counters, hall, queue
-from queue_server.services.auth import instance_secret, ticket_key
+from queue_server.services.auth import ticket_key
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Forbidden, NotFound
 
@@ -39,8 +39,12 @@ class IssueBody(BaseModel):
 
 
 @router.post("/tickets", status_code=201)
-def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-    issued = queue.issue_ticket(ctx, who, body.service_id, priority=body.priority, procedure_code=body.procedure_code)
+def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx),
+          idempotency_key: str | None = Header(default=None, alias="Idempotency-Key")) -> dict[str, Any]:
+    """Take a number. A kiosk may send `Idempotency-Key`: repeating the request with the same
+    key (its answer was lost) returns the same ticket, never a second number."""
+    issued = queue.issue_ticket(ctx, who, body.service_id, priority=body.priority, procedure_code=body.procedure_code,
+                                request_key=idempotency_key)
     out = issued.as_json()
     key = ticket_key(request.app.state.secret, issued.ticket.id)
     out["position_url"] = f"{ctx.settings.effective_public_url}/t/{issued.ticket.id}?k={key}"
@@ -187,7 +191,3 @@ def _ints(raw: str | None, name: str) -> list[int] | None:
 
         raise InvalidInput(f"Tham số {name} phải là danh sách số, ví dụ 1,2,3.",
                            f"{name} must be a comma-separated list of numbers, e.g. 1,2,3.", field=name) from None
-
-
-def secret_of(ctx: Context) -> bytes:
-    return instance_secret(ctx)

@@ -25,6 +25,8 @@ COMMAND_MODULES: dict[str, str] = {
     "agent": "queue_server.cli.agent",
     "catalog": "queue_server.cli.catalog",
     "calendar": "queue_server.cli.catalog",
+    "dossier": "queue_server.cli.dossier",
+    "kiosk": "kiosk.cli",
 }
 
 

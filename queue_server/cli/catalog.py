@@ -2,6 +2,7 @@
 working-day calendar from the command line, without a database.
 
     motcua catalog check [FILE]                 every error and warning, with its location
+    motcua catalog import FILE [--site CODE]    load it into the database (all or nothing)
     motcua catalog search "dang ky khai sinh"   what the kiosk search would list
     motcua calendar due --procedure 1.001193 --received "2026-02-13 15:20"
     motcua calendar due --quantity 3 --unit working_days --received "2026-02-13 10:00"
@@ -50,6 +51,37 @@ def cmd_catalog_search(args: argparse.Namespace) -> int:
     for hit in hits:
         p = hit.item
         print(f"{p.code:<12} {p.name.vi}  ({p.field}, {p.service})")
+    return 0
+
+
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from queue_server.cli.server import _context
+    from queue_server.services.catalog import CatalogImportError, import_catalog
+    from queue_server.services.catalog_files import read_catalog_file
+    from queue_server.services.context import SYSTEM
+
+    path = Path(args.file)
+    report = read_catalog_file(path)
+    ctx = _context(args)
+    try:
+        result = import_catalog(ctx, SYSTEM, report, site=args.site, source=path.name)
+    except CatalogImportError as exc:
+        for issue in exc.errors:
+            print(f"LỖI / ERROR    {issue}", file=sys.stderr)
+        print(f"{path}: {len(exc.errors)} lỗi, chưa nhập gì / {len(exc.errors)} errors, nothing imported",
+              file=sys.stderr)
+        return 1
+    finally:
+        ctx.db.dispose()
+    for issue in result.warnings:
+        print(f"CẢNH BÁO / WARNING  {issue}")
+    for code in result.created_services:
+        print(f"Đã tạo dịch vụ / created service {code}")
+    for number in result.created_counters:
+        print(f"Đã tạo quầy / created counter {number}")
+    state = "đã nhập / imported" if result.changed else "không thay đổi / unchanged"
+    print(f"{path}: {state} — {result.procedures} thủ tục / procedures, {result.fields} lĩnh vực / fields, "
+          f"điểm / site {result.site_code}, phiên bản / version {result.version}")
     return 0
 
 
@@ -122,6 +154,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p = catalog.add_parser("check", help="check a catalogue file and list every problem")
         p.add_argument("file", nargs="?", help="catalogue JSON (default: assets/catalog/demo-ward.json)")
         p.set_defaults(func=cmd_catalog_check)
+        p = catalog.add_parser("import", help="import a catalogue into the database (nothing when any error)")
+        p.add_argument("file", help="catalogue JSON, e.g. assets/catalog/demo-ward.json")
+        p.add_argument("--site", help="site code (default: the configured or first site)")
+        p.add_argument("--config", help="TOML configuration file (default: $MOTCUA_CONFIG)")
+        p.add_argument("--data", dest="data_dir", help="data directory (default: ./data)")
+        p.add_argument("--database-url", help="database URL (default: SQLite in the data directory)")
+        p.set_defaults(func=cmd_catalog_import)
         p = catalog.add_parser("search", help="search procedures as the kiosk does")
         p.add_argument("query")
         p.add_argument("--file", help="catalogue JSON (default: the demo ward)")

@@ -57,8 +57,10 @@ def _export_env(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from queue_server.services.auth import instance_secret
+
     settings = settings_from(args, host=args.host, port=args.port)
-    _context(args)  # migrate once before the workers start
+    instance_secret(_context(args))  # migrate and make the shared secret once, before the workers start
     _export_env(settings, args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run("queue_server.api.asgi:app_factory", factory=True, host=settings.host, port=settings.port,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -72,10 +71,16 @@ class EventHub:
         self._stopping = True
         self.db.remove_commit_listener(self.wake_threadsafe)
         for task in self._tasks:
-            task.cancel()
+            if task.get_name() != "event-hub-listen":
+                task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            try:
+                # the listener leaves by itself within its 1 s wait; cancel only if it does not
+                await asyncio.wait_for(asyncio.shield(task), timeout=3)
+            except (asyncio.CancelledError, TimeoutError):
+                task.cancel()
+            except Exception:  # noqa: BLE001 - a failed task must not stop the shutdown
+                logger.exception("event hub task failed")
         self._tasks.clear()
         async with self._changed:
             self._changed.notify_all()
@@ -138,16 +143,21 @@ class EventHub:
         import psycopg
 
         conninfo = make_url(self.db.url).set(drivername="postgresql").render_as_string(hide_password=False)
-        while True:
+        while not self._stopping:
             try:
-                async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+                conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True, connect_timeout=5)
+                try:
                     await conn.execute(f"LISTEN {log.CHANNEL}")
                     self._wake.set()  # catch up on whatever happened while not listening
-                    async for _ in conn.notifies():
-                        self._wake.set()
-            except asyncio.CancelledError:
-                raise
+                    while not self._stopping:
+                        # a bounded wait, so that stopping never depends on cancelling inside psycopg
+                        async for _ in conn.notifies(timeout=1.0):
+                            self._wake.set()
+                finally:
+                    await conn.close()
             except Exception as exc:
+                if self._stopping:
+                    return
                 logger.warning("event hub: LISTEN connection lost (%s); retrying", exc)
                 await asyncio.sleep(self.poll_interval)
 

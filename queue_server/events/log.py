@@ -87,18 +87,13 @@ def append(
         session.add(row)
 
 
-def _record(row: Event) -> EventRecord:
-    return EventRecord(
-        id=row.id,
-        txid=row.txid or 0,
-        site_id=row.site_id,
-        kind=row.kind,
-        at=row.at,
-        ticket_id=row.ticket_id,
-        counter_id=row.counter_id,
-        actor=row.actor,
-        data=row.data,
-    )
+_COLUMNS = (Event.id, Event.txid, Event.site_id, Event.kind, Event.at, Event.ticket_id, Event.counter_id,
+            Event.actor, Event.data)
+
+
+def _record(row) -> EventRecord:  # noqa: ANN001
+    return EventRecord(row.id, row.txid or 0, row.site_id, row.kind, row.at, row.ticket_id, row.counter_id,
+                       row.actor, row.data)
 
 
 def read_after(
@@ -110,20 +105,20 @@ def read_after(
 ) -> list[EventRecord]:
     """Events after `cursor`, oldest first, that no still-running transaction can precede."""
     txid = func.coalesce(Event.txid, 0)
-    stmt = select(Event).where(tuple_(txid, Event.id) > tuple_(*cursor))
+    stmt = select(*_COLUMNS).where(tuple_(txid, Event.id) > tuple_(*cursor))
     if session.get_bind().dialect.name == "postgresql":
         horizon = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
         stmt = stmt.where(Event.txid < horizon)
     if site_ids is not None:
         stmt = stmt.where(Event.site_id.in_(list(site_ids)))
     stmt = stmt.order_by(txid, Event.id).limit(limit)
-    return [_record(row) for row in session.scalars(stmt)]
+    return [_record(row) for row in session.execute(stmt)]
 
 
 def cursor_of(session: Session, event_id: int) -> tuple[int, int] | None:
     """The cursor of a known event id (what a client sends back as Last-Event-ID)."""
-    row = session.get(Event, event_id)
-    return None if row is None else (row.txid or 0, row.id)
+    txid = session.scalar(select(func.coalesce(Event.txid, 0)).where(Event.id == event_id))
+    return None if txid is None else (txid, event_id)
 
 
 def head(session: Session) -> tuple[int, int]:
@@ -136,7 +131,7 @@ def read_tail(session: Session, n: int, *, site_ids: Sequence[int] | None = None
               kinds: Sequence[str] | None = None) -> list[EventRecord]:
     """The newest `n` events (oldest first), e.g. the last calls for a display snapshot."""
     txid = func.coalesce(Event.txid, 0)
-    stmt = select(Event)
+    stmt = select(*_COLUMNS)
     if session.get_bind().dialect.name == "postgresql":
         horizon = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
         stmt = stmt.where(Event.txid < horizon)
@@ -145,7 +140,7 @@ def read_tail(session: Session, n: int, *, site_ids: Sequence[int] | None = None
     if kinds:
         stmt = stmt.where(or_(*[Event.kind == k for k in kinds]))
     stmt = stmt.order_by(txid.desc(), Event.id.desc()).limit(n)
-    return [_record(row) for row in reversed(list(session.scalars(stmt)))]
+    return [_record(row) for row in reversed(list(session.execute(stmt)))]
 
 
 __all__ = ["EventRecord", "append", "read_after", "cursor_of", "head", "read_tail", "CHANNEL"]

@@ -298,7 +298,9 @@ def update_user(ctx: Context, actor: Actor, user_id: int, *, password: str | Non
             user.active = active
         return user_json(user)
 
-    return ctx.db.transaction(work)
+    result = ctx.db.transaction(work)
+    auth.forget_token()  # a role or an account changed: re-read every session
+    return result
 
 
 def list_users(ctx: Context, actor: Actor) -> list[dict[str, Any]]:
@@ -346,7 +348,9 @@ def revoke_device(ctx: Context, actor: Actor, device_id: int) -> dict[str, Any]:
         _admin_event(session, device.site_id, "admin.device_revoked", actor, ctx.clock.now(), device=device.name)
         return device_json(device)
 
-    return ctx.db.transaction(work)
+    result = ctx.db.transaction(work)
+    auth.forget_token()  # after the commit, so no request re-reads the old row into the cache
+    return result
 
 
 def list_devices(ctx: Context, actor: Actor, site_id: int) -> list[dict[str, Any]]:

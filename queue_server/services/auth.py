@@ -6,12 +6,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from queue_server.services.context import ROLES, Actor, Context
@@ -76,6 +79,7 @@ def logout(ctx: Context, token: str) -> None:
         session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash(token)))
 
     ctx.db.transaction(work)
+    forget_token(token_hash(token))
 
 
 @dataclass
@@ -84,9 +88,39 @@ class Principal:
     csrf_token: str | None  # set for a user session (cookie requests must echo it)
 
 
+# Who a token belongs to, remembered for a few seconds so that each request does not
+# cost a database read. Logout and revocation clear this process's entry at once; other
+# server processes notice within AUTH_CACHE_SECONDS.
+AUTH_CACHE_SECONDS = 5.0
+_auth_cache: dict[str, tuple[float, Principal | None]] = {}
+_auth_lock = threading.Lock()
+
+
+def forget_token(digest: str | None = None) -> None:
+    with _auth_lock:
+        if digest is None:
+            _auth_cache.clear()
+        else:
+            _auth_cache.pop(digest, None)
+
+
 def authenticate(ctx: Context, token: str) -> Principal | None:
     """The user session or the device behind a token, or None."""
     digest = token_hash(token)
+    now = time.monotonic()
+    with _auth_lock:
+        hit = _auth_cache.get(digest)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    principal = _lookup(ctx, digest)
+    with _auth_lock:
+        if len(_auth_cache) > 10000:
+            _auth_cache.clear()
+        _auth_cache[digest] = (now + AUTH_CACHE_SECONDS, principal)
+    return principal
+
+
+def _lookup(ctx: Context, digest: str) -> Principal | None:
     with ctx.db.reading() as session:
         row = session.scalars(select(AuthSession).where(AuthSession.token_hash == digest)).one_or_none()
         if row is not None:
@@ -124,7 +158,10 @@ def instance_secret(ctx: Context) -> bytes:
             session.add(row)
         return row.value
 
-    return bytes.fromhex(ctx.db.transaction(work))
+    try:
+        return bytes.fromhex(ctx.db.transaction(work))
+    except IntegrityError:  # another process created it at the same moment: use theirs
+        return bytes.fromhex(ctx.db.transaction(work))
 
 
 def ticket_key(secret: bytes, ticket_id: int) -> str:

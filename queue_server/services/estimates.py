@@ -7,10 +7,12 @@ and the last hour's arrivals. The decision itself is `domain.estimate.estimate_w
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from queue_server.domain import dispatch
@@ -18,7 +20,8 @@ from queue_server.domain import estimate as est
 from queue_server.domain.business_day import business_day
 from queue_server.services import policy as site_policy
 from queue_server.services.context import Context
-from queue_server.store.tables import Counter, Site, Ticket
+from queue_server.services.queries import waiting_tickets
+from queue_server.store.tables import Counter, CounterService, Site, Ticket
 
 SAMPLE_LIMIT = 300
 
@@ -37,7 +40,7 @@ class HallState:
     site: Site
     day: date
     policy: dispatch.DispatchPolicy
-    waiting: list[Ticket]
+    waiting: list[dispatch.WaitingTicket]
     counters: list[est.OpenCounter]
     numbers: dict[int, int]  # counter id -> number
     times: est.ServiceTimes
@@ -47,37 +50,66 @@ class HallState:
 def read_hall(session: Session, site: Site, now: datetime) -> HallState:
     day = business_day(now, site.timezone)
     pol = site_policy.dispatch_policy(site)
-    waiting = list(session.scalars(select(Ticket).where(
-        Ticket.site_id == site.id, Ticket.business_day == day, Ticket.state == "waiting")))
-    at_counter = {t.counter_id: t for t in session.scalars(select(Ticket).where(
-        Ticket.site_id == site.id, Ticket.state.in_(["called", "serving"])))}
+    waiting = waiting_tickets(session, site.id, day)  # columns, not ORM rows: this runs on every issue
+    at_counter = {cid: (sid, at) for cid, sid, at in session.execute(
+        select(Ticket.counter_id, Ticket.service_id, Ticket.last_called_at).where(
+            Ticket.site_id == site.id, Ticket.state.in_(["called", "serving"])))}
+    open_counters = list(session.execute(select(Counter.id, Counter.number).where(
+        Counter.site_id == site.id, Counter.state == "open")))
+    ids = [c.id for c in open_counters]
+    weights: dict[int, dict[int, int]] = {i: {} for i in ids}
+    for cs in session.scalars(select(CounterService).where(CounterService.counter_id.in_(ids))):
+        weights[cs.counter_id][cs.service_id] = cs.weight
+    # the last `recent_window` classes each counter called today, in one query
+    rank = func.row_number().over(partition_by=Ticket.counter_id,
+                                  order_by=(Ticket.called_at.desc(), Ticket.id.desc())).label("rank")
+    ranked = select(Ticket.counter_id, Ticket.priority, rank).where(
+        Ticket.counter_id.in_(ids), Ticket.business_day == day, Ticket.called_at.is_not(None),
+        Ticket.out_of_order.is_(False)).subquery()
+    recent: dict[int, list[str]] = {i: [] for i in ids}
+    for cid, prio, _ in session.execute(select(ranked).where(ranked.c.rank <= pol.recent_window)
+                                        .order_by(ranked.c.counter_id, ranked.c.rank)):
+        recent[cid].append(prio)
     counters, numbers = [], {}
-    for c in session.scalars(select(Counter).where(Counter.site_id == site.id, Counter.state == "open")):
+    for c in open_counters:
         current = at_counter.get(c.id)
-        recent = session.scalars(select(Ticket.priority).where(
-            Ticket.counter_id == c.id, Ticket.business_day == day, Ticket.called_at.is_not(None),
-            Ticket.out_of_order.is_(False)).order_by(Ticket.called_at.desc(), Ticket.id.desc())
-            .limit(pol.recent_window))
-        serving = est.Serving(current.service_id, current.last_called_at or now) if current else None
-        weights = {cs.service_id: cs.weight for cs in c.services}
-        if weights:
-            counters.append(est.OpenCounter(c.id, weights, serving, tuple(recent)))
+        serving = est.Serving(current[0], current[1] or now) if current else None
+        if weights[c.id]:
+            counters.append(est.OpenCounter(c.id, weights[c.id], serving, tuple(recent[c.id])))
             numbers[c.id] = c.number
+    times, arrivals = _history(session, site.id, day, now)
+    return HallState(site, day, pol, waiting, counters, numbers, times, arrivals)
+
+
+# Service durations and arrival rates move slowly: read them at most every few seconds
+# per site instead of on every ticket.
+HISTORY_SECONDS = 10.0
+_history_cache: dict[tuple[str, int, date], tuple[float, est.ServiceTimes, list[est.ArrivalRate]]] = {}
+_history_lock = threading.Lock()
+
+
+def _history(session: Session, site_id: int, day: date, now: datetime) -> tuple[est.ServiceTimes, list[est.ArrivalRate]]:
+    key = (str(session.get_bind().url), site_id, day)
+    tick = time.monotonic()
+    with _history_lock:
+        hit = _history_cache.get(key)
+    if hit is not None and hit[0] > tick:
+        return hit[1], hit[2]
     done = session.execute(select(Ticket.service_id, Ticket.counter_id, Ticket.called_at, Ticket.finished_at).where(
-        Ticket.site_id == site.id, Ticket.business_day == day, Ticket.called_at.is_not(None),
+        Ticket.site_id == site_id, Ticket.business_day == day, Ticket.called_at.is_not(None),
         Ticket.finished_at.is_not(None), Ticket.state.in_(["finished", "no_show", "transferred"]),
     ).order_by(Ticket.finished_at.desc()).limit(SAMPLE_LIMIT))
     samples = [est.DurationSample(sid, (fin - called).total_seconds(), cid)
                for sid, cid, called, fin in done if fin >= called]
     issued = session.execute(select(Ticket.service_id, Ticket.priority, Ticket.issued_at).where(
-        Ticket.site_id == site.id, Ticket.issued_at > now - timedelta(hours=1), Ticket.transfer_origin_id.is_(None)))
+        Ticket.site_id == site_id, Ticket.issued_at > now - timedelta(hours=1), Ticket.transfer_origin_id.is_(None)))
     arrivals = est.arrival_rates(((sid, dispatch.PriorityClass(p), at) for sid, p, at in issued), now)
-    return HallState(site, day, pol, waiting, counters, numbers, est.ServiceTimes(samples), arrivals)
-
-
-def _as_waiting(t: Ticket) -> dispatch.WaitingTicket:
-    return dispatch.WaitingTicket(id=t.id, service_id=t.service_id, priority=dispatch.PriorityClass(t.priority),
-                                  queued_at=t.queued_at, front=t.front, number=t.number)
+    times = est.ServiceTimes(samples)
+    with _history_lock:
+        if len(_history_cache) > 256:
+            _history_cache.clear()
+        _history_cache[key] = (tick + HISTORY_SECONDS, times, arrivals)
+    return times, arrivals
 
 
 def estimate_in(state: HallState, service_id: int, priority: str, now: datetime,
@@ -88,7 +120,7 @@ def estimate_in(state: HallState, service_id: int, priority: str, now: datetime,
     if ticket is not None:
         waiting = [t for t in waiting if t.id != ticket.id and not (
             t.service_id == ticket.service_id and (t.queued_at, t.id) > (ticket.queued_at, ticket.id))]
-    result = est.estimate_wait(service_id, dispatch.PriorityClass(priority), [_as_waiting(t) for t in waiting],
+    result = est.estimate_wait(service_id, dispatch.PriorityClass(priority), waiting,
                                state.counters, state.times, state.policy, now, state.arrivals)
     numbers = sorted(state.numbers[c.id] for c in state.counters if service_id in c.weights)
     if isinstance(result, est.NoCounterOpen):

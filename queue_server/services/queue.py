@@ -18,15 +18,24 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from queue_server.domain import dispatch
 from queue_server.domain.business_day import business_day
-from queue_server.domain.tickets import AT_COUNTER, Action, TicketState, display_code, next_state
+from queue_server.domain.tickets import (
+    AT_COUNTER,
+    STATE_LABELS_VI,
+    Action,
+    TicketState,
+    display_code,
+    next_state,
+)
 from queue_server.events import log
 from queue_server.services import policy as site_policy
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, RateLimited, not_found
+from queue_server.services.queries import waiting_tickets
 from queue_server.services.views import TicketView
 from queue_server.store.tables import Counter, Service, Site, Ticket, TicketSequence, User
 
@@ -153,17 +162,12 @@ def _transition(ticket: Ticket, action: Action) -> TicketState:
     target = next_state(TicketState(ticket.state), action)
     if target is None:
         raise Conflict(
-            f"Số {ticket.code} đang ở trạng thái “{_state_vi(ticket.state)}”, không thể {_action_vi(action)}.",
+            f"Số {ticket.code} đang ở trạng thái “{STATE_LABELS_VI[TicketState(ticket.state)]}”, "
+            f"không thể {_ACTION_VI[action]}.",
             f"Ticket {ticket.code} is {ticket.state}; cannot {action.value.replace('_', ' ')}.",
             state=ticket.state,
         )
     return target
-
-
-def _state_vi(state: str) -> str:
-    from queue_server.domain.tickets import STATE_LABELS_VI
-
-    return STATE_LABELS_VI.get(TicketState(state), state)
 
 
 _ACTION_VI = {
@@ -171,10 +175,6 @@ _ACTION_VI = {
     Action.FINISH: "hoàn thành", Action.NO_SHOW: "đánh dấu vắng mặt", Action.REQUEUE: "đưa lại vào hàng chờ",
     Action.TRANSFER: "chuyển", Action.CANCEL: "huỷ", Action.EXPIRE: "cho hết hạn",
 }
-
-
-def _action_vi(action: Action) -> str:
-    return _ACTION_VI[action]
 
 
 # -- issuing ----------------------------------------------------------------------------
@@ -196,7 +196,15 @@ def _next_number(session: Session, service_id: int, day) -> int:  # noqa: ANN001
 
 
 def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str = "normal",
-                 procedure_code: str | None = None) -> IssuedTicket:
+                 procedure_code: str | None = None, request_key: str | None = None) -> IssuedTicket:
+    """Give the next number of a service (committed before anything is printed).
+
+    With `request_key` (a kiosk's Idempotency-Key), asking again with the same key returns
+    the ticket the first request made instead of a second number.
+    """
+    if request_key is not None and (actor.kind != "device" or not 8 <= len(request_key) <= 64):
+        raise InvalidInput("Idempotency-Key chỉ dành cho ki-ốt và dài 8–64 ký tự.",
+                           "An Idempotency-Key is for kiosks and has 8-64 characters.", field="Idempotency-Key")
     if priority not in PRIORITIES:
         raise InvalidInput(
             f"Đối tượng ưu tiên “{priority}” không hợp lệ (chọn: {', '.join(PRIORITIES)}).",
@@ -206,8 +214,16 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
     if not (actor.kind == "system" or actor.has_role("clerk") or (actor.kind == "device" and actor.role == "kiosk")):
         raise Forbidden("Chỉ ki-ốt hoặc cán bộ mới được cấp số.", "Only kiosks and staff may issue tickets.")
 
-    def work(session: Session) -> IssuedTicket:
+    def work(session: Session) -> TicketView:
         now = ctx.clock.now()
+        if request_key is not None:
+            earlier = session.scalars(select(Ticket).where(
+                Ticket.device_id == actor.id, Ticket.request_key == request_key)).one_or_none()
+            if earlier is not None:
+                if earlier.service_id != service_id or earlier.priority != priority:
+                    raise Conflict("Mã yêu cầu này đã dùng cho một số khác.",
+                                   "This Idempotency-Key was used for a different ticket.")
+                return _view(session, earlier)
         service = _service(session, service_id)
         _require_site(actor, service.site_id)
         site = _site(session, service.site_id)
@@ -231,29 +247,27 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
             code=display_code(service.prefix, number, service.number_width), priority=priority,
             state=TicketState.WAITING.value, issued_at=now, queued_at=now, front=False, call_count=0,
             out_of_order=False, device_id=actor.id if actor.kind == "device" else None,
-            procedure_code=procedure_code,
+            procedure_code=procedure_code, request_key=request_key,
         )
         session.add(ticket)
         session.flush()
         _event(session, "ticket.issued", ticket, actor, now, number=number)
-        from queue_server.services.estimates import estimate_for_ticket
+        return _view(session, ticket)
 
-        est = estimate_for_ticket(session, ctx, ticket, now)
-        return IssuedTicket(_view(session, ticket), est.people_ahead, est.wait_s, est.counters)
+    try:
+        view = ctx.db.transaction(work)
+    except IntegrityError:  # the same key raced in from a second connection: return that ticket
+        view = ctx.db.transaction(work)
+    # The estimate is advice, not state: computed after the commit so the write lock
+    # (SQLite) and row locks (PostgreSQL) are held no longer than numbering needs.
+    from queue_server.services.estimates import estimate_for_ticket
 
-    return ctx.db.transaction(work)
+    with ctx.db.reading() as session:
+        est = estimate_for_ticket(session, ctx, session.get(Ticket, view.id), ctx.clock.now())
+    return IssuedTicket(view, est.people_ahead, est.wait_s, est.counters)
 
 
 # -- calling ----------------------------------------------------------------------------
-
-def _waiting(session: Session, site_id: int, day, service_ids: list[int]) -> list[Ticket]:  # noqa: ANN001
-    return list(session.scalars(
-        select(Ticket).where(
-            Ticket.site_id == site_id, Ticket.business_day == day,
-            Ticket.state == TicketState.WAITING.value, Ticket.service_id.in_(service_ids),
-        )
-    ))
-
 
 def _recent_classes(session: Session, counter: Counter, day, n: int) -> list[dispatch.PriorityClass]:  # noqa: ANN001
     rows = session.scalars(
@@ -318,12 +332,7 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> TicketView | None:
         view = dispatch.CounterView(id=counter.id, weights=weights)
         recent = _recent_classes(session, counter, day, pol.recent_window)
         for _ in range(CLAIM_ATTEMPTS):
-            waiting = _waiting(session, site.id, day, list(weights))
-            candidates = [
-                dispatch.WaitingTicket(id=t.id, service_id=t.service_id, priority=dispatch.PriorityClass(t.priority),
-                                       queued_at=t.queued_at, front=t.front, number=t.number)
-                for t in waiting
-            ]
+            candidates = waiting_tickets(session, site.id, day, list(weights))
             choice = dispatch.choose_next(candidates, view, pol, now, recent)
             if choice is None:
                 return None

@@ -119,7 +119,7 @@ class Counter(Base):
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     state_changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     services: Mapped[list[CounterService]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="CounterService.service_id"
+        cascade="all, delete-orphan", order_by="CounterService.service_id"
     )
 
 
@@ -198,6 +198,15 @@ class Ticket(Base):
             sqlite_where=text("state IN ('called', 'serving')"),
             postgresql_where=text("state IN ('called', 'serving')"),
         ),
+        # a kiosk that retries an issue (answer lost) gets the same ticket back
+        Index(
+            "uq_tickets_request",
+            "device_id",
+            "request_key",
+            unique=True,
+            sqlite_where=text("request_key IS NOT NULL"),
+            postgresql_where=text("request_key IS NOT NULL"),
+        ),
         Index("ix_tickets_queue", "site_id", "business_day", "state"),
         Index("ix_tickets_device_issued", "device_id", "issued_at"),
     )
@@ -223,6 +232,7 @@ class Ticket(Base):
     transfer_origin_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
     procedure_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    request_key: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the kiosk's Idempotency-Key
 
 
 class Event(Base):
@@ -271,3 +281,102 @@ class Procedure(Base):
     name_en: Mapped[str] = mapped_column(Text, default="")
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# -- dossiers (hồ sơ một cửa) -------------------------------------------------------------
+
+
+class DossierSequence(Base):
+    """Counters that dossier numbering locks: the daily counter of the dossier code
+    (scope "d:YYYY-MM-DD") and the logbook's line within its yearly book (scope "book:YYYY")."""
+
+    __tablename__ = "dossier_sequences"
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(24), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Dossier(Base):
+    """A dossier received at a counter, with its applicant (personal data: never in events)."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        UniqueConstraint("site_id", "received_day", "number", name="uq_dossiers_site_day_number"),
+        Index("ix_dossiers_open", "site_id", "state", "due_at"),
+        Index("ix_dossiers_received", "site_id", "received_at"),
+        Index("ix_dossiers_ticket", "ticket_id"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    lookup_code: Mapped[str] = mapped_column(String(12))
+    received_day: Mapped[date] = mapped_column(Date)
+    number: Mapped[int] = mapped_column(Integer)
+    logbook_book: Mapped[str] = mapped_column(String(20))
+    logbook_line: Mapped[int] = mapped_column(Integer)
+    procedure_code: Mapped[str] = mapped_column(String(40))
+    procedure_name_vi: Mapped[str] = mapped_column(Text)
+    procedure_name_en: Mapped[str] = mapped_column(Text, default="")
+    field_code: Mapped[str] = mapped_column(String(40), default="")
+    lead_agency: Mapped[str] = mapped_column(Text, default="")
+    current_agency: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(20), default="truc_tiep")
+    processing_quantity: Mapped[int] = mapped_column(Integer)
+    processing_unit: Mapped[str] = mapped_column(String(20))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_id_type: Mapped[str] = mapped_column(String(12), default="cccd")
+    applicant_id_number: Mapped[str] = mapped_column(String(20), default="")
+    applicant_phone: Mapped[str] = mapped_column(String(20), default="")
+    applicant_email: Mapped[str] = mapped_column(String(254), default="")
+    applicant_address: Mapped[str] = mapped_column(Text, default="")
+    documents: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sets: Mapped[int] = mapped_column(Integer, default=1)
+    fee_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    result_delivery: Mapped[str] = mapped_column(String(10), default="counter")  # counter | post
+    delivery_address: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime]
+    due_at: Mapped[datetime]  # the legal appointment (restarts when missing documents arrive)
+    appointment_at: Mapped[datetime]  # what the citizen was last promised (an apology moves it)
+    calendar_missing_years: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    calendar_unconfirmed_years: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(24), default="received")
+    state_changed_at: Mapped[datetime]
+    flag: Mapped[str] = mapped_column(String(12), default="")  # "" | due_soon | overdue (already announced)
+    result_ready_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    returned_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), nullable=True)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    received_by_name: Mapped[str] = mapped_column(String(200), default="")
+    returned_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class DossierStep(Base):
+    """One line of a dossier's timeline: receipt, hand-off (Mẫu 05), supplement request
+    (Mẫu 02), refusal (Mẫu 03), apology (Mẫu 04), result ready, returned."""
+
+    __tablename__ = "dossier_steps"
+    __table_args__ = (Index("ix_dossier_steps_dossier", "dossier_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80), default="")
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    from_agency: Mapped[str] = mapped_column(Text, default="")
+    to_agency: Mapped[str] = mapped_column(Text, default="")
+    handed_by: Mapped[str] = mapped_column(String(200), default="")
+    received_by: Mapped[str] = mapped_column(String(200), default="")
+    timing: Mapped[str] = mapped_column(String(12), default="")  # early | on_time | late | ""
+    reason: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RateCounter(Base):
+    """A fixed-window counter shared by every server process (e.g. failed dossier lookups)."""
+
+    __tablename__ = "rate_counters"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer, default=0)

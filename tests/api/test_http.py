@@ -41,6 +41,14 @@ def test_a_kiosk_lists_services_and_issues_a_ticket(client, hall):
     assert wrong.status_code == 404
 
 
+def test_a_repeated_issue_with_the_same_idempotency_key_returns_the_same_ticket(client, hall):
+    h = {**bearer(hall.kiosk_token), "Idempotency-Key": "3f0c9a7e-tap"}
+    one = client.post("/api/v1/tickets", json={"service_id": hall.a}, headers=h)
+    two = client.post("/api/v1/tickets", json={"service_id": hall.a}, headers=h)
+    assert one.status_code == two.status_code == 201
+    assert one.json()["ticket"]["id"] == two.json()["ticket"]["id"]
+
+
 def test_issuing_needs_a_device_or_staff(client, hall):
     r = client.post("/api/v1/tickets", json={"service_id": hall.a})
     assert r.status_code == 401

@@ -271,3 +271,15 @@ def test_time_moves_only_with_the_clock(hall, ctx, clock):
     clock.advance(timedelta(minutes=3).total_seconds())
     called = queue.call_next(ctx, hall.supervisor, hall.c3)
     assert called.called_at == clock.now().isoformat()
+
+
+def test_a_kiosk_asking_again_with_the_same_key_gets_the_same_ticket(hall, ctx):
+    first = queue.issue_ticket(ctx, hall.kiosk, hall.a, request_key="tap-0001-abcdef")
+    again = queue.issue_ticket(ctx, hall.kiosk, hall.a, request_key="tap-0001-abcdef")
+    other = queue.issue_ticket(ctx, hall.kiosk, hall.a, request_key="tap-0002-abcdef")
+    assert again.ticket.id == first.ticket.id and again.ticket.code == "A001"
+    assert other.ticket.code == "A002"  # no number was used up by the repeat
+    with pytest.raises(Conflict):
+        queue.issue_ticket(ctx, hall.kiosk, hall.b, request_key="tap-0001-abcdef")
+    with pytest.raises(InvalidInput, match="Idempotency-Key"):
+        queue.issue_ticket(ctx, hall.supervisor, hall.a, request_key="tap-0003-abcdef")

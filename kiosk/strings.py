@@ -1,0 +1,213 @@
+"""Every text the kiosk shows, Vietnamese first (NFC, full diacritics), then English.
+
+`t(key, lang, **values)` picks the language; `wait_text`, `date_text` and `fee_text` turn
+numbers into the words a citizen reads.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # home
+    "take_number": ("Lấy số thứ tự", "Take a number"),
+    "procedures": ("Tra cứu thủ tục", "Procedure requirements"),
+    "dossier": ("Tra cứu hồ sơ", "Track my dossier"),
+    "rating": ("Đánh giá - góp\u00a0ý", "Rate our service"),
+    "other_language": ("English", "Tiếng Việt"),
+    "welcome": ("Xin mời chạm vào màn hình để bắt đầu", "Touch the screen to begin"),
+    "back": ("‹ Quay lại", "‹ Back"),
+    "home": ("Màn hình chính", "Home"),
+    # offline
+    "offline": ("MẤT KẾT NỐI MÁY CHỦ: tạm thời chưa lấy được số. Bạn vẫn xem được thủ tục.",
+                "SERVER UNREACHABLE: numbers cannot be issued right now. Procedures can still be read."),
+    "offline_services": ("Ki-ốt đang mất kết nối với máy chủ nên chưa lấy được số. Ki-ốt sẽ tự kết nối lại; "
+                         "vui lòng chờ hoặc hỏi cán bộ tại quầy hướng dẫn.",
+                         "The kiosk cannot reach the server, so no number can be issued. It reconnects by "
+                         "itself; please wait or ask a staff member."),
+    "loading": ("Đang tải…", "Loading…"),
+    # services
+    "choose_service": ("Chọn dịch vụ", "Choose a service"),
+    "waiting": ("Đang chờ: {n} người", "Waiting: {n}"),
+    "estimate": ("Dự kiến chờ: {wait}", "Expected wait: {wait}"),
+    "no_counter": ("Chưa có quầy mở cho dịch vụ này", "No counter is open for this service yet"),
+    "no_services": ("Hiện chưa có dịch vụ nào để lấy số.", "There is no service to take a number for."),
+    # priority
+    "priority_question": ("Bạn có thuộc đối tượng ưu tiên không?", "Are you entitled to priority?"),
+    "priority_normal": ("Không — lấy số thường", "No — regular number"),
+    "priority_elderly": ("Người cao tuổi (từ 60 tuổi)", "Older person (60 or over)"),
+    "priority_disabled": ("Người khuyết tật", "Person with a disability"),
+    "priority_pregnant": ("Phụ nữ mang thai", "Pregnant woman"),
+    "priority_meritorious": ("Người có công với cách mạng", "Person with meritorious service"),
+    "priority_note": ("Cán bộ có thể đề nghị xuất trình giấy tờ chứng minh.",
+                      "Staff may ask to see a supporting document."),
+    "for_service": ("Dịch vụ: {name}", "Service: {name}"),
+    # ticket
+    "issuing": ("Đang lấy số…", "Getting your number…"),
+    "your_number": ("Số thứ tự của bạn", "Your number"),
+    "go_to_counters": ("Mời đến quầy: {counters}", "Go to counter: {counters}"),
+    "counters_later": ("Quầy sẽ được thông báo khi gọi số", "The counter is announced when you are called"),
+    "people_ahead": ("Số người chờ trước bạn: {n}", "People ahead of you: {n}"),
+    "wait": ("Thời gian chờ dự kiến: {wait}", "Expected wait: {wait}"),
+    "printing": ("Đang in phiếu…", "Printing your slip…"),
+    "printed": ("Đã in phiếu. Vui lòng nhận phiếu ở khe bên dưới.", "Printed. Please take your slip below."),
+    "print_failed": ("CHƯA IN ĐƯỢC PHIẾU. {why} Số của bạn vẫn giữ nguyên: {code}. Hãy ghi nhớ số này; "
+                     "cán bộ đã được báo.",
+                     "YOUR SLIP DID NOT PRINT. {why} Your number is still valid: {code}. Please remember it; "
+                     "staff have been told."),
+    "no_printer": ("Ki-ốt này không in phiếu. Vui lòng ghi nhớ số của bạn.",
+                   "This kiosk does not print. Please remember your number."),
+    "print_again": ("In lại phiếu", "Print again"),
+    "done": ("Xong", "Done"),
+    "issue_failed": ("CHƯA LẤY ĐƯỢC SỐ. {why}", "NO NUMBER WAS ISSUED. {why}"),
+    "try_again": ("Thử lại", "Try again"),
+    # procedures
+    "search_hint": ("Gõ tên hoặc mã thủ tục, ví dụ: khai sinh", "Type a name or code, e.g. birth"),
+    "fields": ("Lĩnh vực", "Fields"),
+    "results": ("Kết quả tìm kiếm: {n}", "Results: {n}"),
+    "no_results": ("Không tìm thấy thủ tục phù hợp. Hãy thử từ khác.", "No procedure found. Try other words."),
+    "no_catalog": ("Chưa có danh mục thủ tục. Ki-ốt sẽ tải khi kết nối được máy chủ.",
+                   "No procedure list yet. The kiosk loads it when it reaches the server."),
+    "n_procedures": ("{n} thủ tục", "{n} procedures"),
+    "clear": ("Xoá hết", "Clear"),
+    "space": ("Dấu cách", "Space"),
+    # procedure page
+    "code": ("Mã thủ tục: {code}", "Procedure code: {code}"),
+    "documents": ("Thành phần hồ sơ", "Documents to bring"),
+    "document": ("Giấy tờ", "Document"),
+    "originals": ("Bản chính", "Originals"),
+    "copies": ("Bản sao", "Copies"),
+    "show_only": ("Xuất trình", "Show only"),
+    "optional": ("(nếu có)", "(if any)"),
+    "form": ("Mẫu: {form}", "Form: {form}"),
+    "fees_times": ("Lệ phí và thời hạn giải quyết", "Fees and processing time"),
+    "fee": ("Lệ phí: {fee}", "Fee: {fee}"),
+    "time": ("Thời hạn: {time}", "Time: {time}"),
+    "where": ("Nơi nộp hồ sơ", "Where to submit"),
+    "steps": ("Trình tự thực hiện", "Steps"),
+    "requirements": ("Yêu cầu, điều kiện", "Requirements"),
+    "result": ("Kết quả", "Result"),
+    "legal_basis": ("Căn cứ pháp lý", "Legal basis"),
+    "take_for_procedure": ("Lấy số cho thủ tục này", "Take a number for this procedure"),
+    "demo_data": ("Dữ liệu minh hoạ, không dùng để hướng dẫn thật.", "Illustrative data, not for real advice."),
+    "free": ("Miễn phí", "Free"),
+    # dossier
+    "dossier_title": ("Tra cứu hồ sơ", "Your dossier"),  # short: it is the top bar's title
+    "dossier_code": ("Mã hồ sơ", "Dossier code"),
+    "dossier_key": ("Mã tra cứu", "Lookup code"),
+    "dossier_hint": ("Hai mã này in trên giấy tiếp nhận hồ sơ. Gõ mã, hoặc đưa mã QR trên giấy vào máy quét.",
+                     "Both codes are printed on your receipt. Type them, or hold the receipt's QR code "
+                     "to the scanner."),
+    "lookup": ("Tra cứu", "Look up"),
+    "looking_up": ("Đang tra cứu…", "Looking up…"),
+    "dossier_not_available": ("CHƯA HỖ TRỢ: ki-ốt này chưa tra cứu được hồ sơ. Vui lòng hỏi cán bộ tại quầy "
+                              "trả kết quả hoặc tra cứu trên Cổng Dịch vụ công.",
+                              "NOT AVAILABLE YET: this kiosk cannot look up dossiers. Please ask at the results "
+                              "counter or use the public service portal."),
+    "dossier_missing": ("Vui lòng nhập cả mã hồ sơ và mã tra cứu.", "Please enter both codes."),
+    "dossier_not_found": ("KHÔNG TÌM THẤY HỒ SƠ với mã hồ sơ và mã tra cứu này. Vui lòng kiểm tra lại cả hai "
+                          "mã trên giấy tiếp nhận, hoặc hỏi cán bộ tại quầy.",
+                          "NO DOSSIER MATCHES these two codes. Please check both codes on your receipt, "
+                          "or ask at the counter."),
+    "dossier_too_many": ("TRA CỨU SAI QUÁ NHIỀU LẦN. Vui lòng chờ {minutes} phút rồi thử lại, hoặc hỏi cán bộ "
+                         "tại quầy.",
+                         "TOO MANY ATTEMPTS. Please wait {minutes} min and try again, or ask at the counter."),
+    "dossier_offline": ("MẤT KẾT NỐI MÁY CHỦ: chưa tra cứu được hồ sơ. Ki-ốt sẽ tự kết nối lại; vui lòng thử "
+                        "lại sau ít phút hoặc hỏi cán bộ tại quầy.",
+                        "SERVER UNREACHABLE: the dossier cannot be looked up now. The kiosk reconnects by itself; "
+                        "please try again in a few minutes or ask at the counter."),
+    "dossier_failed": ("CHƯA TRA CỨU ĐƯỢC. {why}", "THE LOOKUP FAILED. {why}"),
+    "dossier_code_line": ("Mã hồ sơ: {code}", "Dossier code: {code}"),
+    "dossier_status": ("Tình trạng", "Status"),
+    "dossier_due": ("Hẹn trả kết quả", "Result due"),
+    "dossier_first_due": ("Hẹn ban đầu: {due}", "First date: {due}"),
+    "dossier_applicant": ("Người nộp", "Applicant"),
+    "dossier_received": ("Ngày nhận", "Received"),
+    "dossier_now_at": ("Đang xử lý tại", "Now at"),
+    "dossier_delivery": ("Nhận kết quả", "Collection"),
+    "dossier_timeline": ("Quá trình giải quyết", "Timeline"),
+    "dossier_overdue": ("QUÁ HẠN: hồ sơ đã quá ngày hẹn trả kết quả. Vui lòng hỏi cán bộ tại quầy để biết "
+                        "ngày hẹn lại.",
+                        "OVERDUE: the result is past its due date. Please ask at the counter for the new date."),
+    "dossier_due_soon": ("Sắp đến hạn trả kết quả.", "The result is due soon."),
+    "dossier_on_track": ("Trong hạn.", "On track."),
+    "dossier_missing_docs": ("Cần bổ sung: {items}", "Still needed: {items}"),
+    "dossier_new_date": ("Hẹn lại: {due}", "New date: {due}"),
+    "dossier_calendar": ("Chưa có lịch nghỉ lễ năm {years}: ngày hẹn chỉ trừ thứ Bảy, Chủ nhật và có thể "
+                         "thay đổi.",
+                         "The {years} holiday calendar is not loaded yet: the date skips only weekends and "
+                         "may change."),
+    "dossier_another": ("Tra cứu hồ sơ khác", "Look up another"),
+    "timing_early": ("Trước hạn", "Early"),
+    "timing_on_time": ("Đúng hạn", "On time"),
+    "timing_late": ("Quá hạn", "Late"),
+    # rating
+    "rating_title": ("Bạn có hài lòng với sự phục vụ hôm nay?", "How satisfied are you with our service today?"),
+    "very_satisfied": ("Rất hài lòng", "Very satisfied"),
+    "satisfied": ("Hài lòng", "Satisfied"),
+    "unsatisfied": ("Không hài lòng", "Not satisfied"),
+    "reasons": ("Vì sao bạn chưa hài lòng? (chọn một hoặc nhiều)", "What went wrong? (choose any)"),
+    "comment": ("Góp ý thêm (không bắt buộc)", "Comments (optional)"),
+    "send": ("Gửi đánh giá", "Send"),
+    "sending": ("Đang gửi…", "Sending…"),
+    "thanks": ("Cảm ơn bạn đã đánh giá!", "Thank you for your feedback!"),
+    "rating_failed": ("Chưa gửi được đánh giá. {why}", "Your rating was not sent. {why}"),
+    "chosen": ("Đã chọn: {level}", "Chosen: {level}"),
+    "reason_long_wait": ("Chờ quá lâu", "Waited too long"),
+    "reason_staff_attitude": ("Thái độ cán bộ chưa tốt", "Staff were not courteous"),
+    "reason_unclear_guidance": ("Hướng dẫn chưa rõ ràng", "Guidance was unclear"),
+    "reason_extra_documents": ("Yêu cầu thêm giấy tờ ngoài quy định", "Asked for extra documents"),
+    "reason_late_result": ("Trả kết quả trễ hẹn", "Result was late"),
+    "reason_facilities": ("Cơ sở vật chất chưa tốt", "Poor facilities"),
+    "reason_other": ("Lý do khác", "Other"),
+}
+
+PRIORITIES = ("elderly", "disabled", "pregnant", "meritorious")
+REASONS = ("long_wait", "staff_attitude", "unclear_guidance", "extra_documents", "late_result", "facilities", "other")
+WEEKDAYS = (("Thứ Hai", "Monday"), ("Thứ Ba", "Tuesday"), ("Thứ Tư", "Wednesday"), ("Thứ Năm", "Thursday"),
+            ("Thứ Sáu", "Friday"), ("Thứ Bảy", "Saturday"), ("Chủ nhật", "Sunday"))
+
+
+def t(key: str, lang: str = "vi", **values: object) -> str:
+    vi, en = TEXTS[key]
+    text = en if lang == "en" else vi
+    return text.format(**values) if values else text
+
+
+def pick(text: dict[str, str] | None, lang: str) -> str:
+    """A {"vi", "en"} text from the catalogue in the kiosk's language (English falls back)."""
+    if not text:
+        return ""
+    return (text.get("en") or text.get("vi", "")) if lang == "en" else text.get("vi", "")
+
+
+def wait_minutes(seconds: int | None) -> int | None:
+    return None if seconds is None else max(0, math.ceil(seconds / 60))
+
+
+def wait_text(seconds: int | None, lang: str = "vi") -> str:
+    """"khoảng 15 phút", "khoảng 1 giờ 20 phút", "sắp đến lượt"; None: not known."""
+    minutes = wait_minutes(seconds)
+    if minutes is None:
+        return "chưa xác định" if lang == "vi" else "not known yet"
+    if minutes <= 1:
+        return "sắp đến lượt" if lang == "vi" else "almost your turn"
+    hours, rest = divmod(minutes, 60)
+    if lang == "en":
+        return f"about {hours} h {rest} min" if hours and rest else (f"about {hours} h" if hours else
+                                                                      f"about {minutes} min")
+    if hours and rest:
+        return f"khoảng {hours} giờ {rest} phút"
+    return f"khoảng {hours} giờ" if hours else f"khoảng {minutes} phút"
+
+
+def date_text(now: datetime, lang: str = "vi") -> str:
+    day = WEEKDAYS[now.weekday()][1 if lang == "en" else 0]
+    return f"{day}, {now:%d/%m/%Y}"
+
+
+def fee_text(amount_vnd: int, lang: str = "vi") -> str:
+    if amount_vnd == 0:
+        return t("free", lang)
+    return f"{amount_vnd:,}".replace(",", ".") + " đồng"

@@ -1,0 +1,107 @@
+"""Paper for a dossier: the forms as PDF (see dossier_pdf) and the receipt as a thermal slip
+(through hardware.printer's slip builder), read from the database in one go."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from hardware.printer import Slip, SlipBuilder
+from queue_server.domain.catalog import ProcessingTime
+from queue_server.domain.working_days import TimeUnit
+from queue_server.services import dossier_pdf
+from queue_server.services.context import Actor, Context
+from queue_server.services.dossier_format import DELIVERY_NAMES, local, vi_datetime, vi_time_date, vnd
+from queue_server.services.dossier_setup import agency_header, dossier_settings, place_name
+from queue_server.services.dossiers import _load, _site, dossier_json, require_staff
+from queue_server.services.errors import NotFound
+
+
+def lookup_url(ctx: Context, code: str, key: str) -> str:
+    return f"{ctx.settings.effective_public_url}/dossiers/lookup?" + urlencode({"code": code, "key": key})
+
+
+def _read(ctx: Context, actor: Actor, ref: int | str) -> tuple[dict[str, Any], dossier_pdf.FormHeader]:
+    require_staff(actor)
+    settings = dossier_settings(ctx)
+    with ctx.db.reading() as session:
+        d = _load(session, actor, ref)
+        site = _site(session, d.site_id)
+        view = dossier_json(session, d, settings, now=ctx.clock.now())
+        header = dossier_pdf.FormHeader(agency=agency_header(settings, site), place=place_name(settings, site),
+                                        tz=site.timezone, lookup_url=lookup_url(ctx, d.code, d.lookup_code),
+                                        site_name=site.name)
+        return view, header
+
+
+def _filename(kind: str, code: str) -> str:
+    return f"{kind}-{code}.pdf"
+
+
+def receipt_pdf(ctx: Context, actor: Actor, ref: int | str) -> tuple[str, bytes]:
+    view, header = _read(ctx, actor, ref)
+    return _filename("giay-tiep-nhan", view["code"]), dossier_pdf.receipt_pdf(view, header)
+
+
+def control_slip_pdf(ctx: Context, actor: Actor, ref: int | str) -> tuple[str, bytes]:
+    view, header = _read(ctx, actor, ref)
+    return _filename("phieu-kiem-soat", view["code"]), dossier_pdf.control_slip_pdf(view, header)
+
+
+_LETTERS = {
+    "apology": ("phieu-xin-loi", dossier_pdf.apology_pdf),
+    "supplement_requested": ("phieu-yeu-cau-bo-sung", dossier_pdf.supplement_pdf),
+    "refused": ("phieu-tu-choi", dossier_pdf.refusal_pdf),
+}
+
+
+def letter_pdf(ctx: Context, actor: Actor, ref: int | str, kind: str, step_id: int | None = None) -> tuple[str, bytes]:
+    """Mẫu 02/03/04 for the dossier's latest (or a given) step of that kind."""
+    view, header = _read(ctx, actor, ref)
+    name, render = _LETTERS[kind]
+    steps = [s for s in view.get("steps", []) if s["kind"] == kind and (step_id is None or s["id"] == step_id)]
+    if not steps:
+        raise NotFound("Hồ sơ chưa có bước này.", f"The dossier has no {kind} step.")
+    return _filename(name, view["code"]), render(view, steps[-1], header)
+
+
+def receipt_slip(ctx: Context, actor: Actor, ref: int | str) -> Slip:
+    """The receipt for a thermal printer: what the applicant needs to come back and to follow it."""
+    view, header = _read(ctx, actor, ref)
+    return build_receipt_slip(view, header)
+
+
+def build_receipt_slip(view: dict[str, Any], header: dossier_pdf.FormHeader) -> Slip:
+    tz = header.tz
+    received = local(datetime.fromisoformat(view["received_at"]), tz)
+    due = local(datetime.fromisoformat(view["due_at"]), tz)
+    pt = view["processing_time"]
+    b = (SlipBuilder()
+         .text(header.agency, "small", "center")
+         .text("BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ", "small", "center")
+         .separator()
+         .text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "title")
+         .text(f"Mã hồ sơ: {view['code']}", "bold", "center")
+         .text(f"Mã tra cứu: {view['lookup_code']}", "bold", "center")
+         .separator()
+         .text(f"Người nộp: {view['applicant']['name']}")
+         .text(f"Thủ tục: {view['procedure']['name_vi']}")
+         .text(f"Số bộ hồ sơ: {view['sets']:02d}")
+         .text(f"Thời hạn giải quyết: {ProcessingTime(pt['quantity'], TimeUnit(pt['unit'])).describe('vi')}")
+         .text(f"Nhận lúc: {vi_time_date(received)}")
+         .text(f"Hẹn trả: {vi_datetime(due)}", "bold")
+         .text(f"Nhận kết quả: {DELIVERY_NAMES.get(view['result_delivery'], ('', ''))[0]}")
+         .text(f"Phí, lệ phí: {vnd(view['fee_vnd'])}"))
+    if view.get("calendar_missing_years"):
+        years = ", ".join(str(y) for y in view["calendar_missing_years"])
+        b.text(f"Lưu ý: chưa có lịch nghỉ lễ năm {years}; ngày hẹn chỉ trừ thứ Bảy, Chủ nhật.", "small")
+    b.text(f"Người tiếp nhận: {view.get('received_by') or ''}", "small")
+    b.separator()
+    b.qr(header.lookup_url)
+    b.text("Quét mã để tra cứu tiến độ hồ sơ", "small", "center")
+    b.text("Scan to follow your dossier", "small", "center")
+    return b.build()
+
+
+__all__ = ["receipt_pdf", "control_slip_pdf", "letter_pdf", "receipt_slip", "build_receipt_slip", "lookup_url"]

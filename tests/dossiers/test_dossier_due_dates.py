@@ -1,0 +1,91 @@
+"""Appointment dates as the counter prints them: received through the service at a given
+Hà Nội time, across weekends, Tết, Giỗ Tổ, 30/4–1/5, 2/9, the 15:00 cutoff, a swapped
+working Saturday, a site that works Saturday mornings, and a year with no holiday file."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from queue_server.services import dossier_documents
+from queue_server.store.tables import Event
+from tests.dossiers.helpers import due_local, pdf_text, receive_at
+
+# (received, procedure, expected appointment); procedures of the demo ward:
+# 1.000894 kết hôn: 1 working day; 2.000815 chứng thực bản sao: same day;
+# 1.004194 tạm trú: 3 working days; 1.004222 thường trú: 7 working days; 1.013225: 15 days.
+CASES = [
+    ("2026-03-06 10:00", "1.000894", "2026-03-09 17:00 Mon"),  # Friday -> Monday
+    ("2026-03-07 09:00", "1.000894", "2026-03-09 17:00 Mon"),  # received Saturday: like Friday (BLDS art. 147)
+    ("2026-03-02 14:59", "2.000815", "2026-03-02 17:00 Mon"),  # same day before the cutoff
+    ("2026-03-02 15:00", "2.000815", "2026-03-02 17:00 Mon"),  # at the cutoff still today
+    ("2026-03-02 15:01", "2.000815", "2026-03-03 17:00 Tue"),  # after 15:00: next working day
+    ("2026-03-06 15:30", "2.000815", "2026-03-09 17:00 Mon"),  # Friday after 15:00: Monday
+    ("2026-02-13 15:20", "2.000815", "2026-02-23 17:00 Mon"),  # Friday before Tết 2026 (16–20/2)
+    ("2026-02-12 09:00", "1.004194", "2026-02-24 17:00 Tue"),  # 3 working days across Tết
+    ("2026-04-24 10:00", "1.000894", "2026-04-28 17:00 Tue"),  # Giỗ Tổ on Sunday 26/4, day off Monday 27/4
+    ("2026-04-29 10:00", "1.000894", "2026-05-04 17:00 Mon"),  # 30/4 and 1/5
+    ("2026-04-28 10:00", "1.004222", "2026-05-11 17:00 Mon"),  # 7 working days over 30/4–1/5: 29/4, 4–8/5, 11/5
+    ("2026-08-28 10:00", "1.000894", "2026-09-03 17:00 Thu"),  # 31/8 swapped off, 1–2/9 holidays
+    ("2026-08-21 10:00", "1.000894", "2026-08-22 17:00 Sat"),  # Saturday 22/8 is worked (swap for 31/8)
+    ("2026-04-17 10:00", "1.013225", "2026-05-04 17:00 Mon"),  # 15 days end on 2/5 (Saturday) -> next working day
+]
+
+
+@pytest.mark.parametrize(("received", "procedure", "expected"), CASES)
+def test_appointment_in_working_days(ctx, hall, clock, received, procedure, expected) -> None:
+    d = receive_at(ctx, clock, hall.clerk, received, procedure)
+    assert due_local(d) == expected
+    assert d["calendar_missing_years"] == []
+
+
+def test_a_site_that_works_saturday_mornings_counts_them(ctx, hall, clock) -> None:
+    ctx.settings.extra["dossiers"] = {"working_hours": {
+        day: ["07:30-11:30", "13:30-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")} | {"sat": ["07:30-11:30"]}}
+    d = receive_at(ctx, clock, hall.clerk, "2026-03-06 10:00", "1.000894")
+    assert due_local(d) == "2026-03-07 11:30 Sat"
+
+
+def test_a_later_cutoff_from_the_settings(ctx, hall, clock) -> None:
+    ctx.settings.extra["dossiers"] = {"same_day_cutoff": "16:00"}
+    d = receive_at(ctx, clock, hall.clerk, "2026-03-02 15:30", "2.000815")
+    assert due_local(d) == "2026-03-02 17:00 Mon"
+
+
+def test_missing_holiday_year_counts_weekends_only_and_says_so(ctx, hall, clock) -> None:
+    d = receive_at(ctx, clock, hall.clerk, "2027-12-30 10:00", "1.004194")
+    # Fri 31/12 (1), Mon 3/1/2028 (2), Tue 4/1/2028 (3): 2028 has no holiday file
+    assert due_local(d) == "2028-01-04 17:00 Tue"
+    assert d["calendar_missing_years"] == [2028]
+    assert d["calendar_unconfirmed_years"] == [2027]
+    # the receipt says the calendar is missing ...
+    _, pdf = dossier_documents.receipt_pdf(ctx, hall.clerk, d["id"])
+    text = " ".join(pdf_text(pdf)).replace("\n", " ")
+    assert "chưa có lịch nghỉ lễ năm 2028" in text
+    # ... and the supervisor is warned (an event on their stream, listed in supervision)
+    with ctx.db.reading() as session:
+        warning = session.scalars(select(Event).where(Event.kind == "dossier.calendar_missing")).one()
+    assert warning.data["years"] == [2028] and warning.data["code"] == d["code"]
+    from queue_server.services.dossier_reports import supervision
+
+    listed = supervision(ctx, hall.supervisor)
+    assert any("2028" in w["message_vi"] for w in listed["warnings"])
+
+
+def test_known_years_raise_no_warning(ctx, hall, clock) -> None:
+    receive_at(ctx, clock, hall.clerk, "2026-03-02 09:00")
+    with ctx.db.reading() as session:
+        assert session.scalars(select(Event).where(Event.kind == "dossier.calendar_missing")).first() is None
+
+
+def test_cli_due_matches_the_service(ctx, hall, clock, capsys) -> None:
+    from queue_server.cli import main
+
+    assert main(["dossier", "due", "--procedure", "2.000815", "--received", "2026-02-13 15:20"]) == 0
+    out = capsys.readouterr().out
+    assert "Hẹn trả / due:   17 giờ 00 phút, Thứ Hai ngày 23/02/2026" in out
+    assert main(["dossier", "due", "--procedure", "1.004194", "--received", "2027-12-30 10:00"]) == 0
+    out = capsys.readouterr().out
+    assert "04/01/2028" in out and "no holiday calendar for 2028" in out
+    assert main(["dossier", "due", "--procedure", "9.999999", "--received", "2026-02-13 15:20"]) == 1
+    assert main(["dossier", "due", "--procedure", "2.000815", "--received", "13/02/2026"]) == 2
