@@ -93,9 +93,10 @@ def run_demo(args: argparse.Namespace) -> int:
         print("  Ki-ốt / kiosk:          không có màn hình / no display; chạy / run:")
         print("    " + " ".join(command))
         print("    (hoặc ảnh chụp không cần màn hình / or headless screenshots: motcua kiosk --tour DIR ...)")
-    print_demo_pages(base, info)
+    numbers = demo_counter_numbers(ctx, info)
+    print_demo_pages(base, info, numbers)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    devices = start_demo_displays(settings, info)
+    devices = start_demo_displays(settings, info, numbers)
     try:
         uvicorn.run(create_app(settings, ctx=ctx), host=settings.host, port=settings.port, log_level="warning",
                     timeout_graceful_shutdown=3)
@@ -113,11 +114,15 @@ def run_demo(args: argparse.Namespace) -> int:
 
 # -- web pages, simulated LED counter displays and the hall agent --------------------------------
 
-def print_demo_pages(base: str, info: dict) -> None:
-    """The pages of the demo hall and the clerk to log in with."""
-    from queue_server.services.seed import read_hall_file
+def demo_counter_numbers(ctx: Context, info: dict) -> list[int]:
+    """The demo hall's counter numbers, as seeded (they come with the catalogue)."""
+    from queue_server.services.counters import list_counters
 
-    numbers = [c["number"] for c in read_hall_file(DEMO_HALL).get("counters", [])]
+    return [c["number"] for c in list_counters(ctx, info["site_id"])]
+
+
+def print_demo_pages(base: str, info: dict, numbers: list[int]) -> None:
+    """The pages of the demo hall and the clerk to log in with."""
     clerk = next((u for u in info["users"] if u["role"] == "clerk"), None)
     print(f"  Bàn gọi số / console:   {base}/console" + (f"  ({clerk['username']} / {clerk['password']})" if clerk else ""))
     print(f"  Màn hình sảnh / hall:   {base}/display/hall")
@@ -137,16 +142,14 @@ class DemoDisplays:
         self.board.close()
 
 
-def start_demo_displays(settings, info: dict) -> DemoDisplays:  # noqa: ANN001
+def start_demo_displays(settings, info: dict, numbers: list[int]) -> DemoDisplays:  # noqa: ANN001
     """Open a virtual LED bus with a board per counter and run the agent on it in this process;
     what the boards show is printed as it changes."""
     import threading
 
     from hardware.sim.led import VirtualLedBoard
     from queue_server.agent import AgentConfig, DisplayBinding, HallAgent
-    from queue_server.services.seed import read_hall_file
 
-    numbers = [c["number"] for c in read_hall_file(DEMO_HALL).get("counters", [])]
     board = VirtualLedBoard(addresses=set(numbers))
     path = board.open()
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
