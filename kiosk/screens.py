@@ -258,7 +258,7 @@ class PriorityScreen(KioskScreen):
 class TicketScreen(KioskScreen):
     """The number, large, while the slip prints; the printing outcome in words."""
 
-    title_key = "your_number"
+    title_key = "ticket_title"
     back_to = "home"
 
     def build(self) -> None:

@@ -46,6 +46,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # ticket
     "issuing": ("Đang lấy số…", "Getting your number…"),
     "your_number": ("Số thứ tự của bạn", "Your number"),
+    "ticket_title": ("Số của bạn", "Your number"),  # short: it is the top bar's title
     "go_to_counters": ("Mời đến quầy: {counters}", "Go to counter: {counters}"),
     "counters_later": ("Quầy sẽ được thông báo khi gọi số", "The counter is announced when you are called"),
     "people_ahead": ("Số người chờ trước bạn: {n}", "People ahead of you: {n}"),
