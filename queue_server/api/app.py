@@ -51,6 +51,26 @@ async def _sweep_stale_tickets(ctx: Context) -> None:
             logger.exception("flagging overdue dossiers failed")
 
 
+def _end_streams_on_signals(hub: EventHub) -> None:
+    """Chain onto the server's SIGTERM/SIGINT handlers: open event streams end at once, so a
+    shutdown neither waits out its grace period nor cancels them mid-write."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # e.g. under a test client: no signals to chain onto
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue
+
+        def handler(signum, frame, previous=previous):  # noqa: ANN001, ANN202
+            hub.end_streams_threadsafe()
+            previous(signum, frame)
+
+        signal.signal(sig, handler)
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context | None = None,
                poll_interval: float | None = None) -> FastAPI:
     ctx = ctx or Context.create(settings, clock)
@@ -67,6 +87,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         hub = EventHub(ctx.db, poll_interval=poll_interval or (0.5 if ctx.db.is_postgres else 0.25))
         await hub.start()
         app.state.hub = hub
+        _end_streams_on_signals(hub)
         sweeper = asyncio.create_task(_sweep_stale_tickets(ctx), name="stale-ticket-sweeper")
         try:
             yield

@@ -89,6 +89,20 @@ class EventHub:
     def stopping(self) -> bool:
         return self._stopping
 
+    def end_streams_threadsafe(self) -> None:
+        """The server is shutting down: let every open stream finish now (clients reconnect
+        with Last-Event-ID), instead of holding the shutdown until its grace period runs out."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+
+        async def end() -> None:
+            self._stopping = True
+            async with self._changed:
+                self._changed.notify_all()
+
+        asyncio.run_coroutine_threadsafe(end(), loop)
+
     def wake_threadsafe(self) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():

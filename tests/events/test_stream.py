@@ -137,3 +137,14 @@ def test_a_reader_never_skips_an_event_that_commits_late(pg_ctx):
         ids = {e.kind: e.id for e in s.scalars(select(Event).where(Event.kind.like("hall.%")))}
     assert got == ["hall.slow", "hall.fast"]
     assert ids["hall.slow"] < ids["hall.fast"]
+
+
+def test_a_shutdown_ends_open_streams_cleanly(ctx, db_url, tmp_path):
+    build_hall(ctx)
+    server = ServerProcess(tmp_path, database_url=db_url).start()
+    reader = SSEReader(f"{server.url}/api/v1/events").start()
+    server.stop()  # SIGTERM, as systemd or Ctrl+C would
+    reader._thread.join(10)
+    assert not reader._thread.is_alive()  # the stream ended; the screen will reconnect elsewhere
+    log = server.log.read_text(errors="replace")
+    assert "graceful shutdown exceeded" not in log and "Traceback" not in log
