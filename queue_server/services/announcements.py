@@ -54,6 +54,7 @@ class AnnouncementAudio:
         voice_dir: str | Path | None = None,
         cache_dir: str | Path | None = None,
         max_cached: int = 256,
+        max_disk_files: int = 5000,
         dialect: Dialect = "north",
         code_reading: CodeReading = "number",
         default_dir: str | Path = DEFAULT_VOICE_DIR,
@@ -62,6 +63,10 @@ class AnnouncementAudio:
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.default_dir = Path(default_dir)
         self.max_cached = max_cached
+        # The audio endpoint is public: anyone may ask for any readable code, so the disk
+        # cache keeps the newest files only (a busy hall's day is a few thousand calls).
+        self.max_disk_files = max_disk_files
+        self._disk_writes = 0
         self.dialect: Dialect = dialect
         self.code_reading: CodeReading = code_reading
         self._packs: dict[str, tuple[VoicePack, str]] = {}
@@ -231,3 +236,16 @@ class AnnouncementAudio:
         except OSError:
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
+            return
+        self._disk_writes += 1
+        if self._disk_writes % 64 == 0:
+            self._prune_disk()
+
+    def _prune_disk(self) -> None:
+        """Remove the oldest cached files beyond `max_disk_files`."""
+        try:
+            files = sorted(self.cache_dir.glob("*.wav"), key=lambda f: f.stat().st_mtime)
+            for old in files[: max(0, len(files) - self.max_disk_files)]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass  # another process pruned the same files: nothing lost but cache

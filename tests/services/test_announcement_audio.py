@@ -82,6 +82,13 @@ def test_unwritable_cache_dir_only_loses_the_cache(tmp_path: Path) -> None:
     assert voice.build("vi", "A1", 1)[:4] == b"RIFF"
 
 
+def test_disk_cache_is_bounded_so_public_requests_cannot_fill_the_disk(tmp_path: Path) -> None:
+    voice = AnnouncementAudio(cache_dir=tmp_path / "cache", max_disk_files=10, max_cached=1)
+    for number in range(1, 130):  # a stranger asking for every code in turn
+        voice.build("vi", f"A{number}", 1)
+    assert len(list((tmp_path / "cache").glob("*.wav"))) <= 10 + 64  # pruned every 64 writes
+
+
 def test_memory_cache_is_bounded() -> None:
     voice = AnnouncementAudio(max_cached=2)
     for counter in (1, 2, 3):
