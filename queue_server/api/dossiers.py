@@ -245,10 +245,8 @@ def letter_pdf(ref: str, kind: Literal["apology", "supplement", "refusal"], step
 def receipt_slip(ref: str, profile: str | None = Query(default=None, max_length=60),
                  width: Literal[58, 80] = 80, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Response:
     """ESC/POS bytes of the receipt slip (for a counter printer driven by the clerk's PC)."""
-    from hardware.printer import render_slip
-
-    slip = dossier_documents.receipt_slip(ctx, who, ref)
-    return Response(render_slip(slip, profile=profile, width_mm=width), media_type="application/octet-stream",
+    data = dossier_documents.receipt_slip_bytes(ctx, who, ref, profile=profile, width_mm=width)
+    return Response(data, media_type="application/octet-stream",
                     headers={"Content-Disposition": 'attachment; filename="receipt.bin"'})
 
 
@@ -259,23 +257,8 @@ class PrintBody(BaseModel):
 @router.post(API + "/{ref}/receipt/print")
 def print_receipt(ref: str, body: PrintBody | None = None, who: Actor = Depends(actor),
                   ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-    from hardware.printer import PrinterError, print_slip
-
-    url = (body.printer_url if body else None) or dossier_settings(ctx).printer_url
-    if not url:
-        raise InvalidInput("Chưa cấu hình máy in giấy hẹn ([dossiers] printer_url).",
-                           "No receipt printer configured ([dossiers] printer_url).", field="printer_url")
-    if body and body.printer_url and not who.has_role("supervisor"):
-        raise InvalidInput("Chỉ giám sát viên được chọn máy in khác.", "Only supervisors may choose another printer.",
-                           field="printer_url")
-    slip = dossier_documents.receipt_slip(ctx, who, ref)
-    try:
-        status = print_slip(url, slip)
-    except PrinterError as exc:
-        from queue_server.services.errors import Conflict
-
-        raise Conflict(exc.message_vi, exc.message_en) from None
-    return {"printed": True, "printer_state": status.state}
+    state = dossier_documents.print_receipt(ctx, who, ref, body.printer_url if body else None)
+    return {"printed": True, "printer_state": state}
 
 
 # -- reports ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from hardware.printer import Slip, SlipBuilder
+from hardware.printer import PrinterError, Slip, SlipBuilder, print_slip, render_slip
 from queue_server.domain.catalog import ProcessingTime
 from queue_server.domain.working_days import TimeUnit
 from queue_server.services import dossier_pdf
@@ -15,7 +15,7 @@ from queue_server.services.context import Actor, Context
 from queue_server.services.dossier_format import DELIVERY_NAMES, local, vi_datetime, vi_time_date, vnd
 from queue_server.services.dossier_setup import agency_header, dossier_settings, place_name
 from queue_server.services.dossiers import _load, _site, dossier_json, require_staff
-from queue_server.services.errors import NotFound
+from queue_server.services.errors import Conflict, InvalidInput, NotFound
 
 
 def lookup_url(ctx: Context, code: str, key: str) -> str:
@@ -70,6 +70,32 @@ def receipt_slip(ctx: Context, actor: Actor, ref: int | str) -> Slip:
     """The receipt for a thermal printer: what the applicant needs to come back and to follow it."""
     view, header = _read(ctx, actor, ref)
     return build_receipt_slip(view, header)
+
+
+def receipt_slip_bytes(ctx: Context, actor: Actor, ref: int | str, *, profile: str | None = None,
+                       width_mm: int = 80) -> bytes:
+    """ESC/POS bytes of the receipt slip, for a printer the clerk's PC drives itself."""
+    return render_slip(receipt_slip(ctx, actor, ref), profile=profile, width_mm=width_mm)
+
+
+def print_receipt(ctx: Context, actor: Actor, ref: int | str, printer_url: str | None = None) -> str:
+    """Print the receipt slip on the hall's receipt printer; the printer's state after the job.
+
+    A printer fault (paper out, cover open, offline) is a Conflict carrying the printer's own
+    words, so the clerk sees what to fix; the dossier itself is already committed.
+    """
+    url = printer_url or dossier_settings(ctx).printer_url
+    if not url:
+        raise InvalidInput("Chưa cấu hình máy in giấy hẹn ([dossiers] printer_url).",
+                           "No receipt printer configured ([dossiers] printer_url).", field="printer_url")
+    if printer_url and not actor.has_role("supervisor"):
+        raise InvalidInput("Chỉ giám sát viên được chọn máy in khác.", "Only supervisors may choose another printer.",
+                           field="printer_url")
+    slip = receipt_slip(ctx, actor, ref)
+    try:
+        return print_slip(url, slip).state
+    except PrinterError as exc:
+        raise Conflict(exc.message_vi, exc.message_en) from None
 
 
 def build_receipt_slip(view: dict[str, Any], header: dossier_pdf.FormHeader) -> Slip:
