@@ -4,7 +4,6 @@ working-day calendar from the command line, without a database.
     motcua catalog check [FILE]                 every error and warning, with its location
     motcua catalog import FILE [--site CODE]    load it into the database (all or nothing)
     motcua catalog search "dang ky khai sinh"   what the kiosk search would list
-    motcua calendar due --procedure 1.001193 --received "2026-02-13 15:20"
     motcua calendar due --quantity 3 --unit working_days --received "2026-02-13 10:00"
     motcua calendar show 2026                   days off and swapped working days of a year
 """
@@ -101,23 +100,7 @@ def cmd_calendar_due(args: argparse.Namespace) -> int:
     except ValueError:
         print("--received phải viết \"YYYY-MM-DD HH:MM\" / must be \"YYYY-MM-DD HH:MM\"", file=sys.stderr)
         return 2
-    if args.procedure:
-        from queue_server.services.catalog_files import DEMO_CATALOG, load_catalog_file
-
-        catalog = load_catalog_file(Path(args.catalog) if args.catalog else DEMO_CATALOG)
-        proc = catalog.procedure(args.procedure)
-        if proc is None:
-            print(f"Không có thủ tục {args.procedure} / no procedure {args.procedure}", file=sys.stderr)
-            return 1
-        channel = proc.channel(args.channel) or proc.channels[0]
-        quantity, unit = channel.processing_time.quantity, channel.processing_time.unit
-        print(f"{proc.code} {proc.name.vi} — {channel.processing_time.describe()}")
-    else:
-        if args.quantity is None or args.unit is None:
-            print("cần --procedure hoặc --quantity và --unit / need --procedure or --quantity and --unit",
-                  file=sys.stderr)
-            return 2
-        quantity, unit = args.quantity, TimeUnit(args.unit)
+    quantity, unit = args.quantity, TimeUnit(args.unit)
     cutoff = time.fromisoformat(args.cutoff)
     due = due_at(received, quantity, unit, load_work_calendar(), _hours(args), same_day_cutoff=cutoff)
     print(f"Nhận / received: {received:%H giờ %M phút, ngày %d/%m/%Y}")
@@ -170,13 +153,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     if "calendar" not in subparsers.choices:
         calendar = subparsers.add_parser("calendar", help="working days, holidays and due dates").add_subparsers(
             dest="calendar_cmd", required=True)
-        p = calendar.add_parser("due", help="appointment date for a dossier received at a given time")
+        p = calendar.add_parser("due", help="end of a processing time counted in working days "
+                                "(for a procedure, `motcua dossier due` computes it as the server does)")
         p.add_argument("--received", required=True, help="\"YYYY-MM-DD HH:MM\" (site time)")
-        p.add_argument("--procedure", help="procedure code (its processing time comes from the catalogue)")
-        p.add_argument("--catalog", help="catalogue JSON (default: the demo ward)")
-        p.add_argument("--channel", default="truc_tiep", help="truc_tiep | truc_tuyen | buu_chinh")
-        p.add_argument("--quantity", type=int)
-        p.add_argument("--unit", choices=["working_days", "days", "hours", "same_day"])
+        p.add_argument("--quantity", type=int, required=True)
+        p.add_argument("--unit", choices=["working_days", "days", "hours", "same_day"], required=True)
         p.add_argument("--cutoff", default="15:00", help="same-day cutoff (default 15:00)")
         p.add_argument("--saturday", action="append", metavar="HH:MM-HH:MM",
                        help="Saturday session counted as working time (repeatable)")

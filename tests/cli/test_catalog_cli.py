@@ -30,8 +30,8 @@ def test_catalog_search_without_diacritics(capsys) -> None:
     assert capsys.readouterr().out.splitlines()[0].startswith("1.001193     Đăng ký khai sinh")
 
 
-def test_calendar_due_for_a_same_day_procedure_after_three_before_tet(capsys) -> None:
-    assert main(["calendar", "due", "--procedure", "2.000815", "--received", "2026-02-13 15:20"]) == 0
+def test_dossier_due_for_a_same_day_procedure_after_three_before_tet(capsys) -> None:
+    assert main(["dossier", "due", "--procedure", "2.000815", "--received", "2026-02-13 15:20"]) == 0
     assert "17 giờ 00 phút, Thứ Hai ngày 23/02/2026" in capsys.readouterr().out
 
 
