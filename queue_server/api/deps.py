@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from queue_server.services import auth
 from queue_server.services.context import ANONYMOUS, Actor, Context
@@ -13,29 +14,40 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def get_ctx(request: Request) -> Context:
+# The dependencies are coroutines: a plain `def` dependency costs a hop to the thread
+# pool on every request. Only a token this process has not seen for a few seconds needs
+# the database, and that read goes to the thread pool.
+
+async def get_ctx(request: Request) -> Context:
     return request.app.state.ctx
 
 
-def _principal(request: Request) -> tuple[auth.Principal | None, bool]:
+async def _authenticate(request: Request, token: str) -> auth.Principal | None:
+    known = auth.remembered(token)
+    if known is not auth.MISS:
+        return known
+    return await run_in_threadpool(auth.authenticate, request.app.state.ctx, token)
+
+
+async def _principal(request: Request) -> tuple[auth.Principal | None, bool]:
     """The principal and whether it came from the cookie (which needs CSRF checks)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        principal = auth.authenticate(request.app.state.ctx, header[7:].strip())
+        principal = await _authenticate(request, header[7:].strip())
         if principal is None:
             raise Unauthorized("Mã truy cập không hợp lệ hoặc đã hết hạn.", "Invalid or expired token.")
         return principal, False
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        return auth.authenticate(request.app.state.ctx, cookie), True
+        return await _authenticate(request, cookie), True
     return None, False
 
 
-def optional_actor(request: Request) -> Actor:
+async def optional_actor(request: Request) -> Actor:
     cached = getattr(request.state, "actor", None)
     if cached is not None:
         return cached
-    principal, from_cookie = _principal(request)
+    principal, from_cookie = await _principal(request)
     if principal is None:
         request.state.actor = ANONYMOUS
         return ANONYMOUS
@@ -48,7 +60,7 @@ def optional_actor(request: Request) -> Actor:
     return principal.actor
 
 
-def actor(who: Actor = Depends(optional_actor)) -> Actor:
+async def actor(who: Actor = Depends(optional_actor)) -> Actor:
     if who.kind == "anonymous":
         raise Unauthorized("Vui lòng đăng nhập.", "Please log in.")
     return who

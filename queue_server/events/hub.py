@@ -115,8 +115,8 @@ class EventHub:
 
     def _read_after(self, cursor: tuple[int, int], limit: int = 1000,
                     site_ids: frozenset[int] | None = None) -> list[EventRecord]:
-        with self.db.reading() as session:
-            return log.read_after(session, cursor, limit=limit, site_ids=site_ids)
+        with self.db.connection() as conn:
+            return log.read_after(conn, cursor, limit=limit, site_ids=site_ids)
 
     async def _run(self) -> None:
         while True:

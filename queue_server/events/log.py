@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Text, cast, func, or_, select, text, tuple_
+from sqlalchemy import BigInteger, Connection, Select, Text, bindparam, cast, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from queue_server.store.tables import Event
@@ -96,23 +97,39 @@ def _record(row) -> EventRecord:  # noqa: ANN001
                        row.actor, row.data)
 
 
+def _dialect(db: Session | Connection) -> str:
+    return (db.dialect if isinstance(db, Connection) else db.get_bind().dialect).name
+
+
+@cache
+def _after_statement(postgres: bool, by_site: bool) -> Select:
+    """Built once: the statement the event hub runs after every commit."""
+    txid = func.coalesce(Event.txid, 0)
+    stmt = select(*_COLUMNS).where(tuple_(txid, Event.id) > tuple_(bindparam("txid"), bindparam("id")))
+    if postgres:
+        horizon = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
+        stmt = stmt.where(Event.txid < horizon)
+    if by_site:
+        stmt = stmt.where(Event.site_id.in_(bindparam("site_ids", expanding=True)))
+    return stmt.order_by(txid, Event.id).limit(bindparam("limit"))
+
+
 def read_after(
-    session: Session,
+    db: Session | Connection,
     cursor: tuple[int, int],
     *,
     limit: int = 1000,
     site_ids: Iterable[int] | None = None,
 ) -> list[EventRecord]:
-    """Events after `cursor`, oldest first, that no still-running transaction can precede."""
-    txid = func.coalesce(Event.txid, 0)
-    stmt = select(*_COLUMNS).where(tuple_(txid, Event.id) > tuple_(*cursor))
-    if session.get_bind().dialect.name == "postgresql":
-        horizon = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
-        stmt = stmt.where(Event.txid < horizon)
+    """Events after `cursor`, oldest first, that no still-running transaction can precede.
+
+    `db` may be a plain connection: the hub reads without an ORM session, which costs
+    more than the query itself at a hundred commits a second."""
+    stmt = _after_statement(_dialect(db) == "postgresql", site_ids is not None)
+    params = {"txid": cursor[0], "id": cursor[1], "limit": limit}
     if site_ids is not None:
-        stmt = stmt.where(Event.site_id.in_(list(site_ids)))
-    stmt = stmt.order_by(txid, Event.id).limit(limit)
-    return [_record(row) for row in session.execute(stmt)]
+        params["site_ids"] = list(site_ids)
+    return [_record(row) for row in db.execute(stmt, params)]
 
 
 def cursor_of(session: Session, event_id: int) -> tuple[int, int] | None:

@@ -104,14 +104,29 @@ def forget_token(digest: str | None = None) -> None:
             _auth_cache.pop(digest, None)
 
 
+_MISS = object()
+
+
+def remembered(token: str) -> Principal | None | object:
+    """The principal behind `token` if this process looked it up in the last few seconds,
+    else `MISS` (no database read: safe to call on the event loop)."""
+    with _auth_lock:
+        hit = _auth_cache.get(token_hash(token))
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    return _MISS
+
+
+MISS = _MISS
+
+
 def authenticate(ctx: Context, token: str) -> Principal | None:
     """The user session or the device behind a token, or None."""
+    known = remembered(token)
+    if known is not MISS:
+        return known
     digest = token_hash(token)
     now = time.monotonic()
-    with _auth_lock:
-        hit = _auth_cache.get(digest)
-    if hit is not None and hit[0] > now:
-        return hit[1]
     principal = _lookup(ctx, digest)
     with _auth_lock:
         if len(_auth_cache) > 10000:

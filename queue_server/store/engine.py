@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -88,7 +88,8 @@ class Database:
         self.engine = make_engine(url, echo=echo)
         self.is_postgres = is_postgres(self.engine)
         self._write = sessionmaker(self.engine, expire_on_commit=False)
-        self._read = sessionmaker(self.engine.execution_options(**{READONLY: True}), expire_on_commit=False)
+        self._read_engine = self.engine.execution_options(**{READONLY: True})
+        self._read = sessionmaker(self._read_engine, expire_on_commit=False)
         self._commit_listeners: list[Callable[[], None]] = []
         # SQLite admits one writer at a time; a waiting writer sleeps in SQLite's busy
         # handler (up to 100 ms a nap). Queueing this process's writers on a lock hands
@@ -112,6 +113,13 @@ class Database:
         with _unavailable_as_error():
             with self._read() as session, session.begin():
                 yield session
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A plain connection in a read-only transaction, for hot reads that need no ORM."""
+        with _unavailable_as_error():
+            with self._read_engine.connect() as conn, conn.begin():
+                yield conn
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
