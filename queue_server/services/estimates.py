@@ -11,19 +11,33 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from queue_server.domain import dispatch
 from queue_server.domain import estimate as est
 from queue_server.domain.business_day import business_day
 from queue_server.services import policy as site_policy
-from queue_server.services.context import Context
 from queue_server.services.queries import waiting_tickets
 from queue_server.store.tables import Counter, CounterService, Site, Ticket
 
 SAMPLE_LIMIT = 300
+
+
+class SiteLike(Protocol):
+    id: int
+    timezone: str
+    policy: dict | None
+
+
+class TicketLike(Protocol):
+    id: int
+    site_id: int
+    service_id: int
+    priority: str
+    queued_at: datetime
 
 
 @dataclass
@@ -37,7 +51,7 @@ class Estimate:
 class HallState:
     """One read of the hall, enough to estimate for any service."""
 
-    site: Site
+    site: SiteLike
     day: date
     policy: dispatch.DispatchPolicy
     waiting: list[dispatch.WaitingTicket]
@@ -47,29 +61,38 @@ class HallState:
     arrivals: list[est.ArrivalRate]
 
 
-def read_hall(session: Session, site: Site, now: datetime) -> HallState:
+_AT_COUNTER = select(Ticket.counter_id, Ticket.service_id, Ticket.last_called_at).where(
+    Ticket.site_id == bindparam("site_id"), Ticket.state.in_(["called", "serving"]))
+_OPEN_COUNTERS = select(Counter.id, Counter.number).where(
+    Counter.site_id == bindparam("site_id"), Counter.state == "open")
+_WEIGHTS = select(CounterService.counter_id, CounterService.service_id, CounterService.weight).where(
+    CounterService.counter_id.in_(bindparam("ids", expanding=True)))
+_rank = func.row_number().over(partition_by=Ticket.counter_id,
+                               order_by=(Ticket.called_at.desc(), Ticket.id.desc())).label("rank")
+_ranked = select(Ticket.counter_id, Ticket.priority, _rank).where(
+    Ticket.counter_id.in_(bindparam("ids", expanding=True)), Ticket.business_day == bindparam("day"),
+    Ticket.called_at.is_not(None), Ticket.out_of_order.is_(False)).subquery()
+# the last `window` classes each counter called today, in one query
+_RECENT = select(_ranked.c.counter_id, _ranked.c.priority).where(
+    _ranked.c.rank <= bindparam("window")).order_by(_ranked.c.counter_id, _ranked.c.rank)
+_SITE = select(Site.id, Site.timezone, Site.policy).where(Site.id == bindparam("site_id"))
+
+
+def read_hall(db: Session | Connection, site: SiteLike, now: datetime) -> HallState:
+    """One read of the hall. `db` may be a plain connection (issuing reads it on every ticket)."""
     day = business_day(now, site.timezone)
     pol = site_policy.dispatch_policy(site)
-    waiting = waiting_tickets(session, site.id, day)  # columns, not ORM rows: this runs on every issue
-    at_counter = {cid: (sid, at) for cid, sid, at in session.execute(
-        select(Ticket.counter_id, Ticket.service_id, Ticket.last_called_at).where(
-            Ticket.site_id == site.id, Ticket.state.in_(["called", "serving"])))}
-    open_counters = list(session.execute(select(Counter.id, Counter.number).where(
-        Counter.site_id == site.id, Counter.state == "open")))
+    waiting = waiting_tickets(db, site.id, day)
+    at_counter = {cid: (sid, at) for cid, sid, at in db.execute(_AT_COUNTER, {"site_id": site.id})}
+    open_counters = list(db.execute(_OPEN_COUNTERS, {"site_id": site.id}))
     ids = [c.id for c in open_counters]
     weights: dict[int, dict[int, int]] = {i: {} for i in ids}
-    for cs in session.scalars(select(CounterService).where(CounterService.counter_id.in_(ids))):
-        weights[cs.counter_id][cs.service_id] = cs.weight
-    # the last `recent_window` classes each counter called today, in one query
-    rank = func.row_number().over(partition_by=Ticket.counter_id,
-                                  order_by=(Ticket.called_at.desc(), Ticket.id.desc())).label("rank")
-    ranked = select(Ticket.counter_id, Ticket.priority, rank).where(
-        Ticket.counter_id.in_(ids), Ticket.business_day == day, Ticket.called_at.is_not(None),
-        Ticket.out_of_order.is_(False)).subquery()
     recent: dict[int, list[str]] = {i: [] for i in ids}
-    for cid, prio, _ in session.execute(select(ranked).where(ranked.c.rank <= pol.recent_window)
-                                        .order_by(ranked.c.counter_id, ranked.c.rank)):
-        recent[cid].append(prio)
+    if ids:
+        for cid, sid, weight in db.execute(_WEIGHTS, {"ids": ids}):
+            weights[cid][sid] = weight
+        for cid, prio in db.execute(_RECENT, {"ids": ids, "day": day, "window": pol.recent_window}):
+            recent[cid].append(prio)
     counters, numbers = [], {}
     for c in open_counters:
         current = at_counter.get(c.id)
@@ -77,7 +100,7 @@ def read_hall(session: Session, site: Site, now: datetime) -> HallState:
         if weights[c.id]:
             counters.append(est.OpenCounter(c.id, weights[c.id], serving, tuple(recent[c.id])))
             numbers[c.id] = c.number
-    times, arrivals = _history(session, site.id, day, now)
+    times, arrivals = _history(db, site.id, day, now)
     return HallState(site, day, pol, waiting, counters, numbers, times, arrivals)
 
 
@@ -86,23 +109,28 @@ def read_hall(session: Session, site: Site, now: datetime) -> HallState:
 HISTORY_SECONDS = 10.0
 _history_cache: dict[tuple[str, int, date], tuple[float, est.ServiceTimes, list[est.ArrivalRate]]] = {}
 _history_lock = threading.Lock()
+_DONE = select(Ticket.service_id, Ticket.counter_id, Ticket.called_at, Ticket.finished_at).where(
+    Ticket.site_id == bindparam("site_id"), Ticket.business_day == bindparam("day"), Ticket.called_at.is_not(None),
+    Ticket.finished_at.is_not(None), Ticket.state.in_(["finished", "no_show", "transferred"]),
+).order_by(Ticket.finished_at.desc()).limit(SAMPLE_LIMIT)
+_ISSUED = select(Ticket.service_id, Ticket.priority, Ticket.issued_at).where(
+    Ticket.site_id == bindparam("site_id"), Ticket.issued_at > bindparam("since"),
+    Ticket.transfer_origin_id.is_(None))
 
 
-def _history(session: Session, site_id: int, day: date, now: datetime) -> tuple[est.ServiceTimes, list[est.ArrivalRate]]:
-    key = (str(session.get_bind().url), site_id, day)
+def _history(db: Session | Connection, site_id: int, day: date,
+             now: datetime) -> tuple[est.ServiceTimes, list[est.ArrivalRate]]:
+    engine = db.engine if isinstance(db, Connection) else db.get_bind()
+    key = (str(engine.url), site_id, day)
     tick = time.monotonic()
     with _history_lock:
         hit = _history_cache.get(key)
     if hit is not None and hit[0] > tick:
         return hit[1], hit[2]
-    done = session.execute(select(Ticket.service_id, Ticket.counter_id, Ticket.called_at, Ticket.finished_at).where(
-        Ticket.site_id == site_id, Ticket.business_day == day, Ticket.called_at.is_not(None),
-        Ticket.finished_at.is_not(None), Ticket.state.in_(["finished", "no_show", "transferred"]),
-    ).order_by(Ticket.finished_at.desc()).limit(SAMPLE_LIMIT))
+    done = db.execute(_DONE, {"site_id": site_id, "day": day})
     samples = [est.DurationSample(sid, (fin - called).total_seconds(), cid)
                for sid, cid, called, fin in done if fin >= called]
-    issued = session.execute(select(Ticket.service_id, Ticket.priority, Ticket.issued_at).where(
-        Ticket.site_id == site_id, Ticket.issued_at > now - timedelta(hours=1), Ticket.transfer_origin_id.is_(None)))
+    issued = db.execute(_ISSUED, {"site_id": site_id, "since": now - timedelta(hours=1)})
     arrivals = est.arrival_rates(((sid, dispatch.PriorityClass(p), at) for sid, p, at in issued), now)
     times = est.ServiceTimes(samples)
     with _history_lock:
@@ -113,7 +141,7 @@ def _history(session: Session, site_id: int, day: date, now: datetime) -> tuple[
 
 
 def estimate_in(state: HallState, service_id: int, priority: str, now: datetime,
-                ticket: Ticket | None = None) -> Estimate:
+                ticket: TicketLike | None = None) -> Estimate:
     """Estimate for a new ticket, or for `ticket` already waiting (then only those queued
     before it in its own service, and every other service's tickets, count as ahead)."""
     waiting = state.waiting
@@ -128,6 +156,7 @@ def estimate_in(state: HallState, service_id: int, priority: str, now: datetime,
     return Estimate(result.people_ahead, result.wait_seconds, numbers)
 
 
-def estimate_for_ticket(session: Session, ctx: Context, ticket: Ticket, now: datetime) -> Estimate:
-    site = session.get(Site, ticket.site_id)
-    return estimate_in(read_hall(session, site, now), ticket.service_id, ticket.priority, now, ticket)
+def estimate_for_ticket(db: Session | Connection, ticket: TicketLike, now: datetime) -> Estimate:
+    """People ahead of a waiting ticket and its expected wait."""
+    site = db.execute(_SITE, {"site_id": ticket.site_id}).one()
+    return estimate_in(read_hall(db, site, now), ticket.service_id, ticket.priority, now, ticket)

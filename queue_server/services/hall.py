@@ -107,7 +107,7 @@ def ticket_position(ctx: Context, ticket_id: int) -> dict[str, Any]:
             ticket = moved or ticket
         view = _view(session, ticket).as_json()
         now = ctx.clock.now()
-        est = estimate_for_ticket(session, ctx, ticket, now) if ticket.state == "waiting" else None
+        est = estimate_for_ticket(session, ticket, now) if ticket.state == "waiting" else None
         return {
             "ticket": view,
             "state_vi": STATE_LABELS_VI[TicketState(ticket.state)],

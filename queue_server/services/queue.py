@@ -214,7 +214,7 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
     if not (actor.kind == "system" or actor.has_role("clerk") or (actor.kind == "device" and actor.role == "kiosk")):
         raise Forbidden("Chỉ ki-ốt hoặc cán bộ mới được cấp số.", "Only kiosks and staff may issue tickets.")
 
-    def work(session: Session) -> TicketView:
+    def work(session: Session) -> tuple[TicketView, Ticket]:
         now = ctx.clock.now()
         if request_key is not None:
             earlier = session.scalars(select(Ticket).where(
@@ -223,7 +223,7 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
                 if earlier.service_id != service_id or earlier.priority != priority:
                     raise Conflict("Mã yêu cầu này đã dùng cho một số khác.",
                                    "This Idempotency-Key was used for a different ticket.")
-                return _view(session, earlier)
+                return _view(session, earlier), earlier
         service = _service(session, service_id)
         _require_site(actor, service.site_id)
         site = _site(session, service.site_id)
@@ -252,18 +252,18 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
         session.add(ticket)
         session.flush()
         _event(session, "ticket.issued", ticket, actor, now, number=number)
-        return _view(session, ticket)
+        return _view(session, ticket), ticket
 
     try:
-        view = ctx.db.transaction(work)
+        view, ticket = ctx.db.transaction(work)
     except IntegrityError:  # the same key raced in from a second connection: return that ticket
-        view = ctx.db.transaction(work)
+        view, ticket = ctx.db.transaction(work)
     # The estimate is advice, not state: computed after the commit so the write lock
     # (SQLite) and row locks (PostgreSQL) are held no longer than numbering needs.
     from queue_server.services.estimates import estimate_for_ticket
 
-    with ctx.db.reading() as session:
-        est = estimate_for_ticket(session, ctx, session.get(Ticket, view.id), ctx.clock.now())
+    with ctx.db.connection() as conn:
+        est = estimate_for_ticket(conn, ticket, ctx.clock.now())
     return IssuedTicket(view, est.people_ahead, est.wait_s, est.counters)
 
 
