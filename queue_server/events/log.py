@@ -58,8 +58,14 @@ class EventRecord:
         }
 
 
+_INSERT = Event.__table__.insert()
+# On PostgreSQL the row carries its transaction's id (see the module docstring).
+_INSERT_PG = _INSERT.values(txid=cast(cast(func.pg_current_xact_id(), Text), BigInteger))
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
+
+
 def append(
-    session: Session,
+    db: Session | Connection,
     *,
     site_id: int,
     kind: str,
@@ -69,23 +75,21 @@ def append(
     actor: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Add one event to the current transaction (and wake listeners when it commits)."""
-    row = Event(
-        site_id=site_id,
-        kind=kind,
-        at=at,
-        ticket_id=ticket_id,
-        counter_id=counter_id,
-        actor=actor,
-        data=data or {},
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        row.txid = cast(cast(func.pg_current_xact_id(), Text), BigInteger)
-        session.add(row)
+    """Add one event to the current transaction (and wake listeners when it commits).
+
+    Written at once with a Core insert (a session's pending changes are flushed first, so
+    the event never refers to a row not yet written)."""
+    if isinstance(db, Session):
+        db.flush()
+        db = db.connection()
+    row = {"site_id": site_id, "kind": kind, "at": at, "ticket_id": ticket_id, "counter_id": counter_id,
+           "actor": actor, "data": data or {}}
+    if db.dialect.name == "postgresql":
+        db.execute(_INSERT_PG, row)
         # Delivered at commit, to every process LISTENing on the channel; dropped on rollback.
-        session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": str(site_id)})
+        db.execute(_NOTIFY, {"channel": CHANNEL, "payload": str(site_id)})
     else:
-        session.add(row)
+        db.execute(_INSERT, row)
 
 
 _COLUMNS = (Event.id, Event.txid, Event.site_id, Event.kind, Event.at, Event.ticket_id, Event.counter_id,

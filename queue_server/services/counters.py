@@ -11,7 +11,14 @@ from queue_server.domain.business_day import business_day
 from queue_server.events import log
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict
-from queue_server.services.queue import _current, _lock_counter, _site, _view, authorize_counter, clerk_name
+from queue_server.services.queue import (
+    _current,
+    _lock_counter,
+    _site,
+    _view_of,
+    authorize_counter,
+    clerk_name,
+)
 from queue_server.store.tables import Counter, Service, Ticket
 
 COUNTER_STATES = ("open", "paused", "closed")
@@ -31,8 +38,8 @@ def set_state(ctx: Context, actor: Actor, counter_id: int, state: str) -> dict[s
         now = ctx.clock.now()
         counter = _lock_counter(session, counter_id)
         authorize_counter(actor, counter, opening=state == "open")
-        if state == "closed" and _current(session, counter) is not None:
-            current = _current(session, counter)
+        current = _current(session.connection(), counter) if state == "closed" else None
+        if current is not None:
             raise Conflict(
                 f"Quầy {counter.number} còn số {current.code}: hãy hoàn thành hoặc chuyển trước khi đóng quầy.",
                 f"Counter {counter.number} still has {current.code}: finish or transfer it before closing.",
@@ -59,7 +66,7 @@ def set_state(ctx: Context, actor: Actor, counter_id: int, state: str) -> dict[s
 def counter_detail(session: Session, counter: Counter) -> dict[str, Any]:
     """A counter with its current ticket and the waiting count of each service it serves."""
     site = _site(session, counter.site_id)
-    current = _current(session, counter)
+    current = _current(session.connection(), counter, lock=False)
     service_ids = [cs.service_id for cs in counter.services]
     services = {s.id: s for s in session.scalars(select(Service).where(Service.id.in_(service_ids)))}
     return {
@@ -76,7 +83,7 @@ def counter_detail(session: Session, counter: Counter) -> dict[str, Any]:
              "prefix": services[cs.service_id].prefix}
             for cs in counter.services if cs.service_id in services
         ],
-        "current": _view(session, current).as_json() if current else None,
+        "current": _view_of(current, counter).as_json() if current else None,
         "timezone": site.timezone,
     }
 

@@ -20,8 +20,8 @@ from queue_server.domain import dispatch
 from queue_server.domain import estimate as est
 from queue_server.domain.business_day import business_day
 from queue_server.services import policy as site_policy
-from queue_server.services.queries import waiting_tickets
-from queue_server.store.tables import Counter, CounterService, Site, Ticket
+from queue_server.services.queries import SITE_ROW, waiting_tickets
+from queue_server.store.tables import Counter, CounterService, Ticket
 
 SAMPLE_LIMIT = 300
 
@@ -75,7 +75,6 @@ _ranked = select(Ticket.counter_id, Ticket.priority, _rank).where(
 # the last `window` classes each counter called today, in one query
 _RECENT = select(_ranked.c.counter_id, _ranked.c.priority).where(
     _ranked.c.rank <= bindparam("window")).order_by(_ranked.c.counter_id, _ranked.c.rank)
-_SITE = select(Site.id, Site.timezone, Site.policy).where(Site.id == bindparam("site_id"))
 
 
 def read_hall(db: Session | Connection, site: SiteLike, now: datetime) -> HallState:
@@ -158,5 +157,5 @@ def estimate_in(state: HallState, service_id: int, priority: str, now: datetime,
 
 def estimate_for_ticket(db: Session | Connection, ticket: TicketLike, now: datetime) -> Estimate:
     """People ahead of a waiting ticket and its expected wait."""
-    site = db.execute(_SITE, {"site_id": ticket.site_id}).one()
+    site = db.execute(SITE_ROW, {"site_id": ticket.site_id}).one()
     return estimate_in(read_hall(db, site, now), ticket.service_id, ticket.priority, now, ticket)

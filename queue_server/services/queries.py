@@ -10,7 +10,7 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from queue_server.domain import dispatch
-from queue_server.store.tables import Ticket
+from queue_server.store.tables import Site, Ticket
 
 # Statements on the hot paths are built once, with parameters: building a statement and
 # its cache key costs more than SQLite takes to run it.
@@ -18,6 +18,10 @@ _WAITING = select(Ticket.id, Ticket.service_id, Ticket.priority, Ticket.queued_a
                   Ticket.number).where(Ticket.site_id == bindparam("site_id"),
                                        Ticket.business_day == bindparam("day"), Ticket.state == "waiting")
 _WAITING_IN = _WAITING.where(Ticket.service_id.in_(bindparam("service_ids", expanding=True)))
+
+
+# A site as the hot paths need it (time zone and policy), without loading the ORM row.
+SITE_ROW = select(Site.id, Site.timezone, Site.policy).where(Site.id == bindparam("site_id"))
 
 
 def waiting_tickets(db: Session | Connection, site_id: int, day: date,

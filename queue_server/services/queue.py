@@ -12,11 +12,11 @@ counter. None of this relies on in-process locks, so it holds across server proc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, Row, Update, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -35,9 +35,9 @@ from queue_server.events import log
 from queue_server.services import policy as site_policy
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, RateLimited, not_found
-from queue_server.services.queries import waiting_tickets
+from queue_server.services.queries import SITE_ROW, waiting_tickets
 from queue_server.services.views import TicketView
-from queue_server.store.tables import Counter, Service, Site, Ticket, TicketSequence, User
+from queue_server.store.tables import Counter, CounterService, Service, Site, Ticket, TicketSequence, User
 
 PRIORITIES = tuple(p.value for p in dispatch.PriorityClass)
 CLAIM_ATTEMPTS = 20
@@ -76,6 +76,7 @@ def _site(session: Session, site_id: int) -> Site:
 
 
 def _lock_counter(session: Session, counter_id: int) -> Counter:
+    """The counter as an ORM object, locked (for the counter's own use cases)."""
     counter = session.scalars(
         select(Counter).where(Counter.id == counter_id).with_for_update()
     ).one_or_none()
@@ -90,9 +91,124 @@ def _view(session: Session, ticket: Ticket) -> TicketView:
     return TicketView.of(ticket, service, counter)
 
 
-def _event(session: Session, kind: str, ticket: Ticket, actor: Actor, now: datetime,
-           counter: Counter | None = None, **extra: Any) -> None:
-    service = session.get(Service, ticket.service_id)
+# -- rows on the hot paths --------------------------------------------------------------
+# Issuing, calling and serving happen for every citizen: they read and write through
+# Core statements built once. Loading ORM objects and building statements cost more than
+# SQLite takes to run the queries (docs/performance.md).
+
+_T = Ticket.__table__
+_S = Service.__table__
+_C = Counter.__table__
+_CS = CounterService.__table__
+
+
+class ServiceRef(NamedTuple):
+    id: int
+    code: str
+    name_vi: str
+    name_en: str
+
+
+@dataclass(slots=True)
+class TicketRow:
+    """A ticket with the names of its service, read in one query."""
+
+    id: int
+    site_id: int
+    service_id: int
+    business_day: date
+    number: int
+    code: str
+    priority: str
+    state: str
+    issued_at: datetime
+    queued_at: datetime
+    called_at: datetime | None
+    last_called_at: datetime | None
+    serving_at: datetime | None
+    finished_at: datetime | None
+    counter_id: int | None
+    clerk_id: int | None
+    call_count: int
+    out_of_order: bool
+    transfer_origin_id: int | None
+    service_code: str
+    service_name_vi: str
+    service_name_en: str
+
+    @property
+    def service(self) -> ServiceRef:
+        return ServiceRef(self.service_id, self.service_code, self.service_name_vi, self.service_name_en)
+
+
+_ROWS = select(
+    *[_T.c[f.name] for f in fields(TicketRow) if f.name in _T.c],
+    _S.c.code.label("service_code"), _S.c.name_vi.label("service_name_vi"), _S.c.name_en.label("service_name_en"),
+).join_from(_T, _S, _T.c.service_id == _S.c.id)
+_ROW_BY_ID = _ROWS.where(_T.c.id == bindparam("ticket_id"))
+# The ticket at a counter, its row locked on PostgreSQL: a cancel by ticket id and an
+# action at the counter never both succeed.
+_ROW_AT_COUNTER_READ = _ROWS.where(
+    _T.c.counter_id == bindparam("counter_id"), _T.c.state.in_([s.value for s in AT_COUNTER]))
+_ROW_AT_COUNTER = _ROW_AT_COUNTER_READ.with_for_update(of=_T)
+_COUNTER_ROW = select(_C.c.id, _C.c.site_id, _C.c.number, _C.c.name, _C.c.state, _C.c.clerk_id).where(
+    _C.c.id == bindparam("counter_id")).with_for_update()
+_COUNTER_WEIGHTS = select(_CS.c.service_id, _CS.c.weight).where(
+    _CS.c.counter_id == bindparam("counter_id")).order_by(_CS.c.service_id)
+_RECENT_CLASSES = select(_T.c.priority).where(
+    _T.c.counter_id == bindparam("counter_id"), _T.c.business_day == bindparam("day"),
+    _T.c.called_at.is_not(None), _T.c.out_of_order.is_(False),
+).order_by(_T.c.called_at.desc(), _T.c.id.desc()).limit(bindparam("n"))
+# Compare-and-set: the ticket goes to this counter only if it is still in `from_states`.
+_CLAIM = update(_T).where(
+    _T.c.id == bindparam("ticket_id"), _T.c.state.in_(bindparam("from_states", expanding=True))
+).values(
+    state=TicketState.CALLED.value, counter_id=bindparam("new_counter_id"), clerk_id=bindparam("new_clerk_id"),
+    called_at=func.coalesce(_T.c.called_at, bindparam("new_now", type_=_T.c.called_at.type)),
+    last_called_at=bindparam("new_now", type_=_T.c.last_called_at.type), call_count=_T.c.call_count + 1,
+    out_of_order=bindparam("new_out_of_order"),
+)
+_UPDATES: dict[tuple[str, ...], Update] = {}
+
+
+def _ticket_row(conn: Connection, ticket_id: int) -> TicketRow | None:
+    row = conn.execute(_ROW_BY_ID, {"ticket_id": ticket_id}).one_or_none()
+    return TicketRow(*row) if row is not None else None
+
+
+def _lock_counter_row(conn: Connection, counter_id: int) -> Row:
+    counter = conn.execute(_COUNTER_ROW, {"counter_id": counter_id}).one_or_none()
+    if counter is None:
+        raise not_found("quầy", "Counter", counter_id)
+    return counter
+
+
+def _current(conn: Connection, counter: Counter | Row, *, lock: bool = True) -> TicketRow | None:
+    """The ticket called or being served at a counter (its row locked on PostgreSQL, unless
+    only reading: a display's read must not wait for a clerk's transaction)."""
+    stmt = _ROW_AT_COUNTER if lock else _ROW_AT_COUNTER_READ
+    row = conn.execute(stmt, {"counter_id": counter.id}).one_or_none()
+    return TicketRow(*row) if row is not None else None
+
+
+def _save(conn: Connection, ticket: TicketRow, **changes: Any) -> None:
+    """Write `changes` to a ticket's row, and to `ticket`."""
+    keys = tuple(sorted(changes))
+    stmt = _UPDATES.get(keys)
+    if stmt is None:
+        stmt = _UPDATES[keys] = update(_T).where(_T.c.id == bindparam("ticket_id")).values(
+            {k: bindparam(f"new_{k}", type_=_T.c[k].type) for k in keys})
+    conn.execute(stmt, {"ticket_id": ticket.id, **{f"new_{k}": v for k, v in changes.items()}})
+    for k, v in changes.items():
+        setattr(ticket, k, v)
+
+
+def _view_of(ticket: TicketRow, counter: Counter | Row | None) -> TicketView:
+    return TicketView.of(ticket, ticket.service, counter)
+
+
+def _event(db: Session | Connection, kind: str, ticket: Ticket | TicketRow, service: Service | ServiceRef,
+           actor: Actor, now: datetime, counter: Counter | Row | None = None, **extra: Any) -> None:
     data = {
         "code": ticket.code,
         "ticket_id": ticket.id,
@@ -108,8 +224,8 @@ def _event(session: Session, kind: str, ticket: Ticket, actor: Actor, now: datet
         data["counter_number"] = counter.number
         data["counter_name"] = counter.name
     data.update(extra)
-    log.append(session, site_id=ticket.site_id, kind=kind, at=now, ticket_id=ticket.id,
-               counter_id=counter.id if counter else ticket.counter_id, actor=actor.label, data=data)
+    log.append(db, site_id=ticket.site_id, kind=kind, at=now, ticket_id=ticket.id,
+               counter_id=counter.id if counter is not None else ticket.counter_id, actor=actor.label, data=data)
 
 
 def _require_site(actor: Actor, site_id: int) -> None:
@@ -137,12 +253,6 @@ def authorize_counter(actor: Actor, counter: Counter, *, opening: bool = False) 
             f"Open counter {counter.number} before calling numbers.",
         )
     raise Forbidden("Bạn không có quyền thao tác tại quầy.", "You may not operate counters.")
-
-
-def _current(session: Session, counter: Counter) -> Ticket | None:
-    return session.scalars(
-        select(Ticket).where(Ticket.counter_id == counter.id, Ticket.state.in_([s.value for s in AT_COUNTER]))
-    ).one_or_none()
 
 
 def _expect(ticket: Ticket | None, expected_id: int | None, counter: Counter) -> Ticket:
@@ -179,20 +289,26 @@ _ACTION_VI = {
 
 # -- issuing ----------------------------------------------------------------------------
 
-def _next_number(session: Session, service_id: int, day) -> int:  # noqa: ANN001
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(TicketSequence)
-        .values(service_id=service_id, business_day=day, last_number=0)
-        .on_conflict_do_nothing(index_elements=["service_id", "business_day"])
-    )
-    return session.execute(
-        update(TicketSequence)
-        .where(TicketSequence.service_id == service_id, TicketSequence.business_day == day)
-        .values(last_number=TicketSequence.last_number + 1)
-        .returning(TicketSequence.last_number)
-    ).scalar_one()
+_TS = TicketSequence.__table__
+# One statement takes the next number: the row of (service, day) is created at 1 or
+# incremented, under its row lock (PostgreSQL) or the write lock (SQLite).
+_NEXT_NUMBER = {
+    name: dialect.insert(_TS).values(
+        service_id=bindparam("service_id"), business_day=bindparam("day"), last_number=1,
+    ).on_conflict_do_update(
+        index_elements=[_TS.c.service_id, _TS.c.business_day], set_={"last_number": _TS.c.last_number + 1},
+    ).returning(_TS.c.last_number)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_SERVICE_TO_ISSUE = select(
+    _S.c.id, _S.c.site_id, _S.c.code, _S.c.name_vi, _S.c.name_en, _S.c.prefix, _S.c.number_width, _S.c.active,
+    Site.__table__.c.timezone,
+).join_from(_S, Site.__table__, _S.c.site_id == Site.__table__.c.id).where(_S.c.id == bindparam("service_id"))
+_ISSUED_BY_DEVICE = select(func.count()).select_from(_T).where(
+    _T.c.device_id == bindparam("device_id"), _T.c.issued_at > bindparam("since", type_=_T.c.issued_at.type))
+_BY_REQUEST_KEY = select(_T.c.id, _T.c.service_id, _T.c.priority).where(
+    _T.c.device_id == bindparam("device_id"), _T.c.request_key == bindparam("request_key"))
+_INSERT_TICKET = _T.insert()
 
 
 def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str = "normal",
@@ -214,101 +330,90 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
     if not (actor.kind == "system" or actor.has_role("clerk") or (actor.kind == "device" and actor.role == "kiosk")):
         raise Forbidden("Chỉ ki-ốt hoặc cán bộ mới được cấp số.", "Only kiosks and staff may issue tickets.")
 
-    def work(session: Session) -> tuple[TicketView, Ticket]:
+    def work(session: Session) -> TicketRow:
+        conn = session.connection()
         now = ctx.clock.now()
         if request_key is not None:
-            earlier = session.scalars(select(Ticket).where(
-                Ticket.device_id == actor.id, Ticket.request_key == request_key)).one_or_none()
+            earlier = conn.execute(_BY_REQUEST_KEY, {"device_id": actor.id, "request_key": request_key}).one_or_none()
             if earlier is not None:
                 if earlier.service_id != service_id or earlier.priority != priority:
                     raise Conflict("Mã yêu cầu này đã dùng cho một số khác.",
                                    "This Idempotency-Key was used for a different ticket.")
-                return _view(session, earlier), earlier
-        service = _service(session, service_id)
+                return _ticket_row(conn, earlier.id)
+        service = conn.execute(_SERVICE_TO_ISSUE, {"service_id": service_id}).one_or_none()
+        if service is None or not service.active:
+            raise not_found("dịch vụ", "Service", service_id)
         _require_site(actor, service.site_id)
-        site = _site(session, service.site_id)
         if actor.kind == "device":
             limit = ctx.settings.kiosk_tickets_per_minute
-            recent = session.scalar(
-                select(func.count()).select_from(Ticket).where(
-                    Ticket.device_id == actor.id, Ticket.issued_at > now - timedelta(minutes=1)
-                )
-            )
-            if recent >= limit:
+            recent = conn.execute(_ISSUED_BY_DEVICE, {"device_id": actor.id, "since": now - timedelta(minutes=1)})
+            if recent.scalar_one() >= limit:
                 raise RateLimited(
                     "Ki-ốt đã cấp quá nhiều số trong một phút. Vui lòng chờ giây lát.",
                     f"This kiosk issued {limit} tickets in the last minute; please wait a moment.",
                     retry_after=10,
                 )
-        day = business_day(now, site.timezone)
-        number = _next_number(session, service.id, day)
-        ticket = Ticket(
-            site_id=site.id, service_id=service.id, business_day=day, number=number,
+        day = business_day(now, service.timezone)
+        number = conn.execute(_NEXT_NUMBER[conn.dialect.name], {"service_id": service.id, "day": day}).scalar_one()
+        ticket = TicketRow(
+            id=0, site_id=service.site_id, service_id=service.id, business_day=day, number=number,
             code=display_code(service.prefix, number, service.number_width), priority=priority,
-            state=TicketState.WAITING.value, issued_at=now, queued_at=now, front=False, call_count=0,
-            out_of_order=False, device_id=actor.id if actor.kind == "device" else None,
-            procedure_code=procedure_code, request_key=request_key,
+            state=TicketState.WAITING.value, issued_at=now, queued_at=now, called_at=None, last_called_at=None,
+            serving_at=None, finished_at=None, counter_id=None, clerk_id=None, call_count=0, out_of_order=False,
+            transfer_origin_id=None, service_code=service.code, service_name_vi=service.name_vi,
+            service_name_en=service.name_en,
         )
-        session.add(ticket)
-        session.flush()
-        _event(session, "ticket.issued", ticket, actor, now, number=number)
-        return _view(session, ticket), ticket
+        columns = {f.name: getattr(ticket, f.name) for f in fields(TicketRow) if f.name in _T.c and f.name != "id"}
+        ticket.id = conn.execute(_INSERT_TICKET, {
+            **columns, "front": False, "device_id": actor.id if actor.kind == "device" else None,
+            "procedure_code": procedure_code, "request_key": request_key,
+        }).inserted_primary_key[0]
+        _event(conn, "ticket.issued", ticket, ticket.service, actor, now, number=number)
+        return ticket
 
     try:
-        view, ticket = ctx.db.transaction(work)
+        ticket = ctx.db.transaction(work)
     except IntegrityError:  # the same key raced in from a second connection: return that ticket
-        view, ticket = ctx.db.transaction(work)
+        ticket = ctx.db.transaction(work)
     # The estimate is advice, not state: computed after the commit so the write lock
     # (SQLite) and row locks (PostgreSQL) are held no longer than numbering needs.
     from queue_server.services.estimates import estimate_for_ticket
 
     with ctx.db.connection() as conn:
         est = estimate_for_ticket(conn, ticket, ctx.clock.now())
-    return IssuedTicket(view, est.people_ahead, est.wait_s, est.counters)
+    return IssuedTicket(_view_of(ticket, None), est.people_ahead, est.wait_s, est.counters)
 
 
 # -- calling ----------------------------------------------------------------------------
 
-def _recent_classes(session: Session, counter: Counter, day, n: int) -> list[dispatch.PriorityClass]:  # noqa: ANN001
-    rows = session.scalars(
-        select(Ticket.priority).where(
-            Ticket.counter_id == counter.id, Ticket.business_day == day, Ticket.called_at.is_not(None),
-            Ticket.out_of_order.is_(False),
-        ).order_by(Ticket.called_at.desc(), Ticket.id.desc()).limit(n)
-    )
+def _recent_classes(conn: Connection, counter: Row, day: date, n: int) -> list[dispatch.PriorityClass]:
+    rows = conn.execute(_RECENT_CLASSES, {"counter_id": counter.id, "day": day, "n": n}).scalars()
     return [dispatch.PriorityClass(p) for p in rows]
 
 
-def _claim(session: Session, ticket_id: int, counter: Counter, actor: Actor, now: datetime,
-           out_of_order: bool = False, from_states: tuple[str, ...] = ("waiting",)) -> Ticket | None:
+def _claim(conn: Connection, ticket_id: int, counter: Row, actor: Actor, now: datetime,
+           out_of_order: bool = False, from_states: tuple[str, ...] = ("waiting",)) -> TicketRow | None:
     """Compare-and-set: take the ticket for this counter if nobody else did."""
-    result = session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.state.in_(from_states))
-        .values(
-            state=TicketState.CALLED.value, counter_id=counter.id,
-            clerk_id=actor.id if actor.is_user else counter.clerk_id,
-            called_at=func.coalesce(Ticket.called_at, now), last_called_at=now,
-            call_count=Ticket.call_count + 1, out_of_order=out_of_order,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    result = conn.execute(_CLAIM, {
+        "ticket_id": ticket_id, "from_states": list(from_states), "new_counter_id": counter.id,
+        "new_clerk_id": actor.id if actor.is_user else counter.clerk_id, "new_now": now,
+        "new_out_of_order": out_of_order,
+    })
     if result.rowcount != 1:
         return None
-    ticket = session.get(Ticket, ticket_id, populate_existing=True)
-    return ticket
+    return _ticket_row(conn, ticket_id)
 
 
-def _ready_to_call(session: Session, ctx: Context, counter: Counter, actor: Actor, now: datetime) -> None:
+def _ready_to_call(conn: Connection, counter: Row, actor: Actor, now: datetime) -> None:
     if counter.state != "open":
         state_vi = {"paused": "đang tạm dừng", "closed": "đang đóng"}.get(counter.state, counter.state)
         raise Conflict(f"Quầy {counter.number} {state_vi}: hãy mở quầy trước khi gọi số.",
                        f"Counter {counter.number} is {counter.state}; open it before calling.")
-    current = _current(session, counter)
+    current = _current(conn, counter)
     if current is None:
         return
     if current.state == TicketState.SERVING.value:
-        _finish(session, current, counter, actor, now)  # "next" ends the citizen being served
+        _finish(conn, current, counter, actor, now)  # "next" ends the citizen being served
         return
     raise Conflict(
         f"Quầy {counter.number} đang gọi số {current.code}: hãy bấm Bắt đầu, Gọi lại hoặc Vắng mặt trước.",
@@ -321,26 +426,27 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> TicketView | None:
     """Call the ticket the dispatch policy picks for this counter; None when nobody waits."""
 
     def work(session: Session) -> TicketView | None:
+        conn = session.connection()
         now = ctx.clock.now()
-        counter = _lock_counter(session, counter_id)
+        counter = _lock_counter_row(conn, counter_id)
         authorize_counter(actor, counter)
-        _ready_to_call(session, ctx, counter, actor, now)
-        site = _site(session, counter.site_id)
+        _ready_to_call(conn, counter, actor, now)
+        site = conn.execute(SITE_ROW, {"site_id": counter.site_id}).one()
         pol = site_policy.dispatch_policy(site)
         day = business_day(now, site.timezone)
-        weights = {cs.service_id: cs.weight for cs in counter.services}
+        weights = {sid: w for sid, w in conn.execute(_COUNTER_WEIGHTS, {"counter_id": counter.id})}
         view = dispatch.CounterView(id=counter.id, weights=weights)
-        recent = _recent_classes(session, counter, day, pol.recent_window)
+        recent = _recent_classes(conn, counter, day, pol.recent_window)
         for _ in range(CLAIM_ATTEMPTS):
-            candidates = waiting_tickets(session, site.id, day, list(weights))
+            candidates = waiting_tickets(conn, site.id, day, list(weights))
             choice = dispatch.choose_next(candidates, view, pol, now, recent)
             if choice is None:
                 return None
-            ticket = _claim(session, choice.id, counter, actor, now)
+            ticket = _claim(conn, choice.id, counter, actor, now)
             if ticket is not None:
-                _event(session, "ticket.called", ticket, actor, now, counter)
-                return _view(session, ticket)
-            session.expire_all()  # another counter took it: look again
+                _event(conn, "ticket.called", ticket, ticket.service, actor, now, counter)
+                return _view_of(ticket, counter)
+            # another counter took it: look again
         raise Conflict("Hệ thống đang bận, vui lòng bấm gọi lại.", "Too much contention; press call again.")
 
     return ctx.db.transaction(work)
@@ -353,25 +459,26 @@ def call_ticket(ctx: Context, actor: Actor, counter_id: int, ticket_id: int) -> 
                         "Only supervisors may call a ticket out of turn.")
 
     def work(session: Session) -> TicketView:
+        conn = session.connection()
         now = ctx.clock.now()
-        counter = _lock_counter(session, counter_id)
+        counter = _lock_counter_row(conn, counter_id)
         authorize_counter(actor, counter)
-        _ready_to_call(session, ctx, counter, actor, now)
-        ticket = session.get(Ticket, ticket_id)
+        _ready_to_call(conn, counter, actor, now)
+        ticket = _ticket_row(conn, ticket_id)
         if ticket is None or ticket.site_id != counter.site_id:
             raise not_found("số", "Ticket", ticket_id)
-        site = _site(session, counter.site_id)
+        site = conn.execute(SITE_ROW, {"site_id": counter.site_id}).one()
         if ticket.business_day != business_day(now, site.timezone):
             raise Conflict(f"Số {ticket.code} thuộc ngày {ticket.business_day:%d/%m/%Y}, không phải hôm nay.",
                            f"Ticket {ticket.code} belongs to {ticket.business_day}, not today.")
         if ticket.state not in ("waiting", "no_show"):
             _transition(ticket, Action.CALL)
-        claimed = _claim(session, ticket.id, counter, actor, now, out_of_order=True,
+        claimed = _claim(conn, ticket.id, counter, actor, now, out_of_order=True,
                          from_states=("waiting", "no_show"))
         if claimed is None:
             raise Conflict(f"Số {ticket.code} vừa được quầy khác gọi.", f"Ticket {ticket.code} was just called elsewhere.")
-        _event(session, "ticket.called", claimed, actor, now, counter, out_of_order=True)
-        return _view(session, claimed)
+        _event(conn, "ticket.called", claimed, claimed.service, actor, now, counter, out_of_order=True)
+        return _view_of(claimed, counter)
 
     return ctx.db.transaction(work)
 
@@ -381,53 +488,50 @@ def call_ticket(ctx: Context, actor: Actor, counter_id: int, ticket_id: int) -> 
 def _at_counter(ctx: Context, actor: Actor, counter_id: int, expected_id: int | None, action: Action,
                 apply) -> TicketView:  # noqa: ANN001
     def work(session: Session) -> TicketView:
+        conn = session.connection()
         now = ctx.clock.now()
-        counter = _lock_counter(session, counter_id)
+        counter = _lock_counter_row(conn, counter_id)
         authorize_counter(actor, counter)
-        ticket = _expect(_current(session, counter), expected_id, counter)
+        ticket = _expect(_current(conn, counter), expected_id, counter)
         _transition(ticket, action)
-        apply(session, ticket, counter, now)
-        return _view(session, ticket)
+        apply(conn, ticket, counter, now)
+        return _view_of(ticket, counter)
 
     return ctx.db.transaction(work)
 
 
 def recall(ctx: Context, actor: Actor, counter_id: int, ticket_id: int | None = None) -> TicketView:
-    def apply(session: Session, ticket: Ticket, counter: Counter, now: datetime) -> None:
-        ticket.call_count += 1
-        ticket.last_called_at = now
-        _event(session, "ticket.recalled", ticket, actor, now, counter)
+    def apply(conn: Connection, ticket: TicketRow, counter: Row, now: datetime) -> None:
+        _save(conn, ticket, call_count=ticket.call_count + 1, last_called_at=now)
+        _event(conn, "ticket.recalled", ticket, ticket.service, actor, now, counter)
 
     return _at_counter(ctx, actor, counter_id, ticket_id, Action.RECALL, apply)
 
 
 def start(ctx: Context, actor: Actor, counter_id: int, ticket_id: int | None = None) -> TicketView:
-    def apply(session: Session, ticket: Ticket, counter: Counter, now: datetime) -> None:
-        ticket.state = TicketState.SERVING.value
-        ticket.serving_at = now
-        _event(session, "ticket.serving", ticket, actor, now, counter)
+    def apply(conn: Connection, ticket: TicketRow, counter: Row, now: datetime) -> None:
+        _save(conn, ticket, state=TicketState.SERVING.value, serving_at=now)
+        _event(conn, "ticket.serving", ticket, ticket.service, actor, now, counter)
 
     return _at_counter(ctx, actor, counter_id, ticket_id, Action.START, apply)
 
 
-def _finish(session: Session, ticket: Ticket, counter: Counter, actor: Actor, now: datetime) -> None:
-    if ticket.serving_at is None:
-        ticket.serving_at = ticket.last_called_at or now
-    ticket.state = TicketState.FINISHED.value
-    ticket.finished_at = now
-    duration = (now - ticket.serving_at).total_seconds()
-    _event(session, "ticket.finished", ticket, actor, now, counter, service_seconds=round(duration, 1))
+def _finish(conn: Connection, ticket: TicketRow, counter: Row, actor: Actor, now: datetime) -> None:
+    serving_at = ticket.serving_at or ticket.last_called_at or now
+    _save(conn, ticket, state=TicketState.FINISHED.value, finished_at=now, serving_at=serving_at)
+    duration = (now - serving_at).total_seconds()
+    _event(conn, "ticket.finished", ticket, ticket.service, actor, now, counter, service_seconds=round(duration, 1))
 
 
 def finish(ctx: Context, actor: Actor, counter_id: int, ticket_id: int | None = None) -> TicketView:
-    def apply(session: Session, ticket: Ticket, counter: Counter, now: datetime) -> None:
-        _finish(session, ticket, counter, actor, now)
+    def apply(conn: Connection, ticket: TicketRow, counter: Row, now: datetime) -> None:
+        _finish(conn, ticket, counter, actor, now)
 
     return _at_counter(ctx, actor, counter_id, ticket_id, Action.FINISH, apply)
 
 
 def no_show(ctx: Context, actor: Actor, counter_id: int, ticket_id: int | None = None) -> TicketView:
-    def apply(session: Session, ticket: Ticket, counter: Counter, now: datetime) -> None:
+    def apply(conn: Connection, ticket: TicketRow, counter: Row, now: datetime) -> None:
         min_calls = ctx.settings.no_show_min_calls
         min_seconds = ctx.settings.no_show_min_seconds
         waited = (now - (ticket.called_at or now)).total_seconds()
@@ -438,9 +542,9 @@ def no_show(ctx: Context, actor: Actor, counter_id: int, ticket_id: int | None =
                 f"Ticket {ticket.code} cannot be marked no-show yet: call it {min_calls} times or wait "
                 f"{min_seconds} s after the first call (called {ticket.call_count} times, {int(waited)} s ago).",
             )
-        ticket.state = TicketState.NO_SHOW.value
-        ticket.finished_at = now  # the counter's time on this ticket ends here
-        _event(session, "ticket.no_show", ticket, actor, now, counter)
+        # the counter's time on this ticket ends here
+        _save(conn, ticket, state=TicketState.NO_SHOW.value, finished_at=now)
+        _event(conn, "ticket.no_show", ticket, ticket.service, actor, now, counter)
 
     return _at_counter(ctx, actor, counter_id, ticket_id, Action.NO_SHOW, apply)
 
@@ -454,10 +558,11 @@ def transfer(ctx: Context, actor: Actor, counter_id: int, to_service_id: int, *,
                            "placement must be 'original' or 'front'.", field="placement")
 
     def work(session: Session) -> TicketView:
+        conn = session.connection()
         now = ctx.clock.now()
-        counter = _lock_counter(session, counter_id)
+        counter = _lock_counter_row(conn, counter_id)
         authorize_counter(actor, counter)
-        ticket = _expect(_current(session, counter), ticket_id, counter)
+        ticket = _expect(_current(conn, counter), ticket_id, counter)
         _transition(ticket, Action.TRANSFER)
         target = _service(session, to_service_id)
         if target.site_id != ticket.site_id:
@@ -465,23 +570,22 @@ def transfer(ctx: Context, actor: Actor, counter_id: int, to_service_id: int, *,
         if target.id == ticket.service_id:
             raise InvalidInput("Không thể chuyển sang chính dịch vụ đang phục vụ.",
                                "Cannot transfer to the same service.", field="service_id")
-        ticket.state = TicketState.TRANSFERRED.value
-        ticket.finished_at = now
-        if ticket.serving_at is None:
-            ticket.serving_at = ticket.last_called_at or now
+        _save(conn, ticket, state=TicketState.TRANSFERRED.value, finished_at=now,
+              serving_at=ticket.serving_at or ticket.last_called_at or now)
+        origin = session.get(Ticket, ticket.id)  # device and procedure travel with the citizen
         moved = Ticket(
             site_id=ticket.site_id, service_id=target.id, business_day=ticket.business_day, number=ticket.number,
             code=ticket.code, priority=ticket.priority, state=TicketState.WAITING.value,
             issued_at=ticket.issued_at, queued_at=ticket.queued_at if placement == "original" else now,
             front=placement == "front", call_count=0, out_of_order=False, transfer_origin_id=ticket.id,
-            device_id=ticket.device_id, procedure_code=ticket.procedure_code,
+            device_id=origin.device_id, procedure_code=origin.procedure_code,
         )
         session.add(moved)
         session.flush()
-        _event(session, "ticket.transferred", ticket, actor, now, counter, to_service_id=target.id,
+        _event(conn, "ticket.transferred", ticket, ticket.service, actor, now, counter, to_service_id=target.id,
                to_service_code=target.code, to_service_name_vi=target.name_vi, new_ticket_id=moved.id,
                placement=placement)
-        _event(session, "ticket.queued", moved, actor, now, transferred_from=ticket.id)
+        _event(session, "ticket.queued", moved, target, actor, now, transferred_from=ticket.id)
         return _view(session, moved)
 
     return ctx.db.transaction(work)
@@ -519,7 +623,7 @@ def requeue(ctx: Context, actor: Actor, ticket_id: int) -> TicketView:
         ticket.finished_at = None
         if ctx.settings.requeue_placement == "back":
             ticket.queued_at = now
-        _event(session, "ticket.requeued", ticket, actor, now,
+        _event(session, "ticket.requeued", ticket, session.get(Service, ticket.service_id), actor, now,
                from_counter_number=counter.number if counter else None)
 
     return _by_ticket(ctx, actor, ticket_id, Action.REQUEUE, apply)
@@ -530,7 +634,8 @@ def cancel(ctx: Context, actor: Actor, ticket_id: int, reason: str = "") -> Tick
         counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
         ticket.state = TicketState.CANCELLED.value
         ticket.finished_at = now
-        _event(session, "ticket.cancelled", ticket, actor, now, counter, reason=reason[:200])
+        _event(session, "ticket.cancelled", ticket, session.get(Service, ticket.service_id), actor, now, counter,
+               reason=reason[:200])
 
     return _by_ticket(ctx, actor, ticket_id, Action.CANCEL, apply)
 
@@ -551,7 +656,8 @@ def expire_stale(ctx: Context, actor: Actor) -> int:
                 counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
                 ticket.state = TicketState.EXPIRED.value
                 ticket.finished_at = now
-                _event(session, "ticket.expired", ticket, actor, now, counter)
+                _event(session, "ticket.expired", ticket, session.get(Service, ticket.service_id), actor, now,
+                       counter)
                 count += 1
         return count
 
