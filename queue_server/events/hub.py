@@ -44,9 +44,13 @@ class Filter:
 
 
 class EventHub:
-    def __init__(self, db: Database, *, poll_interval: float = 1.0, buffer_size: int = 20000) -> None:
+    def __init__(self, db: Database, *, poll_interval: float = 1.0, buffer_size: int = 20000,
+                 min_read_interval: float = 0.01) -> None:
         self.db = db
         self.poll_interval = poll_interval
+        # Under a burst of commits, reads start at most this often and each takes every
+        # event committed since the last one; a lone commit is read at once.
+        self.min_read_interval = min_read_interval
         self.buffer_size = buffer_size
         self._buffer: list[EventRecord] = []
         self._keys: list[tuple[int, int]] = []
@@ -119,11 +123,17 @@ class EventHub:
             return log.read_after(conn, cursor, limit=limit, site_ids=site_ids)
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_read = 0.0
         while True:
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
             except TimeoutError:
                 pass
+            pause = last_read + self.min_read_interval - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            last_read = loop.time()
             self._wake.clear()
             try:
                 await self._fetch()
