@@ -4,10 +4,9 @@ change appends its event in that transaction.
 
 Concurrency: numbering increments one row per (service, day) with one upsert
 (INSERT ... ON CONFLICT DO UPDATE ... RETURNING), so two kiosks never get the same number
-and a rollback never leaves a gap. Calling
-locks the counter row, picks with the pure dispatch policy and claims the ticket with a
-compare-and-set (``UPDATE ... WHERE state = 'waiting'``): if another counter claimed it
-first, the choice is made again. A partial unique index keeps at most one ticket at a
+and a rollback never leaves a gap. Calling locks the counter row, picks with the pure
+dispatch policy and claims the ticket with a compare-and-set (``UPDATE ... WHERE state =
+'waiting'``): if another counter claimed it first, the choice is made again. A partial unique index keeps at most one ticket at a
 counter. None of this relies on in-process locks, so it holds across server processes.
 """
 
