@@ -197,6 +197,43 @@ def test_cancel_removes_a_ticket_from_the_queue(hall, ctx):
     assert queue.call_next(ctx, hall.supervisor, hall.c3) is None
 
 
+def test_a_cancel_and_a_finish_of_the_same_ticket_never_both_win(hall, ctx):
+    """A supervisor cancels the ticket a clerk is finishing at that moment: the clerk's
+    finish waits for the cancel, then says the counter has no ticket; nothing is overwritten."""
+    import threading
+    import time
+
+    from sqlalchemy import text, update
+
+    hall.open_all()
+    t = queue.issue_ticket(ctx, hall.kiosk, hall.a).ticket
+    queue.call_next(ctx, hall.supervisor, hall.c3)
+    queue.start(ctx, hall.supervisor, hall.c3)
+    outcome: list[object] = []
+
+    def clerk_finishes() -> None:
+        try:
+            outcome.append(queue.finish(ctx, hall.supervisor, hall.c3))
+        except Conflict as exc:
+            outcome.append(exc)
+
+    with ctx.db.engine.connect() as conn:  # the cancel, held open mid-transaction
+        if ctx.db.is_postgres:
+            conn.execute(text("SELECT id FROM tickets WHERE id = :id FOR UPDATE"), {"id": t.id})
+        conn.execute(update(Ticket).where(Ticket.id == t.id).values(state="cancelled"))
+        clerk = threading.Thread(target=clerk_finishes)
+        clerk.start()
+        time.sleep(0.5)
+        assert clerk.is_alive(), "the finish did not wait for the cancel"
+        conn.commit()
+    clerk.join(20)
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict), outcome
+    assert "không có số" in outcome[0].message_vi
+    with ctx.db.reading() as s:
+        assert s.get(Ticket, t.id).state == "cancelled"
+    assert "ticket.finished" not in kinds(ctx)
+
+
 def test_a_paused_counter_does_not_call(hall, ctx):
     hall.open_all()
     queue.issue_ticket(ctx, hall.kiosk, hall.a)
