@@ -508,6 +508,15 @@ class HallAgent:
         number = binding.counter_of(action.address) if binding else action.address
         counter = self.counters.get(number)
         if counter is None or counter.get("id") is None:
+            # the agent may have just started (the hall not read yet), or the hall gained a counter
+            try:
+                self._load_hall()
+            except (ApiRefused, httpx.HTTPError, ValueError, KeyError) as exc:
+                logger.warning("keypad %s at counter %s: could not read the hall: %s", action.address, number, exc)
+                self._message(number, "Mất kết nối máy chủ")
+                return
+            counter = self.counters.get(number)
+        if counter is None or counter.get("id") is None:
             logger.warning("keypad %s: no counter %s in this hall", action.address, number)
             return
         base = f"/api/v1/counters/{counter['id']}"

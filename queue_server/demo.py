@@ -131,32 +131,62 @@ def print_demo_pages(base: str, info: dict, numbers: list[int]) -> None:
 
 
 class DemoDisplays:
-    """Simulated LED boards (one pty bus, one address per counter) driven by the hall agent."""
+    """Simulated LED boards and clerk keypads (one pty bus each, one address per counter),
+    driven and read by the hall agent."""
 
-    def __init__(self, board, agent, watcher_stop) -> None:  # noqa: ANN001
-        self.board, self.agent, self.watcher_stop = board, agent, watcher_stop
+    def __init__(self, board, keypad, agent, watcher_stop) -> None:  # noqa: ANN001
+        self.board, self.keypad, self.agent, self.watcher_stop = board, keypad, agent, watcher_stop
 
     def stop(self) -> None:
         self.watcher_stop.set()
         self.agent.stop()
         self.board.close()
+        self.keypad.close()
+
+
+KEYPAD_HELP = ("gõ / type “3 N” + Enter: quầy 3 bấm N (N gọi tiếp / next, R gọi lại / recall, S bắt đầu / start, "
+               "F hoàn thành / finish, X vắng mặt / no-show, T2E chuyển sang dịch vụ 2 / transfer)")
+
+
+def press_keys(keypad, line: str, numbers: list[int]) -> str | None:  # noqa: ANN001
+    """One line typed at the demo's terminal, e.g. ``3 N`` or ``3 T2E``: press those keys on
+    counter 3's simulated keypad. Returns what was wrong with the line, or None."""
+    parts = line.split()
+    if not parts:
+        return None
+    if len(parts) != 2 or not parts[0].isdigit():
+        return f"“{line.strip()}”: {KEYPAD_HELP}"
+    counter, keys = int(parts[0]), parts[1]
+    if counter not in numbers:
+        return f"không có quầy {counter} / no counter {counter} (quầy / counters: {', '.join(map(str, numbers))})"
+    try:
+        keypad.type(keys, address=counter)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def start_demo_displays(settings, info: dict, numbers: list[int]) -> DemoDisplays:  # noqa: ANN001
-    """Open a virtual LED bus with a board per counter and run the agent on it in this process;
-    what the boards show is printed as it changes."""
+    """Open a virtual LED bus with a board per counter and a virtual keypad bus, and run the
+    agent on them in this process; what the boards show is printed as it changes, and lines
+    typed at the terminal press keypad keys."""
     import threading
 
+    from hardware.sim.keypad import VirtualKeypad
     from hardware.sim.led import VirtualLedBoard
-    from queue_server.agent import AgentConfig, DisplayBinding, HallAgent
+    from queue_server.agent import AgentConfig, DisplayBinding, HallAgent, KeypadBinding
 
     board = VirtualLedBoard(addresses=set(numbers))
     path = board.open()
+    keypad = VirtualKeypad()
+    keypad_path = keypad.open()
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
     agent = HallAgent(AgentConfig(
         server=f"http://{host}:{settings.port}", token=info["devices"]["agent"]["token"],
-        displays=[DisplayBinding(n, f"serial://{path}?address={n}") for n in numbers], speaker="none"))
+        displays=[DisplayBinding(n, f"serial://{path}?address={n}") for n in numbers],
+        keypads=[KeypadBinding(f"serial://{keypad_path}")], speaker="none"))
     print(f"  Bảng LED mô phỏng / simulated LED boards: serial://{path}?address=1..{max(numbers, default=1)}")
+    print(f"  Bàn phím mô phỏng / simulated keypads: serial://{keypad_path} — {KEYPAD_HELP}")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     stop = threading.Event()
 
@@ -170,6 +200,14 @@ def start_demo_displays(settings, info: dict, numbers: list[int]) -> DemoDisplay
                     extra = f" ({state.text})" if state.text else ""
                     print(f"[LED quầy {address}] {state.ticket or '—'}{extra}", flush=True)
 
+    def read_keys() -> None:
+        for line in sys.stdin:
+            problem = press_keys(keypad, line, numbers)
+            if problem:
+                print(problem, flush=True)
+
     threading.Thread(target=watch, name="demo-led-watch", daemon=True).start()
+    if sys.stdin is not None and not sys.stdin.closed:
+        threading.Thread(target=read_keys, name="demo-keypad-stdin", daemon=True).start()
     agent.start()
-    return DemoDisplays(board, agent, stop)
+    return DemoDisplays(board, keypad, agent, stop)
