@@ -109,6 +109,11 @@ class ServiceRef(NamedTuple):
     name_en: str
 
 
+class CounterRef(NamedTuple):
+    id: int
+    number: int | None
+
+
 @dataclass(slots=True)
 class TicketRow:
     """A ticket with the names of its service, read in one query."""
@@ -135,6 +140,7 @@ class TicketRow:
     service_code: str
     service_name_vi: str
     service_name_en: str
+    counter_number: int | None  # the number of `counter_id`
 
     @property
     def service(self) -> ServiceRef:
@@ -144,7 +150,8 @@ class TicketRow:
 _ROWS = select(
     *[_T.c[f.name] for f in fields(TicketRow) if f.name in _T.c],
     _S.c.code.label("service_code"), _S.c.name_vi.label("service_name_vi"), _S.c.name_en.label("service_name_en"),
-).join_from(_T, _S, _T.c.service_id == _S.c.id)
+    _C.c.number.label("counter_number"),
+).join_from(_T, _S, _T.c.service_id == _S.c.id).outerjoin(_C, _T.c.counter_id == _C.c.id)
 _ROW_BY_ID = _ROWS.where(_T.c.id == bindparam("ticket_id"))
 # The ticket at a counter, its row locked on PostgreSQL: a cancel by ticket id and an
 # action at the counter never both succeed.
@@ -203,7 +210,9 @@ def _save(conn: Connection, ticket: TicketRow, **changes: Any) -> None:
         setattr(ticket, k, v)
 
 
-def _view_of(ticket: TicketRow, counter: Counter | Row | None) -> TicketView:
+def _view_of(ticket: TicketRow, counter: Counter | Row | None = None) -> TicketView:
+    if counter is None and ticket.counter_id is not None:
+        counter = CounterRef(ticket.counter_id, ticket.counter_number)
     return TicketView.of(ticket, ticket.service, counter)
 
 
@@ -361,7 +370,7 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
             state=TicketState.WAITING.value, issued_at=now, queued_at=now, called_at=None, last_called_at=None,
             serving_at=None, finished_at=None, counter_id=None, clerk_id=None, call_count=0, out_of_order=False,
             transfer_origin_id=None, service_code=service.code, service_name_vi=service.name_vi,
-            service_name_en=service.name_en,
+            service_name_en=service.name_en, counter_number=None,
         )
         columns = {f.name: getattr(ticket, f.name) for f in fields(TicketRow) if f.name in _T.c and f.name != "id"}
         ticket.id = conn.execute(_INSERT_TICKET, {
@@ -381,7 +390,7 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
 
     with ctx.db.connection() as conn:
         est = estimate_for_ticket(conn, ticket, ctx.clock.now())
-    return IssuedTicket(_view_of(ticket, None), est.people_ahead, est.wait_s, est.counters)
+    return IssuedTicket(_view_of(ticket), est.people_ahead, est.wait_s, est.counters)
 
 
 # -- calling ----------------------------------------------------------------------------

@@ -320,3 +320,13 @@ def test_a_kiosk_asking_again_with_the_same_key_gets_the_same_ticket(hall, ctx):
         queue.issue_ticket(ctx, hall.kiosk, hall.b, request_key="tap-0001-abcdef")
     with pytest.raises(InvalidInput, match="Idempotency-Key"):
         queue.issue_ticket(ctx, hall.supervisor, hall.a, request_key="tap-0003-abcdef")
+
+
+def test_a_late_repeat_of_an_issue_shows_where_the_ticket_is_now(hall, ctx):
+    """The kiosk's repeat arrives after the number was already called: it shows the counter."""
+    hall.open_all()
+    first = queue.issue_ticket(ctx, hall.kiosk, hall.a, request_key="tap-0009-abcdef")
+    queue.call_next(ctx, hall.supervisor, hall.c3)
+    again = queue.issue_ticket(ctx, hall.kiosk, hall.a, request_key="tap-0009-abcdef")
+    assert again.ticket.id == first.ticket.id
+    assert (again.ticket.state, again.ticket.counter_number) == ("called", 3)
