@@ -107,7 +107,7 @@ def due_preview(procedure: str, channel: str | None = None, received: str | None
                                field="received") from None
     else:
         at = ctx.clock.now()
-    due = dossiers.compute_due(settings, at, s.timezone, ch)
+    due = dossiers.compute_due(settings, at, s, ch)
     return {"procedure": proc.code, "channel": ch.kind, "processing_time": {"vi": ch.describe("vi"),
                                                                            "en": ch.describe("en")},
             "received_at": at.isoformat(), "due_at": due.at.isoformat(),

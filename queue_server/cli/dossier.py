@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 def cmd_due(args: argparse.Namespace) -> int:
     from queue_server.config import load_settings
     from queue_server.services.dossier_format import WEEKDAYS_VI
-    from queue_server.services.dossier_setup import parse_dossier_settings, procedure_from_file
+    from queue_server.services.dossier_setup import SiteRef, parse_dossier_settings, procedure_from_file
     from queue_server.services.dossiers import compute_due
 
     try:
@@ -43,7 +43,7 @@ def cmd_due(args: argparse.Namespace) -> int:
         return 1
     tz = args.timezone
     at = received.replace(tzinfo=ZoneInfo(tz))
-    due = compute_due(ds, at, tz, channel)
+    due = compute_due(ds, at, SiteRef(args.site or "", tz), channel)
     local_due = due.at.astimezone(ZoneInfo(tz))
     print(f"{proc.code} {proc.name_vi} — {channel.describe('vi')}")
     print(f"Nhận / received: {received:%H giờ %M phút, ngày %d/%m/%Y}")
@@ -95,6 +95,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--config", help="TOML configuration ([dossiers] settings; default $MOTCUA_CONFIG)")
     p.add_argument("--catalog", help="catalogue JSON (default: [dossiers] catalog_file, else the demo ward)")
     p.add_argument("--timezone", default="Asia/Ho_Chi_Minh")
+    p.add_argument("--site", help="site code: use its own [dossiers.sites.CODE] working hours and cutoff")
     p.set_defaults(func=cmd_due)
     p = dossier.add_parser("sweep", help="flag dossiers that became due soon or overdue (events)")
     _common(p)

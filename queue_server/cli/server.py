@@ -58,8 +58,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from queue_server.services.auth import instance_secret
+    from queue_server.services.dossier_setup import parse_dossier_settings
 
     settings = settings_from(args, host=args.host, port=args.port)
+    parse_dossier_settings(settings.extra.get("dossiers"))  # a wrong [dossiers] table stops the start, named
     instance_secret(_context(args))  # migrate and make the shared secret once, before the workers start
     _export_env(settings, args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

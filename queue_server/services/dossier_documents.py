@@ -13,7 +13,7 @@ from queue_server.domain.working_days import TimeUnit
 from queue_server.services import dossier_pdf
 from queue_server.services.context import Actor, Context
 from queue_server.services.dossier_format import DELIVERY_NAMES, local, vi_datetime, vi_time_date, vnd
-from queue_server.services.dossier_setup import agency_header, dossier_settings, place_name
+from queue_server.services.dossier_setup import SiteRef, agency_header, dossier_settings, place_name
 from queue_server.services.dossiers import _load, _site, dossier_json, require_staff
 from queue_server.services.errors import Conflict, InvalidInput, NotFound
 
@@ -31,7 +31,7 @@ def _read(ctx: Context, actor: Actor, ref: int | str) -> tuple[dict[str, Any], d
         view = dossier_json(session, d, settings, now=ctx.clock.now())
         header = dossier_pdf.FormHeader(agency=agency_header(settings, site), place=place_name(settings, site),
                                         tz=site.timezone, lookup_url=lookup_url(ctx, d.code, d.lookup_code),
-                                        site_name=site.name)
+                                        site_name=site.name, site_code=site.code)
         return view, header
 
 
@@ -84,14 +84,15 @@ def print_receipt(ctx: Context, actor: Actor, ref: int | str, printer_url: str |
     A printer fault (paper out, cover open, offline) is a Conflict carrying the printer's own
     words, so the clerk sees what to fix; the dossier itself is already committed.
     """
-    url = printer_url or dossier_settings(ctx).printer_url
-    if not url:
-        raise InvalidInput("Chưa cấu hình máy in giấy hẹn ([dossiers] printer_url).",
-                           "No receipt printer configured ([dossiers] printer_url).", field="printer_url")
     if printer_url and not actor.has_role("supervisor"):
         raise InvalidInput("Chỉ giám sát viên được chọn máy in khác.", "Only supervisors may choose another printer.",
                            field="printer_url")
-    slip = receipt_slip(ctx, actor, ref)
+    view, header = _read(ctx, actor, ref)
+    url = printer_url or dossier_settings(ctx).for_site(SiteRef(header.site_code, header.tz)).printer_url
+    if not url:
+        raise InvalidInput("Chưa cấu hình máy in giấy hẹn ([dossiers] printer_url).",
+                           "No receipt printer configured ([dossiers] printer_url).", field="printer_url")
+    slip = build_receipt_slip(view, header)
     try:
         return print_slip(url, slip).state
     except PrinterError as exc:

@@ -27,7 +27,7 @@ from queue_server.domain import dossiers as rules
 from queue_server.domain.dossiers import DossierState
 from queue_server.services.context import Context
 from queue_server.services.dossier_format import DELIVERY_NAMES, local, vi_datetime
-from queue_server.services.dossier_setup import DossierSettings, dossier_settings
+from queue_server.services.dossier_setup import DossierSettings, SiteRef, dossier_settings
 from queue_server.services.dossiers import STEP_NAMES, due_state_of
 from queue_server.services.errors import NotFound, RateLimited
 from queue_server.store.tables import Dossier, DossierStep, RateCounter, Site
@@ -114,10 +114,10 @@ _PUBLIC_STEP_DATA = {"supplement_requested": ("missing",)}
 
 
 def public_view(session: Session, d: Dossier, settings: DossierSettings, now: datetime) -> dict[str, Any]:
-    site = session.get(Site, d.site_id)
-    tz = site.timezone if site else "Asia/Ho_Chi_Minh"
+    site = session.get(Site, d.site_id) or SiteRef("", "Asia/Ho_Chi_Minh")
+    tz = site.timezone
     state = DossierState(d.state)
-    ds = due_state_of(d, settings, now, tz)
+    ds = due_state_of(d, settings, now, site)
     steps = []
     for s in session.scalars(select(DossierStep).where(DossierStep.dossier_id == d.id).order_by(DossierStep.id)):
         names = STEP_NAMES.get(s.kind, (s.kind, s.kind))

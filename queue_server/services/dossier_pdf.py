@@ -90,6 +90,7 @@ class FormHeader:
     tz: str
     lookup_url: str = ""  # full URL the QR opens (code + lookup code)
     site_name: str = ""
+    site_code: str = ""
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:

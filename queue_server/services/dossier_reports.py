@@ -182,8 +182,9 @@ def logbook(ctx: Context, actor: Actor, fmt: str, *, site: str | int | None = No
 
 # -- supervision: due, late, returned late ------------------------------------------------
 
-def _brief(d: Dossier, tz: str, now: datetime, settings: Any) -> dict[str, Any]:
-    ds = due_state_of(d, settings, now, tz)
+def _brief(d: Dossier, site: Site, now: datetime, settings: Any) -> dict[str, Any]:
+    tz = site.timezone
+    ds = due_state_of(d, settings, now, site)
     late_by = (now - d.due_at) if ds is rules.DueState.OVERDUE else None
     return {"id": d.id, "code": d.code, "procedure_code": d.procedure_code, "procedure_name_vi": d.procedure_name_vi,
             "applicant": rules.mask_name(d.applicant_name), "state": d.state,
@@ -221,12 +222,12 @@ def supervision(ctx: Context, actor: Actor, *, site: str | int | None = None, st
                 Event.at >= now - timedelta(days=30)).order_by(Event.id.desc()).limit(50))]
     due, late = [], []
     for d in open_rows:
-        state = due_state_of(d, settings, now, tz)
+        state = due_state_of(d, settings, now, s)
         if state is rules.DueState.OVERDUE:
-            late.append(_brief(d, tz, now, settings))
+            late.append(_brief(d, s, now, settings))
         elif state is rules.DueState.DUE_SOON:
-            due.append(_brief(d, tz, now, settings))
-    returned_late = [_brief(d, tz, now, settings) for d in finished if outcome_timing(d, tz) is rules.Timing.LATE]
+            due.append(_brief(d, s, now, settings))
+    returned_late = [_brief(d, s, now, settings) for d in finished if outcome_timing(d, tz) is rules.Timing.LATE]
     returned_total = len([d for d in finished if outcome_timing(d, tz) is not None])
 
     def group(key: str) -> list[dict[str, Any]]:

@@ -18,6 +18,12 @@ Settings (TOML table `[dossiers]`, all optional):
     [dossiers.working_hours]
     mon = ["07:30-11:30", "13:30-17:00"]  # ... tue..sun; default Monday–Friday as here
 
+    [dossiers.sites.phuong-an-binh]   # one hall's own values (site code), over those above:
+    same_day_cutoff = "16:00"         # working_hours, same_day_cutoff, due_soon_working_days,
+    printer_url = "tcp://10.0.0.7:9100"   # place, agency_name, printer_url
+    [dossiers.sites.phuong-an-binh.working_hours]
+    sat = ["07:30-11:30"]             # a site's working_hours replace the whole week
+
 Procedures: the seam is `find_procedure` / `list_procedures`. They read the site's
 imported catalogue (table `procedures`, whose `data` is the kiosk's procedure JSON) and,
 only while a site has none imported, the catalogue file (the demo ward by default).
@@ -25,12 +31,14 @@ only while a site has none imported, the catalogue file (the demo ward by defaul
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -58,7 +66,28 @@ class DossierSettings:
     lookup_failures_per_code: int = 20
     lookup_window_minutes: int = 15
     printer_url: str = ""
+    # a site's own values (by site code), for a server that runs several halls
+    sites: Mapping[str, DossierSettings] = field(default_factory=dict, compare=False)
 
+    def for_site(self, site: SiteLike | None) -> DossierSettings:
+        """The settings that apply at `site` (its own values over the instance's)."""
+        return self.sites.get(site.code, self) if site is not None else self
+
+
+class SiteLike(Protocol):
+    code: str
+    timezone: str
+
+
+class SiteRef(NamedTuple):
+    """A site named without the database (e.g. `motcua dossier due --site`)."""
+
+    code: str
+    timezone: str
+
+
+# what one hall may set for itself under [dossiers.sites.<site code>]
+SITE_KEYS = ("working_hours", "same_day_cutoff", "due_soon_working_days", "place", "agency_name", "printer_url")
 
 _INT_KEYS = ("due_soon_working_days", "lookup_failures_per_client", "lookup_failures_per_kiosk",
              "lookup_failures_per_code",
@@ -69,29 +98,44 @@ _STR_KEYS = ("holidays_dir", "catalog_file", "place", "agency_name", "printer_ur
 def parse_dossier_settings(raw: dict[str, Any] | None) -> DossierSettings:
     """Check the `[dossiers]` table; a wrong value is a ConfigError naming the key."""
     raw = dict(raw or {})
+    per_site = raw.pop("sites", {})
+    if not isinstance(per_site, dict) or not all(isinstance(v, dict) for v in per_site.values()):
+        raise ConfigError("[dossiers.sites] must hold one table per site code, e.g. [dossiers.sites.phuong-an-binh]")
+    base = _parse_table(raw, "[dossiers]")
+    sites = {}
+    for code, own in per_site.items():
+        unknown = sorted(set(own) - set(SITE_KEYS))
+        if unknown:
+            raise ConfigError(f"[dossiers.sites.{code}]: {unknown[0]!r} cannot be set per site "
+                              f"(per site: {', '.join(SITE_KEYS)})")
+        sites[code] = _parse_table({**raw, **own}, f"[dossiers.sites.{code}]")
+    return dataclasses.replace(base, sites=sites)
+
+
+def _parse_table(raw: dict[str, Any], where: str) -> DossierSettings:
     known = {"working_hours", "same_day_cutoff", *_INT_KEYS, *_STR_KEYS}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"[dossiers]: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
     kwargs: dict[str, Any] = {}
     if "working_hours" in raw:
         try:
             kwargs["hours"] = WorkingHours.from_config(raw["working_hours"])
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"[dossiers.working_hours]: {exc}") from None
+            raise ConfigError(f"{where[:-1]}.working_hours]: {exc}") from None
     if "same_day_cutoff" in raw:
         text = str(raw["same_day_cutoff"])
         if not re.fullmatch(r"\d{1,2}:\d{2}", text):
-            raise ConfigError(f"[dossiers] same_day_cutoff must be HH:MM, got {text!r}")
+            raise ConfigError(f"{where} same_day_cutoff must be HH:MM, got {text!r}")
         try:
             kwargs["same_day_cutoff"] = time.fromisoformat(text.zfill(5))
         except ValueError:
-            raise ConfigError(f"[dossiers] same_day_cutoff is not a time of day: {text!r}") from None
+            raise ConfigError(f"{where} same_day_cutoff is not a time of day: {text!r}") from None
     for key in _INT_KEYS:
         if key in raw:
             value = raw[key]
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ConfigError(f"[dossiers] {key} must be a whole number ≥ 0, got {value!r}")
+                raise ConfigError(f"{where} {key} must be a whole number ≥ 0, got {value!r}")
             kwargs[key] = value
     for key in _STR_KEYS:
         if key in raw:
@@ -259,10 +303,11 @@ def agency_code(site: Site) -> str:
 
 
 def agency_header(settings: DossierSettings, site: Site) -> str:
-    return (settings.agency_name or site.name).upper()
+    return (settings.for_site(site).agency_name or site.name).upper()
 
 
 def place_name(settings: DossierSettings, site: Site) -> str:
+    settings = settings.for_site(site)
     if settings.place:
         return settings.place
     name = re.sub(r"^(UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+", "", site.name.strip(), flags=re.IGNORECASE)
@@ -271,4 +316,5 @@ def place_name(settings: DossierSettings, site: Site) -> str:
 
 __all__ = ["DossierSettings", "parse_dossier_settings", "dossier_settings", "work_calendar", "ProcedureInfo",
            "ChannelSpec", "DocumentSpec", "find_procedure", "list_procedures", "procedure_from_file",
-           "procedure_from_json", "procedure_from_catalog", "agency_code", "agency_header", "place_name"]
+           "procedure_from_json", "procedure_from_catalog", "agency_code", "agency_header", "place_name", "SiteRef",
+           "SITE_KEYS"]

@@ -32,6 +32,7 @@ from queue_server.services.context import Actor, Context
 from queue_server.services.dossier_setup import (
     ChannelSpec,
     DossierSettings,
+    SiteLike,
     agency_code,
     dossier_settings,
     find_procedure,
@@ -76,11 +77,13 @@ def _next(session: Session, site_id: int, scope: str) -> int:
     ).scalar_one()
 
 
-def compute_due(settings: DossierSettings, received_utc: datetime, tz: str, channel: ChannelSpec) -> DueDate:
-    """The appointment for a dossier received at `received_utc` (answer in the site's zone)."""
-    received_local = received_utc.astimezone(ZoneInfo(tz))
-    return due_at(received_local, channel.quantity, channel.unit, work_calendar(settings), settings.hours,
-                  same_day_cutoff=settings.same_day_cutoff)
+def compute_due(settings: DossierSettings, received_utc: datetime, site: SiteLike, channel: ChannelSpec) -> DueDate:
+    """The appointment for a dossier received at `received_utc` at `site` (its working hours
+    and cutoff; the answer in its time zone)."""
+    own = settings.for_site(site)
+    received_local = received_utc.astimezone(ZoneInfo(site.timezone))
+    return due_at(received_local, channel.quantity, channel.unit, work_calendar(own), own.hours,
+                  same_day_cutoff=own.same_day_cutoff)
 
 
 def _public_data(d: Dossier, **extra: Any) -> dict[str, Any]:
@@ -230,7 +233,7 @@ def receive_dossier(ctx: Context, actor: Actor, payload: dict[str, Any], *, site
         number = _next(session, site_obj.id, f"d:{day.isoformat()}")
         book = f"{day.year}"
         line = _next(session, site_obj.id, f"book:{book}")
-        due = compute_due(settings, now, tz, channel)
+        due = compute_due(settings, now, site_obj, channel)
         applicant = clean["applicant"]
         d = Dossier(
             site_id=site_obj.id, code=rules.dossier_code(agency_code(site_obj), day, number),
@@ -304,12 +307,13 @@ STEP_NAMES = {
 }
 
 
-def due_state_of(d: Dossier, settings: DossierSettings, now: datetime, tz: str) -> rules.DueState | None:
+def due_state_of(d: Dossier, settings: DossierSettings, now: datetime, site: SiteLike) -> rules.DueState | None:
     if DossierState(d.state) not in rules.OPEN_STATES:
         return None
-    zone = ZoneInfo(tz)
-    return rules.due_state(now.astimezone(zone), d.due_at.astimezone(zone), work_calendar(settings), settings.hours,
-                           settings.due_soon_working_days)
+    own = settings.for_site(site)
+    zone = ZoneInfo(site.timezone)
+    return rules.due_state(now.astimezone(zone), d.due_at.astimezone(zone), work_calendar(own), own.hours,
+                           own.due_soon_working_days)
 
 
 def outcome_timing(d: Dossier, tz: str) -> rules.Timing | None:
@@ -329,7 +333,7 @@ def dossier_json(session: Session, d: Dossier, settings: DossierSettings, *, now
 
     site = _site(session, d.site_id)
     tz = site.timezone
-    ds = due_state_of(d, settings, now, tz)
+    ds = due_state_of(d, settings, now, site)
     done = outcome_timing(d, tz)
     out = {
         "id": d.id, "site_id": d.site_id, "code": d.code, "lookup_code": d.lookup_code, "state": d.state,
@@ -474,7 +478,7 @@ def supplement(ctx: Context, actor: Actor, ref: int | str, *, note: str = "") ->
     def apply(session: Session, d: Dossier, site: Site, now: datetime, before: str) -> None:
         channel = ChannelSpec(kind=d.channel, quantity=d.processing_quantity,
                               unit=rules_unit(d.processing_unit), fee_vnd=0)
-        due = compute_due(settings, now, site.timezone, channel)
+        due = compute_due(settings, now, site, channel)
         old_due = d.due_at
         d.due_at = d.appointment_at = due.at.astimezone(now.tzinfo)
         d.calendar_missing_years = sorted(due.calendar_missing_years)
@@ -582,7 +586,7 @@ def flag_overdue(ctx: Context, actor: Actor) -> dict[str, int]:
         sites: dict[int, Site] = {}
         for d in rows:
             site = sites.get(d.site_id) or sites.setdefault(d.site_id, _site(session, d.site_id))
-            state = due_state_of(d, settings, now, site.timezone)
+            state = due_state_of(d, settings, now, site)
             if state is None or state is rules.DueState.ON_TRACK or state.value == d.flag:
                 continue
             d.flag = state.value

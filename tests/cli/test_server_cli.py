@@ -50,3 +50,12 @@ def test_a_wrong_hall_file_imports_nothing_and_says_where(tmp_path, capsys):
 def test_errors_are_sentences_not_tracebacks(tmp_path, capsys):
     code, _, err = run(capsys, "device", "add", "K", "--kind", "kiosk", "--data", str(tmp_path))
     assert code == 2 and "Không tìm thấy" in err and "Traceback" not in err
+
+
+def test_serve_refuses_a_wrong_dossier_setting_before_starting(tmp_path, capsys):
+    config = tmp_path / "motcua.toml"
+    config.write_text('[dossiers.sites.phuong-1]\nlookup_window_minutes = 5\n', encoding="utf-8")
+    # an address nobody can listen on: if the check let it through, the start fails at once
+    code, _, err = run(capsys, "serve", "--config", str(config), "--data", str(tmp_path), "--host", "256.0.0.1")
+    assert code == 2 and "[dossiers.sites.phuong-1]: 'lookup_window_minutes' cannot be set per site" in err
+    assert "Traceback" not in err

@@ -89,3 +89,44 @@ def test_cli_due_matches_the_service(ctx, hall, clock, capsys) -> None:
     assert "04/01/2028" in out and "no holiday calendar for 2028" in out
     assert main(["dossier", "due", "--procedure", "9.999999", "--received", "2026-02-13 15:20"]) == 1
     assert main(["dossier", "due", "--procedure", "2.000815", "--received", "13/02/2026"]) == 2
+
+
+def test_each_hall_on_one_server_keeps_its_own_hours_and_cutoff(ctx, hall, clock) -> None:
+    """Phường 1 works Saturday mornings and takes same-day work until 16:00; phường 2, on
+    the same server, keeps the instance's Monday–Friday and 15:00."""
+    from queue_server.services import admin, dossiers
+    from queue_server.services.context import SYSTEM, Actor
+    from tests.dossiers.helpers import at_local, payload
+
+    site2 = admin.create_site(ctx, SYSTEM, code="phuong-2", name="UBND Phường 2", agency_code="000.00.02.H01")
+    user = admin.create_user(ctx, SYSTEM, username="hoa", password="mot-hai-ba-bon", role="clerk",
+                             site_id=site2["id"])
+    clerk2 = Actor(kind="user", id=user["id"], role="clerk", site_id=site2["id"], name="Hoa")
+    weekdays = {day: ["07:30-11:30", "13:30-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+    ctx.settings.extra["dossiers"] = {"sites": {"phuong-1": {
+        "same_day_cutoff": "16:00", "working_hours": weekdays | {"sat": ["07:30-11:30"]}}}}
+
+    def at_phuong_2(text: str, procedure: str) -> dict:
+        at_local(clock, text)
+        return dossiers.receive_dossier(ctx, clerk2, payload(procedure))
+
+    # a same-day procedure at 15:30 on Friday
+    assert due_local(receive_at(ctx, clock, hall.clerk, "2026-03-06 15:30", "2.000815")) == "2026-03-06 17:00 Fri"
+    assert due_local(at_phuong_2("2026-03-06 15:30", "2.000815")) == "2026-03-09 17:00 Mon"
+    # one working day from Friday morning
+    assert due_local(receive_at(ctx, clock, hall.clerk, "2026-03-06 10:00", "1.000894")) == "2026-03-07 11:30 Sat"
+    assert due_local(at_phuong_2("2026-03-06 10:00", "1.000894")) == "2026-03-09 17:00 Mon"
+
+
+def test_per_site_settings_name_what_cannot_be_set_per_site() -> None:
+    from queue_server.config import ConfigError
+    from queue_server.services.dossier_setup import parse_dossier_settings
+
+    with pytest.raises(ConfigError, match=r"\[dossiers.sites.phuong-1\]: 'lookup_window_minutes' cannot be set"):
+        parse_dossier_settings({"sites": {"phuong-1": {"lookup_window_minutes": 5}}})
+    with pytest.raises(ConfigError, match=r"\[dossiers.sites.phuong-1\] same_day_cutoff must be HH:MM"):
+        parse_dossier_settings({"sites": {"phuong-1": {"same_day_cutoff": "4pm"}}})
+    with pytest.raises(ConfigError, match="one table per site code"):
+        parse_dossier_settings({"sites": {"phuong-1": "16:00"}})
+    settings = parse_dossier_settings({"place": "An Bình", "sites": {"phuong-1": {"place": "Phường 1"}}})
+    assert settings.place == "An Bình" and settings.sites["phuong-1"].place == "Phường 1"
