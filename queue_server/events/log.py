@@ -14,7 +14,20 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Select, Text, bindparam, cast, func, or_, select, text, tuple_
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from queue_server.store.tables import Event
@@ -101,6 +114,20 @@ def _record(row) -> EventRecord:  # noqa: ANN001
                        row.actor, row.data)
 
 
+# The oldest transaction that may still commit an event: the oldest one in progress when
+# this statement's snapshot was taken, leaving out those that pg_stat_activity shows belong
+# to another database of the cluster (a long transaction there must not hold our displays
+# back). An in-progress transaction not listed there (it ended meanwhile, or its backend is
+# hidden from us) is kept, which only errs towards waiting. Transaction ids in the snapshot
+# are 64-bit, backend_xid is their low 32 bits.
+_HORIZON = literal_column("""(SELECT coalesce(
+    (SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+     WHERE (x::text::bigint % 4294967296) NOT IN (
+        SELECT backend_xid::text::bigint FROM pg_stat_activity
+        WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())),
+    pg_snapshot_xmax(pg_current_snapshot())::text::bigint))""", BigInteger)
+
+
 def _dialect(db: Session | Connection) -> str:
     return (db.dialect if isinstance(db, Connection) else db.get_bind().dialect).name
 
@@ -111,8 +138,7 @@ def _after_statement(postgres: bool, by_site: bool) -> Select:
     txid = func.coalesce(Event.txid, 0)
     stmt = select(*_COLUMNS).where(tuple_(txid, Event.id) > tuple_(bindparam("txid"), bindparam("id")))
     if postgres:
-        horizon = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
-        stmt = stmt.where(Event.txid < horizon)
+        stmt = stmt.where(Event.txid < _HORIZON)
     if by_site:
         stmt = stmt.where(Event.site_id.in_(bindparam("site_ids", expanding=True)))
     return stmt.order_by(txid, Event.id).limit(bindparam("limit"))
@@ -154,8 +180,7 @@ def read_tail(session: Session, n: int, *, site_ids: Sequence[int] | None = None
     txid = func.coalesce(Event.txid, 0)
     stmt = select(*_COLUMNS)
     if session.get_bind().dialect.name == "postgresql":
-        horizon = cast(cast(func.pg_snapshot_xmin(func.pg_current_snapshot()), Text), BigInteger)
-        stmt = stmt.where(Event.txid < horizon)
+        stmt = stmt.where(Event.txid < _HORIZON)
     if site_ids is not None:
         stmt = stmt.where(Event.site_id.in_(list(site_ids)))
     if kinds:

@@ -139,6 +139,32 @@ def test_a_reader_never_skips_an_event_that_commits_late(pg_ctx):
     assert ids["hall.slow"] < ids["hall.fast"]
 
 
+@pytest.mark.postgres
+def test_a_long_transaction_in_another_database_does_not_hold_events_back(pg_ctx):
+    """A province's PostgreSQL serves other applications too: their long transactions must
+    not stop the hall's screens (only transactions of our own database can hold an event)."""
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import PG_URL
+
+    ctx = pg_ctx
+    hall = build_hall(ctx)
+    with ctx.db.reading() as s:
+        start = log.head(s)
+    other = create_engine(PG_URL).connect()  # the cluster's maintenance database, not ours
+    try:
+        other.execute(text("CREATE TEMP TABLE elsewhere (n int)"))
+        other.execute(text("INSERT INTO elsewhere VALUES (1)"))  # a writing transaction, left open
+        with ctx.db.writing() as w:
+            log.append(w, site_id=hall.site_id, kind="hall.after", at=ctx.clock.now())
+        with ctx.db.reading() as s:
+            assert [e.kind for e in log.read_after(s, start)] == ["hall.after"]
+            assert [e.kind for e in log.read_tail(s, 1)] == ["hall.after"]
+    finally:
+        other.rollback()
+        other.close()
+
+
 def test_a_shutdown_ends_open_streams_cleanly(ctx, db_url, tmp_path):
     build_hall(ctx)
     server = ServerProcess(tmp_path, database_url=db_url).start()
