@@ -6,8 +6,10 @@ Concurrency: numbering increments one row per (service, day) with one upsert
 (INSERT ... ON CONFLICT DO UPDATE ... RETURNING), so two kiosks never get the same number
 and a rollback never leaves a gap. Calling locks the counter row, picks with the pure
 dispatch policy and claims the ticket with a compare-and-set (``UPDATE ... WHERE state =
-'waiting'``): if another counter claimed it first, the choice is made again. A partial unique index keeps at most one ticket at a
-counter. None of this relies on in-process locks, so it holds across server processes.
+'waiting'``): if another counter claimed it first, the choice is made again. A partial
+unique index keeps at most one ticket at a counter. An action at a counter locks the counter
+row, then the ticket at it. None of this relies on in-process locks, so it holds across
+server processes.
 """
 
 from __future__ import annotations
@@ -242,7 +244,7 @@ def _require_site(actor: Actor, site_id: int) -> None:
         raise Forbidden("Bạn không có quyền ở điểm phục vụ này.", "You have no rights at this site.")
 
 
-def authorize_counter(actor: Actor, counter: Counter, *, opening: bool = False) -> None:
+def authorize_counter(actor: Actor, counter: Counter | Row, *, opening: bool = False) -> None:
     """Who may work a counter: the clerk signed in at it, a supervisor, or the hall agent."""
     _require_site(actor, counter.site_id)
     if actor.kind == "system" or actor.has_role("supervisor"):
@@ -264,7 +266,7 @@ def authorize_counter(actor: Actor, counter: Counter, *, opening: bool = False) 
     raise Forbidden("Bạn không có quyền thao tác tại quầy.", "You may not operate counters.")
 
 
-def _expect(ticket: Ticket | None, expected_id: int | None, counter: Counter) -> Ticket:
+def _expect(ticket: TicketRow | None, expected_id: int | None, counter: Counter | Row) -> TicketRow:
     if ticket is None:
         raise Conflict(f"Quầy {counter.number} không có số nào đang phục vụ.",
                        f"Counter {counter.number} has no current ticket.")
@@ -277,7 +279,7 @@ def _expect(ticket: Ticket | None, expected_id: int | None, counter: Counter) ->
     return ticket
 
 
-def _transition(ticket: Ticket, action: Action) -> TicketState:
+def _transition(ticket: Ticket | TicketRow, action: Action) -> TicketState:
     target = next_state(TicketState(ticket.state), action)
     if target is None:
         raise Conflict(
