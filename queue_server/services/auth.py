@@ -104,7 +104,7 @@ def forget_token(digest: str | None = None) -> None:
             _auth_cache.pop(digest, None)
 
 
-_MISS = object()
+MISS = object()  # what `remembered` says when this process does not know the token
 
 
 def remembered(token: str) -> Principal | None | object:
@@ -114,10 +114,7 @@ def remembered(token: str) -> Principal | None | object:
         hit = _auth_cache.get(token_hash(token))
     if hit is not None and hit[0] > time.monotonic():
         return hit[1]
-    return _MISS
-
-
-MISS = _MISS
+    return MISS
 
 
 def authenticate(ctx: Context, token: str) -> Principal | None:
