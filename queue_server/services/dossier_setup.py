@@ -21,8 +21,9 @@ Settings (TOML table `[dossiers]`, all optional):
     [dossiers.sites.phuong-an-binh]   # one hall's own values (site code), over those above:
     same_day_cutoff = "16:00"         # working_hours, same_day_cutoff, due_soon_working_days,
     printer_url = "tcp://10.0.0.7:9100"   # place, agency_name, printer_url
-    [dossiers.sites.phuong-an-binh.working_hours]
-    sat = ["07:30-11:30"]             # a site's working_hours replace the whole week
+    [dossiers.sites.phuong-an-binh.working_hours]   # replaces the whole week
+    mon = ["07:30-11:30", "13:30-17:00"]  # ... and tue..fri the same
+    sat = ["07:30-11:30"]
 
 Procedures: the seam is `find_procedure` / `list_procedures`. They read the site's
 imported catalogue (table `procedures`, whose `data` is the kiosk's procedure JSON) and,
