@@ -109,6 +109,9 @@ def get_counter(ctx: Context, counter_id: int) -> dict[str, Any]:
         counts = waiting_counts(session, counter.site_id, day, [s["service_id"] for s in detail["services"]])
         for s in detail["services"]:
             s["waiting"] = counts.get(s["service_id"], 0)
+        # when a called citizen may be marked absent (the console counts down to it)
+        detail["no_show_after"] = {"calls": ctx.settings.no_show_min_calls,
+                                   "seconds": ctx.settings.no_show_min_seconds}
         return detail
 
 

@@ -26,7 +26,8 @@ class TicketView:
     state: str
     business_day: str
     issued_at: str
-    called_at: str | None
+    called_at: str | None  # the latest call
+    first_called_at: str | None
     serving_at: str | None
     finished_at: str | None
     counter_id: int | None
@@ -50,6 +51,7 @@ class TicketView:
             business_day=ticket.business_day.isoformat(),
             issued_at=iso(ticket.issued_at),
             called_at=iso(ticket.last_called_at),
+            first_called_at=iso(ticket.called_at),
             serving_at=iso(ticket.serving_at),
             finished_at=iso(ticket.finished_at),
             counter_id=counter.id if counter else None,

@@ -94,10 +94,16 @@ def test_refused_actions_show_the_servers_reason(served, new_page):
     console.wait_for_function("() => document.querySelector('#cur-code').textContent === 'A001'")
     console.keyboard.press("n")  # A001 is still being called
     assert message(console, "Quầy 3 đang gọi số A001: hãy bấm Bắt đầu, Gọi lại hoặc Vắng mặt trước.")
+    # the no-show button says when it will be allowed (2 calls or 60 s after the first call)
+    assert re.fullmatch(r"sau (60|59|58|57) giây", console.inner_text("#noshow-hint"))
+    assert "dim" in console.get_attribute(".act[data-action='no-show']", "class")
     console.keyboard.press("x")  # too early for a no-show
     console.wait_for_function("() => document.querySelector('#message-vi').textContent.startsWith('Chưa thể đánh vắng mặt')")
     assert "Ticket A001 cannot be marked no-show yet" in console.inner_text("#message-en")
     screenshot(console, "console-refused-1366x768")
+    console.keyboard.press("r")  # the second call: now the citizen may be marked absent
+    console.wait_for_function("() => document.querySelector('#noshow-hint').textContent === ''")
+    assert "dim" not in console.get_attribute(".act[data-action='no-show']", "class")
 
     console.keyboard.press("s")
     console.keyboard.press("n")  # "next" finishes A001; nobody else waits

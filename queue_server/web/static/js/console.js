@@ -242,9 +242,32 @@ function render() {
   for (const button of document.querySelectorAll(".act")) {
     button.classList.toggle("dim", Boolean(dim[button.dataset.action]));
   }
+  renderNoShow();
+}
+
+// A called citizen may be marked absent after `calls` calls or `seconds` after the first
+// call (the hall's rule, from the server): until then the button says how long is left.
+function renderNoShow() {
+  const c = S.counter;
+  const t = c && c.current;
+  const rule = c && c.no_show_after;
+  const hint = $("#noshow-hint");
+  if (!t || t.state !== "called" || !rule) {
+    hint.textContent = "";
+    return;
+  }
+  const since = t.first_called_at ? Math.max(0, (serverNow() - Date.parse(t.first_called_at)) / 1000) : 0;
+  const left = Math.max(0, Math.ceil(rule.seconds - since));
+  const calls = Math.max(0, rule.calls - t.call_count);
+  const allowed = calls === 0 || left === 0;
+  // short enough for the button; the refusal message spells out the whole rule
+  hint.textContent = allowed ? "" : `sau ${left} giây`;
+  hint.title = allowed ? "" : `allowed in ${left} s, or after ${calls} more call${calls === 1 ? "" : "s"}`;
+  document.querySelector(".act[data-action='no-show']").classList.toggle("dim", !allowed);
 }
 
 function renderTimer() {
+  renderNoShow();
   const t = S.counter && S.counter.current;
   if (!t) {
     $("#cur-timer").textContent = "";
