@@ -14,8 +14,12 @@ import argparse
 import sys
 from datetime import datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+from queue_server.services.dossier_format import WEEKDAYS_VI
+
+if TYPE_CHECKING:
+    from queue_server.domain.working_days import DueDate
 
 
 def cmd_catalog_check(args: argparse.Namespace) -> int:
@@ -91,25 +95,38 @@ def _hours(args: argparse.Namespace):  # noqa: ANN202
     return WorkingHours.standard(saturday=saturday)
 
 
-def cmd_calendar_due(args: argparse.Namespace) -> int:
-    from queue_server.domain.working_days import TimeUnit, due_at
-    from queue_server.services.calendars import load_work_calendar
-
+def parse_received(text: str) -> datetime | None:
+    """`--received "YYYY-MM-DD HH:MM"`, or None after saying what is wrong."""
     try:
-        received = datetime.strptime(args.received, "%Y-%m-%d %H:%M")
+        return datetime.strptime(text, "%Y-%m-%d %H:%M")
     except ValueError:
         print("--received phải viết \"YYYY-MM-DD HH:MM\" / must be \"YYYY-MM-DD HH:MM\"", file=sys.stderr)
-        return 2
-    quantity, unit = args.quantity, TimeUnit(args.unit)
-    cutoff = time.fromisoformat(args.cutoff)
-    due = due_at(received, quantity, unit, load_work_calendar(), _hours(args), same_day_cutoff=cutoff)
+        return None
+
+
+def print_due(received: datetime, due: DueDate, due_local: datetime) -> None:
+    """The appointment as `calendar due` and `dossier due` print it (local wall-clock times)."""
     print(f"Nhận / received: {received:%H giờ %M phút, ngày %d/%m/%Y}")
-    print(f"Hẹn trả / due:   {due.at:%H giờ %M phút}, {WEEKDAYS_VI[due.at.weekday()]} ngày {due.at:%d/%m/%Y}")
+    print(f"Hẹn trả / due:   {due_local:%H giờ %M phút}, {WEEKDAYS_VI[due_local.weekday()]} ngày "
+          f"{due_local:%d/%m/%Y}")
     for year in sorted(due.calendar_missing_years):
         print(f"Chưa có lịch nghỉ lễ năm {year}: chỉ trừ thứ Bảy, Chủ nhật / no holiday calendar for {year}: "
               "weekends only")
     for year in sorted(due.calendar_unconfirmed_years):
         print(f"Lịch nghỉ lễ năm {year} là tạm tính / the {year} holiday calendar is provisional")
+
+
+def cmd_calendar_due(args: argparse.Namespace) -> int:
+    from queue_server.domain.working_days import TimeUnit, due_at
+    from queue_server.services.calendars import load_work_calendar
+
+    received = parse_received(args.received)
+    if received is None:
+        return 2
+    quantity, unit = args.quantity, TimeUnit(args.unit)
+    cutoff = time.fromisoformat(args.cutoff)
+    due = due_at(received, quantity, unit, load_work_calendar(), _hours(args), same_day_cutoff=cutoff)
+    print_due(received, due, due.at)
     return 0
 
 

@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
 def cmd_due(args: argparse.Namespace) -> int:
+    from queue_server.cli.catalog import parse_received, print_due
     from queue_server.config import load_settings
-    from queue_server.services.dossier_format import WEEKDAYS_VI
     from queue_server.services.dossier_setup import SiteRef, parse_dossier_settings, procedure_from_file
     from queue_server.services.dossiers import compute_due
 
-    try:
-        received = datetime.strptime(args.received, "%Y-%m-%d %H:%M")
-    except ValueError:
-        print("--received phải viết \"YYYY-MM-DD HH:MM\" / must be \"YYYY-MM-DD HH:MM\"", file=sys.stderr)
+    received = parse_received(args.received)
+    if received is None:
         return 2
     settings = load_settings(args.config)
     ds = parse_dossier_settings(settings.extra.get("dossiers"))
@@ -41,19 +38,10 @@ def cmd_due(args: argparse.Namespace) -> int:
     if channel is None:
         print(f"Thủ tục {proc.code} không có kênh {args.channel} / no channel {args.channel}", file=sys.stderr)
         return 1
-    tz = args.timezone
-    at = received.replace(tzinfo=ZoneInfo(tz))
-    due = compute_due(ds, at, SiteRef(args.site or "", tz), channel)
-    local_due = due.at.astimezone(ZoneInfo(tz))
+    tz = ZoneInfo(args.timezone)
+    due = compute_due(ds, received.replace(tzinfo=tz), SiteRef(args.site or "", args.timezone), channel)
     print(f"{proc.code} {proc.name_vi} — {channel.describe('vi')}")
-    print(f"Nhận / received: {received:%H giờ %M phút, ngày %d/%m/%Y}")
-    print(f"Hẹn trả / due:   {local_due:%H giờ %M phút}, {WEEKDAYS_VI[local_due.weekday()]} ngày "
-          f"{local_due:%d/%m/%Y}")
-    for year in sorted(due.calendar_missing_years):
-        print(f"Chưa có lịch nghỉ lễ năm {year}: chỉ trừ thứ Bảy, Chủ nhật / no holiday calendar for {year}: "
-              "weekends only")
-    for year in sorted(due.calendar_unconfirmed_years):
-        print(f"Lịch nghỉ lễ năm {year} là tạm tính / the {year} holiday calendar is provisional")
+    print_due(received, due, due.at.astimezone(tz))
     return 0
 
 
