@@ -95,21 +95,20 @@ def ticket_position(ctx: Context, ticket_id: int) -> dict[str, Any]:
     from queue_server.domain.tickets import STATE_LABELS_VI, TicketState
     from queue_server.services.errors import not_found
     from queue_server.services.estimates import estimate_for_ticket
-    from queue_server.services.queue import _view
+    from queue_server.services.queue import _ticket_row, _view_of
     from queue_server.store.tables import Ticket
 
-    with ctx.db.reading() as session:
-        ticket = session.get(Ticket, ticket_id)
+    with ctx.db.connection() as conn:
+        ticket = _ticket_row(conn, ticket_id)
         if ticket is None:
             raise not_found("số", "Ticket", ticket_id)
         if ticket.state == "transferred":  # follow the code to the service it moved to
-            moved = session.scalars(select(Ticket).where(Ticket.transfer_origin_id == ticket.id)).first()
-            ticket = moved or ticket
-        view = _view(session, ticket).as_json()
+            moved = conn.scalar(select(Ticket.id).where(Ticket.transfer_origin_id == ticket.id).limit(1))
+            ticket = _ticket_row(conn, moved) if moved is not None else ticket
         now = ctx.clock.now()
-        est = estimate_for_ticket(session, ticket, now) if ticket.state == "waiting" else None
+        est = estimate_for_ticket(conn, ticket, now) if ticket.state == "waiting" else None
         return {
-            "ticket": view,
+            "ticket": _view_of(ticket).as_json(),
             "state_vi": STATE_LABELS_VI[TicketState(ticket.state)],
             "people_ahead": est.people_ahead if est else 0,
             "estimated_wait_s": est.wait_s if est else None,
@@ -118,12 +117,8 @@ def ticket_position(ctx: Context, ticket_id: int) -> dict[str, Any]:
 
 
 def todays_tickets(ctx: Context, site: Site, *, state: str | None = None) -> list[dict[str, Any]]:
-    from queue_server.services.queue import _view
-    from queue_server.store.tables import Ticket
+    from queue_server.services.queue import _view_of, tickets_of_day
 
-    with ctx.db.reading() as session:
+    with ctx.db.connection() as conn:
         day = business_day(ctx.clock.now(), site.timezone)
-        stmt = select(Ticket).where(Ticket.site_id == site.id, Ticket.business_day == day).order_by(Ticket.id)
-        if state:
-            stmt = stmt.where(Ticket.state == state)
-        return [_view(session, t).as_json() for t in session.scalars(stmt)]
+        return [_view_of(t).as_json() for t in tickets_of_day(conn, site.id, day, state)]

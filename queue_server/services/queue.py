@@ -87,12 +87,6 @@ def _lock_counter(session: Session, counter_id: int) -> Counter:
     return counter
 
 
-def _view(session: Session, ticket: Ticket) -> TicketView:
-    service = session.get(Service, ticket.service_id)
-    counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
-    return TicketView.of(ticket, service, counter)
-
-
 # -- rows on the hot paths --------------------------------------------------------------
 # Issuing, calling and serving happen for every citizen: they read and write through
 # Core statements built once. Loading ORM objects and building statements cost more than
@@ -216,6 +210,26 @@ def _view_of(ticket: TicketRow, counter: Counter | Row | None = None) -> TicketV
     if counter is None and ticket.counter_id is not None:
         counter = CounterRef(ticket.counter_id, ticket.counter_number)
     return TicketView.of(ticket, ticket.service, counter)
+
+
+def _view(db: Session | Connection, ticket_id: int) -> TicketView:
+    """A ticket as the API shows it, read in one query (a session's pending changes first)."""
+    if isinstance(db, Session):
+        db.flush()
+        db = db.connection()
+    row = _ticket_row(db, ticket_id)
+    if row is None:
+        raise not_found("số", "Ticket", ticket_id)
+    return _view_of(row)
+
+
+_ROWS_OF_DAY = _ROWS.where(_T.c.site_id == bindparam("site_id"), _T.c.business_day == bindparam("day"))
+
+
+def tickets_of_day(conn: Connection, site_id: int, day: date, state: str | None = None) -> list[TicketRow]:
+    """A site's tickets of one business day in issue order (of one state if given)."""
+    stmt = _ROWS_OF_DAY.where(_T.c.state == state) if state else _ROWS_OF_DAY
+    return [TicketRow(*r) for r in conn.execute(stmt.order_by(_T.c.id), {"site_id": site_id, "day": day})]
 
 
 def _event(db: Session | Connection, kind: str, ticket: Ticket | TicketRow, service: Service | ServiceRef,
@@ -597,7 +611,7 @@ def transfer(ctx: Context, actor: Actor, counter_id: int, to_service_id: int, *,
                to_service_code=target.code, to_service_name_vi=target.name_vi, new_ticket_id=moved.id,
                placement=placement)
         _event(session, "ticket.queued", moved, target, actor, now, transferred_from=ticket.id)
-        return _view(session, moved)
+        return _view(session, moved.id)
 
     return ctx.db.transaction(work)
 
@@ -615,7 +629,7 @@ def _by_ticket(ctx: Context, actor: Actor, ticket_id: int, action: Action, apply
             raise Forbidden("Bạn không có quyền thao tác với số này.", "You may not change tickets.")
         _transition(ticket, action)
         apply(session, ticket, now)
-        return _view(session, ticket)
+        return _view(session, ticket.id)
 
     return ctx.db.transaction(work)
 
@@ -676,11 +690,8 @@ def expire_stale(ctx: Context, actor: Actor) -> int:
 
 
 def get_ticket(ctx: Context, ticket_id: int) -> TicketView:
-    with ctx.db.reading() as session:
-        ticket = session.get(Ticket, ticket_id)
-        if ticket is None:
-            raise not_found("số", "Ticket", ticket_id)
-        return _view(session, ticket)
+    with ctx.db.connection() as conn:
+        return _view(conn, ticket_id)
 
 
 def clerk_name(session: Session, user_id: int | None) -> str:

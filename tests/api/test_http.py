@@ -41,6 +41,24 @@ def test_a_kiosk_lists_services_and_issues_a_ticket(client, hall):
     assert wrong.status_code == 404
 
 
+def test_staff_list_todays_tickets_and_a_moved_ticket_shows_where_it_waits(client, hall):
+    kiosk = bearer(hall.kiosk_token)
+    first = client.post("/api/v1/tickets", json={"service_id": hall.a}, headers=kiosk).json()
+    client.post("/api/v1/tickets", json={"service_id": hall.a}, headers=kiosk)
+    h = bearer(login(client)["token"])
+    client.post(f"/api/v1/counters/{hall.c3}/open", headers=h)
+    client.post(f"/api/v1/counters/{hall.c3}/call-next", headers=h)
+    all_today = client.get("/api/v1/tickets", headers=h).json()
+    assert [(t["code"], t["state"], t["counter_number"]) for t in all_today] == [
+        ("A001", "called", 3), ("A002", "waiting", None)]
+    assert [t["code"] for t in client.get("/api/v1/tickets", params={"state": "waiting"}, headers=h).json()] == [
+        "A002"]
+    # A001 moves to Chứng thực: its slip's QR now shows it waiting there
+    client.post(f"/api/v1/counters/{hall.c3}/transfer", json={"service_id": hall.b}, headers=h)
+    pos = client.get(f"/api/v1/tickets/{first['ticket']['id']}/position", params={"k": first["position_key"]}).json()
+    assert (pos["ticket"]["code"], pos["ticket"]["service_code"], pos["state_vi"]) == ("A001", "CT", "đang chờ")
+
+
 def test_a_repeated_issue_with_the_same_idempotency_key_returns_the_same_ticket(client, hall):
     h = {**bearer(hall.kiosk_token), "Idempotency-Key": "3f0c9a7e-tap"}
     one = client.post("/api/v1/tickets", json={"service_id": hall.a}, headers=h)
