@@ -66,7 +66,11 @@ const storedMute = localStorage.getItem(muteKey);
 const announcer = new Announcer({
   langs: config.voice,
   muted: storedMute === null ? config.mute : storedMute === "1",
-  onBlocked: (blocked) => { $("#unlock").hidden = !blocked; },
+  onBlocked: (blocked) => {
+    $("#unlock").hidden = !blocked;
+    // for whoever troubleshoots a silent hall from the browser console
+    if (blocked) console.warn("motcua: trình duyệt chặn âm thanh đến khi có người bấm vào màn hình (autoplay policy)");
+  },
 });
 
 function renderSoundButton() {
