@@ -177,7 +177,12 @@ class ScriptedPrinter:
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.received = bytearray()
+        self.answered = threading.Semaphore(0)  # released once per reply sent
         threading.Thread(target=self._serve, daemon=True).start()
+
+    def _answer(self, conn: socket.socket, reply: bytes) -> None:
+        conn.sendall(reply)
+        self.answered.release()
 
     def _serve(self) -> None:
         conn, _ = self.server.accept()
@@ -192,7 +197,7 @@ class ScriptedPrinter:
                         answer = self.replies.get(data[i + 2])
                         if answer is not None:
                             delay, reply = self.delay, bytes([answer])
-                            threading.Timer(delay, lambda r=reply: conn.sendall(r)).start()
+                            threading.Timer(delay, self._answer, (conn, reply)).start()
 
 
 def test_a_late_reply_is_not_read_as_the_next_answer() -> None:
@@ -200,7 +205,8 @@ def test_a_late_reply_is_not_read_as_the_next_answer() -> None:
     fake.delay = 0.4  # slower than the status timeout below
     with open_printer(f"tcp://127.0.0.1:{fake.port}", status_timeout=0.15) as printer:
         assert printer.status().state == "unknown"
-        time.sleep(0.5)  # the late "all fine" reply has arrived meanwhile
+        assert fake.answered.acquire(timeout=10)  # the late "all fine" reply has been sent
+        time.sleep(0.05)  # and has crossed the loopback
         fake.delay = 0.0
         fake.replies = {1: 0x1A, 2: 0x32, 4: 0x7E}  # now: offline, paper end
         assert printer.status().state == "paper-out"
