@@ -120,7 +120,7 @@ def run() -> Iterable[dict[str, Any]]:
     yield {"name": "kiosk.cold_start_s", "value": round(statistics.median(starts), 3), "unit": "s", "target": 2,
            "better": "lower", "runs": [round(s, 3) for s in starts]}
     yield {"name": "kiosk.rss_mb", "value": round(full["rss_mb"], 1), "unit": "MB", "target": 250, "better": "lower",
-           "empty_window_mb": _empty_window_mb()}
+           "empty_window_mb": _empty_window_mb(), "stages_mb": full["rss_stages_mb"]}
     yield {"name": "kiosk.take_number_ms_p50", "value": round(statistics.median(full["take_ms"]), 1), "unit": "ms",
            "target": 300, "better": "lower", "p95": round(sorted(full["take_ms"])[int(len(full["take_ms"]) * .95) - 1], 1),
            "numbers": len(full["take_ms"])}
@@ -163,6 +163,7 @@ def probe(url: str, tokens: str, cache: str, big: str, issues: int) -> None:
     app = driver.app
     driver.pump(1)
     print("READY", flush=True)
+    stages = {"home": _rss_mb()}
     if not issues:
         driver.stop()
         return
@@ -176,12 +177,15 @@ def probe(url: str, tokens: str, cache: str, big: str, issues: int) -> None:
         driver.wait(lambda: app.screens["ticket"].code_label is not None, 10, "the code")
         driver.pump(1)  # drawn
         take_ms.append((time.perf_counter() - app.timings["tap"]) * 1000)
+    stages["numbers"] = _rss_mb()
     for name in ("procedures", "dossier", "rating"):
         app.go(name)
         driver.settle()
+    stages["screens"] = _rss_mb()
     from bench.bench_catalog import QUERIES
 
     app.cache.set_catalog(json.loads(Path(big).read_text(encoding="utf-8")))
+    stages["catalogue"] = _rss_mb()
     app.go("procedures", fresh=True)
     driver.settle()
     screen = app.screens["procedures"]
@@ -197,12 +201,15 @@ def probe(url: str, tokens: str, cache: str, big: str, issues: int) -> None:
             driver.pump(1)  # layout and one frame (software GL here)
             search_ms.append((t1 - t0) * 1000)
             frame_ms.append((time.perf_counter() - t0) * 1000)
+    stages["search"] = _rss_mb()
     app.go("procedure", code=next(iter(screen.result_buttons), "1.001193"))
     driver.settle()
     app.go("home")  # where an idle kiosk rests
     driver.settle()
     app.rest()  # what the idle return does
-    print(json.dumps({"take_ms": take_ms, "search_ms": search_ms, "frame_ms": frame_ms, "rss_mb": _rss_mb(),
+    stages["rest"] = _rss_mb()
+    print(json.dumps({"take_ms": take_ms, "search_ms": search_ms, "frame_ms": frame_ms, "rss_mb": stages["rest"],
+                      "rss_stages_mb": {k: round(v, 1) for k, v in stages.items()},
                       "procedures": len(app.cache.doc["procedures"])}), flush=True)
     driver.stop()
 
