@@ -1,10 +1,13 @@
 """Shared fixtures: a database on each engine (SQLite file, real PostgreSQL), a hall
-with services, counters, people and a kiosk, a hand-moved clock, server processes."""
+with services, counters, people and a kiosk, a hand-moved clock, server processes, and one
+headless Chromium for the whole run (Debian's /usr/bin/chromium driven by Playwright; no
+browser is ever downloaded)."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,6 +31,28 @@ ROOT = Path(__file__).resolve().parents[1]
 CI = os.environ.get("CI") == "true"
 PG_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():  # noqa: ANN201
+    """One Chromium for every browser test (Playwright's sync API allows one instance at a time)."""
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if CI:
+            pytest.fail(message + "; CI=true makes browser tests mandatory")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 def _pg_reachable() -> str | None:

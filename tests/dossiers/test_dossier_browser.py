@@ -8,7 +8,6 @@ Screenshots go to artifacts/dossiers/ for a person to look at."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -19,30 +18,12 @@ from queue_server.config import load_settings
 from queue_server.services import counters, dossiers, queue
 from queue_server.services.context import Context
 from queue_server.store import migrate
-from tests.conftest import ARTIFACTS, CI, PASSWORD, ServerProcess, build_hall
+from tests.conftest import ARTIFACTS, PASSWORD, ServerProcess, build_hall
 from tests.dossiers.helpers import payload
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = ARTIFACTS / "dossiers"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM}"
-        if CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

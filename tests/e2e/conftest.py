@@ -1,10 +1,8 @@
-"""Whole-system fixtures: a hall served by a real `motcua serve` process, and headless
-Chromium (Debian's /usr/bin/chromium, driven by Playwright; no browser is ever downloaded)."""
+"""Whole-system fixtures: a hall served by a real `motcua serve` process, and pages of the
+shared headless Chromium (`browser` in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,14 +13,17 @@ import pytest
 
 from queue_server.clock import SystemClock
 from queue_server.services.context import Context
-from tests.conftest import ARTIFACTS, CI, PASSWORD, Hall, ServerProcess, build_hall, make_ctx
+from tests.conftest import (  # noqa: F401  (CHROMIUM, CHROMIUM_ARGS: for the tests that import them from here)
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    Hall,
+    ServerProcess,
+    build_hall,
+    make_ctx,
+)
 
-CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-    "--autoplay-policy=no-user-gesture-required",
-]
 SHOTS = ARTIFACTS / "web"
 
 
@@ -79,21 +80,6 @@ def served(tmp_path: Path) -> Iterator[Served]:
     finally:
         server.stop()
         ctx.db.dispose()
-
-
-@pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if CI:
-            pytest.fail(message + "; CI=true makes browser tests mandatory")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
