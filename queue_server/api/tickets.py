@@ -64,7 +64,8 @@ def ticket_position(ticket_id: int, request: Request, k: str = Query(default="",
     """Live position of one ticket, for the citizen's phone (the key comes from the slip's QR)."""
     import hmac
 
-    if not hmac.compare_digest(k, ticket_key(request.app.state.secret, ticket_id)):
+    # compared as bytes: a key with letters outside ASCII (a mistyped or forged link) is simply wrong
+    if not hmac.compare_digest(k.encode(), ticket_key(request.app.state.secret, ticket_id).encode()):
         raise NotFound("Không tìm thấy số này.", "Ticket not found.")
     return hall.ticket_position(ctx, ticket_id)
 

@@ -37,8 +37,10 @@ def test_a_kiosk_lists_services_and_issues_a_ticket(client, hall):
     # the slip's QR opens the live position without logging in
     pos = client.get(f"/api/v1/tickets/{body['ticket']['id']}/position", params={"k": body["position_key"]})
     assert pos.status_code == 200 and pos.json()["state_vi"] == "đang chờ"
-    wrong = client.get(f"/api/v1/tickets/{body['ticket']['id']}/position", params={"k": "guess"})
-    assert wrong.status_code == 404
+    for guess in ("guess", "ÿ", "khóa"):  # not ASCII: still just a wrong key, not a server error
+        wrong = client.get(f"/api/v1/tickets/{body['ticket']['id']}/position", params={"k": guess})
+        assert wrong.status_code == 404, guess
+        assert wrong.json()["detail"] == "Không tìm thấy số này."
 
 
 def test_staff_list_todays_tickets_and_a_moved_ticket_shows_where_it_waits(client, hall):
