@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from queue_server.api.deps import actor, get_ctx
+from queue_server.api.deps import Id, actor, get_ctx
 from queue_server.services import admin
 from queue_server.services.context import Actor, Context
 
@@ -37,7 +37,7 @@ class ServiceBody(BaseModel):
     group_en: str = Field(default="", max_length=200)
     prefix: str = Field(min_length=1, max_length=3)
     number_width: int = Field(default=3, ge=1, le=6)
-    sort_order: int = 0
+    sort_order: int = Field(default=0, ge=-9999, le=9999)
 
 
 class ServicePatch(BaseModel):
@@ -47,12 +47,12 @@ class ServicePatch(BaseModel):
     group_en: str | None = None
     prefix: str | None = Field(default=None, min_length=1, max_length=3)
     number_width: int | None = Field(default=None, ge=1, le=6)
-    sort_order: int | None = None
+    sort_order: int | None = Field(default=None, ge=-9999, le=9999)
     active: bool | None = None
 
 
 class CounterServiceBody(BaseModel):
-    service_id: int
+    service_id: Id
     weight: int = Field(default=1, ge=1, le=100)
 
 
@@ -72,7 +72,7 @@ class UserBody(BaseModel):
     password: str = Field(min_length=8, max_length=200)
     role: Literal["clerk", "supervisor", "admin"]
     full_name: str = Field(default="", max_length=200)
-    site_id: int | None = None
+    site_id: Id | None = None
 
 
 class UserPatch(BaseModel):
@@ -99,38 +99,38 @@ def create_site(body: SiteBody, who: Actor = Depends(actor), ctx: Context = Depe
 
 
 @router.patch("/sites/{site_id}")
-def update_site(site_id: int, body: SitePatch, who: Actor = Depends(actor),
+def update_site(site_id: Id, body: SitePatch, who: Actor = Depends(actor),
                 ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return admin.update_site(ctx, who, site_id, **body.model_dump(exclude_unset=True))
 
 
 @router.get("/sites/{site_id}/services")
-def list_services(site_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
+def list_services(site_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
     admin.require(who, "clerk", site_id)
     return admin.list_services(ctx, site_id, include_inactive=True)
 
 
 @router.post("/sites/{site_id}/services", status_code=201)
-def create_service(site_id: int, body: ServiceBody, who: Actor = Depends(actor),
+def create_service(site_id: Id, body: ServiceBody, who: Actor = Depends(actor),
                    ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return admin.create_service(ctx, who, site_id, **body.model_dump())
 
 
 @router.patch("/services/{service_id}")
-def update_service(service_id: int, body: ServicePatch, who: Actor = Depends(actor),
+def update_service(service_id: Id, body: ServicePatch, who: Actor = Depends(actor),
                    ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return admin.update_service(ctx, who, service_id, **body.model_dump(exclude_unset=True))
 
 
 @router.post("/sites/{site_id}/counters", status_code=201)
-def create_counter(site_id: int, body: CounterBody, who: Actor = Depends(actor),
+def create_counter(site_id: Id, body: CounterBody, who: Actor = Depends(actor),
                    ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return admin.create_counter(ctx, who, site_id, number=body.number, name=body.name,
                                 services=[s.model_dump() for s in body.services])
 
 
 @router.patch("/counters/{counter_id}")
-def update_counter(counter_id: int, body: CounterPatch, who: Actor = Depends(actor),
+def update_counter(counter_id: Id, body: CounterPatch, who: Actor = Depends(actor),
                    ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     services = [s.model_dump() for s in body.services] if body.services is not None else None
     return admin.update_counter(ctx, who, counter_id, name=body.name, services=services)
@@ -147,23 +147,23 @@ def create_user(body: UserBody, who: Actor = Depends(actor), ctx: Context = Depe
 
 
 @router.patch("/users/{user_id}")
-def update_user(user_id: int, body: UserPatch, who: Actor = Depends(actor),
+def update_user(user_id: Id, body: UserPatch, who: Actor = Depends(actor),
                 ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return admin.update_user(ctx, who, user_id, **body.model_dump(exclude_unset=True))
 
 
 @router.get("/sites/{site_id}/devices")
-def list_devices(site_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
+def list_devices(site_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
     return admin.list_devices(ctx, who, site_id)
 
 
 @router.post("/sites/{site_id}/devices", status_code=201)
-def create_device(site_id: int, body: DeviceBody, who: Actor = Depends(actor),
+def create_device(site_id: Id, body: DeviceBody, who: Actor = Depends(actor),
                   ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     """Registers a device; the token is shown once, in this answer only."""
     return admin.create_device(ctx, who, site_id, kind=body.kind, name=body.name)
 
 
 @router.delete("/devices/{device_id}")
-def revoke_device(device_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def revoke_device(device_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return admin.revoke_device(ctx, who, device_id)

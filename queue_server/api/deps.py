@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from annotated_types import Ge, Le
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from queue_server.services import auth
 from queue_server.services.context import ANONYMOUS, Actor, Context
 from queue_server.services.errors import Forbidden, Unauthorized
+from queue_server.store.tables import INT4_MAX, INT8_MAX
 
 SESSION_COOKIE = "motcua_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+# Row ids as the database stores them. A number outside the column's range names no row; it
+# is refused as invalid data (422 naming the field) before it reaches the database.
+Id = Annotated[int, Ge(1), Le(INT4_MAX)]  # sites, services, counters, users, devices
+BigId = Annotated[int, Ge(1), Le(INT8_MAX)]  # tickets, events, dossiers and their steps
 
 
 # The dependencies are coroutines: a plain `def` dependency costs a hop to the thread

@@ -37,7 +37,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from queue_server.api.deps import actor, get_ctx, optional_actor
+from queue_server.api.deps import BigId, actor, get_ctx, optional_actor
 from queue_server.services import admin, dossier_documents, dossier_lookup, dossier_reports, dossiers
 from queue_server.services.context import Actor, Context
 from queue_server.services.dossier_setup import dossier_settings, find_procedure, list_procedures
@@ -123,7 +123,7 @@ def receive(payload: dict[str, Any] = Body(...), site: str | None = None, who: A
 
 
 @router.get(API)
-def for_ticket(ticket_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
+def for_ticket(ticket_id: BigId, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
     return dossiers.dossiers_of_ticket(ctx, who, ticket_id)
 
 
@@ -164,7 +164,7 @@ class RefuseBody(BaseModel):
 
 class ReturnBody(BaseModel):
     collected_by: str = Field(default="", max_length=200)
-    ticket_id: int | None = None
+    ticket_id: BigId | None = None
     note: str = Field(default="", max_length=1000)
 
 
@@ -236,7 +236,7 @@ _LETTER_KINDS = {"apology": "apology", "supplement": "supplement_requested", "re
 
 
 @router.get(API + "/{ref}/letters/{kind}.pdf")
-def letter_pdf(ref: str, kind: Literal["apology", "supplement", "refusal"], step_id: int | None = None,
+def letter_pdf(ref: str, kind: Literal["apology", "supplement", "refusal"], step_id: BigId | None = None,
                who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Response:
     return _pdf(*dossier_documents.letter_pdf(ctx, who, ref, _LETTER_KINDS[kind], step_id))
 

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from queue_server.api.deps import actor, get_ctx, optional_actor
+from queue_server.api.deps import INT8_MAX, actor, get_ctx, optional_actor
 from queue_server.events import log
 from queue_server.events.hub import EventHub, Filter
 from queue_server.events.log import EventRecord
@@ -53,8 +53,9 @@ def _frame(event: EventRecord) -> bytes:
 def _parse_cursor(ctx: Context, raw: str | None) -> tuple[int, int] | None:
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
-        raise InvalidInput("Last-Event-ID phải là một số.", "Last-Event-ID must be a number.", field="last_event_id")
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > INT8_MAX:
+        raise InvalidInput("Last-Event-ID phải là số thứ tự của một sự kiện.", "Last-Event-ID must be an event number.",
+                           field="last_event_id")
     event_id = int(raw)
     if event_id == 0:
         return (0, 0)
@@ -93,7 +94,7 @@ async def stream(request: Request, site: str | None = None, kinds: str | None = 
 
 
 @router.get("/log")
-def event_log(after: int = Query(default=0, ge=0), limit: int = Query(default=200, ge=1, le=1000),
+def event_log(after: int = Query(default=0, ge=0, le=INT8_MAX), limit: int = Query(default=200, ge=1, le=1000),
               site: str | None = None, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     """The audit trail, oldest first, a page at a time (supervisors)."""
     admin.require(who, "supervisor")

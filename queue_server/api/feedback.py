@@ -12,7 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from queue_server.api.deps import actor, get_ctx
+from queue_server.api.deps import BigId, actor, get_ctx
 from queue_server.services import feedback
 from queue_server.services.context import Actor, Context
 
@@ -20,15 +20,15 @@ router = APIRouter(prefix="/api/v1", tags=["feedback"])
 
 
 class RatingBody(BaseModel):
-    ticket_id: int | None = None
-    counter_number: int | None = Field(default=None, ge=1)
+    ticket_id: BigId | None = None
+    counter_number: int | None = Field(default=None, ge=1, le=9999)
     level: Literal["very_satisfied", "satisfied", "unsatisfied"]
     reasons: list[str] = Field(default_factory=list, max_length=10)
     comment: str = Field(default="", max_length=2000)
 
 
 class PrintFailureBody(BaseModel):
-    ticket_id: int
+    ticket_id: BigId
     reason: str = Field(min_length=1, max_length=400)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from queue_server.services.errors import ServiceError
@@ -42,6 +43,13 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _out_of_range(exc: BaseException) -> bool:
+    """SQLite's driver refuses ints past 64 bits; PostgreSQL answers SQLSTATE 22003."""
+    if isinstance(exc, OverflowError):
+        return True
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == "22003"
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -69,6 +77,17 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else title_en
         return problem(exc.status_code, title_vi if detail == title_en or exc.status_code == 404 else detail, detail,
                        headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DBAPIError)
+    async def _database_refused(_: Request, exc: Exception) -> JSONResponse:
+        if not _out_of_range(exc):
+            raise exc  # on to the 500 below
+        # a number no column can hold, in a field the API does not bound: the transaction
+        # rolled back, so nothing was written; the caller sent bad data, it is not our bug
+        logger.warning("number out of range: %s", str(exc).splitlines()[0])
+        return problem(422, "Có một số quá lớn hoặc quá nhỏ so với giới hạn cho phép.",
+                       "A number is outside the allowed range.", code="invalid")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from queue_server.api.deps import actor, get_ctx, optional_actor
+from queue_server.api.deps import BigId, Id, actor, get_ctx, optional_actor
 from queue_server.services import admin, counters, hall, queue
 from queue_server.services.auth import ticket_key
 from queue_server.services.context import Actor, Context
@@ -33,7 +33,7 @@ def kiosk_services(site: str | None = None, who: Actor = Depends(optional_actor)
 
 
 class IssueBody(BaseModel):
-    service_id: int
+    service_id: Id
     priority: Priority = "normal"
     procedure_code: str | None = Field(default=None, max_length=40)
 
@@ -53,13 +53,13 @@ def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), ctx: C
 
 
 @router.get("/tickets/{ticket_id}")
-def get_ticket(ticket_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def get_ticket(ticket_id: BigId, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     view = queue.get_ticket(ctx, ticket_id)
     return view.as_json()
 
 
 @router.get("/tickets/{ticket_id}/position")
-def ticket_position(ticket_id: int, request: Request, k: str = Query(default="", max_length=64),
+def ticket_position(ticket_id: BigId, request: Request, k: str = Query(default="", max_length=64),
                     ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     """Live position of one ticket, for the citizen's phone (the key comes from the slip's QR)."""
     import hmac
@@ -71,17 +71,17 @@ def ticket_position(ticket_id: int, request: Request, k: str = Query(default="",
 
 
 class CounterAction(BaseModel):
-    ticket_id: int | None = None
+    ticket_id: BigId | None = None
 
 
 class CallBody(BaseModel):
-    ticket_id: int
+    ticket_id: BigId
 
 
 class TransferBody(BaseModel):
-    service_id: int
+    service_id: Id
     placement: Literal["original", "front"] | None = None
-    ticket_id: int | None = None
+    ticket_id: BigId | None = None
 
 
 class CancelBody(BaseModel):
@@ -96,27 +96,27 @@ def list_counters(site: str | None = None, who: Actor = Depends(optional_actor),
 
 
 @router.get("/counters/{counter_id}")
-def get_counter(counter_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def get_counter(counter_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return counters.get_counter(ctx, counter_id)
 
 
 @router.post("/counters/{counter_id}/open")
-def open_counter(counter_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def open_counter(counter_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return counters.set_state(ctx, who, counter_id, "open")
 
 
 @router.post("/counters/{counter_id}/pause")
-def pause_counter(counter_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def pause_counter(counter_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return counters.set_state(ctx, who, counter_id, "paused")
 
 
 @router.post("/counters/{counter_id}/close")
-def close_counter(counter_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def close_counter(counter_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return counters.set_state(ctx, who, counter_id, "closed")
 
 
 @router.post("/counters/{counter_id}/call-next", responses={204: {"description": "Nobody is waiting"}})
-def call_next(counter_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Any:
+def call_next(counter_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Any:
     view = queue.call_next(ctx, who, counter_id)
     if view is None:
         return Response(status_code=204, headers={"X-Motcua-Empty": "nobody-waiting"})
@@ -124,13 +124,13 @@ def call_next(counter_id: int, who: Actor = Depends(actor), ctx: Context = Depen
 
 
 @router.post("/counters/{counter_id}/call")
-def call_ticket(counter_id: int, body: CallBody, who: Actor = Depends(actor),
+def call_ticket(counter_id: Id, body: CallBody, who: Actor = Depends(actor),
                 ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return queue.call_ticket(ctx, who, counter_id, body.ticket_id).as_json()
 
 
 def _counter_op(name: str, fn) -> None:  # noqa: ANN001
-    def endpoint(counter_id: int, body: CounterAction | None = None, who: Actor = Depends(actor),
+    def endpoint(counter_id: Id, body: CounterAction | None = None, who: Actor = Depends(actor),
                  ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
         return fn(ctx, who, counter_id, body.ticket_id if body else None).as_json()
 
@@ -145,19 +145,19 @@ _counter_op("no-show", queue.no_show)
 
 
 @router.post("/counters/{counter_id}/transfer")
-def transfer(counter_id: int, body: TransferBody, who: Actor = Depends(actor),
+def transfer(counter_id: Id, body: TransferBody, who: Actor = Depends(actor),
              ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return queue.transfer(ctx, who, counter_id, body.service_id, placement=body.placement,
                           ticket_id=body.ticket_id).as_json()
 
 
 @router.post("/tickets/{ticket_id}/requeue")
-def requeue(ticket_id: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def requeue(ticket_id: BigId, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return queue.requeue(ctx, who, ticket_id).as_json()
 
 
 @router.post("/tickets/{ticket_id}/cancel")
-def cancel(ticket_id: int, body: CancelBody | None = None, who: Actor = Depends(actor),
+def cancel(ticket_id: BigId, body: CancelBody | None = None, who: Actor = Depends(actor),
            ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return queue.cancel(ctx, who, ticket_id, body.reason if body else "").as_json()
 

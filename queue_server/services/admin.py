@@ -16,7 +16,7 @@ from queue_server.services import auth
 from queue_server.services.context import DEVICE_KINDS, Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, not_found
 from queue_server.services.policy import validate_policy
-from queue_server.store.tables import Counter, CounterService, Device, Service, Site, User
+from queue_server.store.tables import Counter, CounterService, Device, Service, Site, User, row_id
 
 
 def require(actor: Actor, role: str, site_id: int | None = None) -> None:
@@ -114,8 +114,8 @@ def resolve_site(ctx: Context, ref: str | int | None) -> Site:
             code = ctx.settings.site_code
             site = (session.scalars(select(Site).where(Site.code == code)).one_or_none() if code
                     else session.scalars(select(Site).order_by(Site.id).limit(1)).first())
-        elif isinstance(ref, int) or str(ref).isdigit():
-            site = session.get(Site, int(ref))
+        elif row_id(ref) is not None:
+            site = session.get(Site, row_id(ref))
         if site is None and ref not in (None, ""):
             site = session.scalars(select(Site).where(Site.code == str(ref))).one_or_none()
         if site is None:

@@ -39,7 +39,16 @@ from queue_server.services.dossier_setup import (
     work_calendar,
 )
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from queue_server.store.tables import Counter, Dossier, DossierSequence, DossierStep, Site, Ticket
+from queue_server.store.tables import (
+    INT8_MAX,
+    Counter,
+    Dossier,
+    DossierSequence,
+    DossierStep,
+    Site,
+    Ticket,
+    row_id,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -106,13 +115,14 @@ def _step(session: Session, d: Dossier, kind: str, actor: Actor, now: datetime, 
 
 def _load(session: Session, actor: Actor, ref: int | str, *, lock: bool = False) -> Dossier:
     stmt = select(Dossier)
-    if isinstance(ref, int) or str(ref).isdigit():
-        stmt = stmt.where(Dossier.id == int(ref))
+    d = None
+    if isinstance(ref, int) or (str(ref).isascii() and str(ref).isdigit()):
+        ident = row_id(ref, INT8_MAX)  # None past the id range: it names no dossier
+        stmt = stmt.where(Dossier.id == ident) if ident is not None else None
     else:
         stmt = stmt.where(Dossier.code == rules.normalize_dossier_code(str(ref)))
-    if lock:
-        stmt = stmt.with_for_update()
-    d = session.scalars(stmt).one_or_none()
+    if stmt is not None:
+        d = session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
     if d is None or not actor.in_site(d.site_id):
         raise NotFound(f"Không tìm thấy hồ sơ {ref}.", f"Dossier {ref} not found.", ident=str(ref))
     return d
@@ -144,7 +154,7 @@ def _int_field(raw: Any, name: str, low: int, high: int, default: int | None, er
                vi: str, en: str) -> int:
     if raw in (None, "") and default is not None:
         return default
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
         errors.append(FieldError(name, vi, en))

@@ -27,6 +27,26 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
+# The largest id each kind of key holds (PostgreSQL integer and bigint; SQLite's INTEGER is
+# 64-bit). A number past it names no row: callers answer "not found" or "invalid" before
+# the driver raises OverflowError (SQLite) or "integer out of range" (PostgreSQL).
+INT4_MAX = 2**31 - 1
+INT8_MAX = 2**63 - 1
+
+
+def row_id(ref: object, high: int = INT4_MAX) -> int | None:
+    """`ref` as a row id when it is one (an int, or ASCII digits, within 1..high), else None."""
+    if isinstance(ref, bool):
+        return None
+    if isinstance(ref, str):
+        ref = ref.strip()
+        if not (ref.isascii() and ref.isdigit()):
+            return None
+        ref = int(ref)
+    if isinstance(ref, int) and 1 <= ref <= high:
+        return ref
+    return None
+
 
 
 class UTCDateTime(TypeDecorator):

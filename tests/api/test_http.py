@@ -129,6 +129,66 @@ def test_unknown_counter_and_malformed_bodies_are_named(client, hall):
     assert r.status_code == 422
 
 
+HUGE = 2**70  # past every id column (PostgreSQL integer and bigint, SQLite's 64-bit INTEGER)
+
+
+def test_numbers_no_row_can_have_are_named_never_a_server_error(client, hall, ctx):
+    from queue_server.services import admin
+    from queue_server.services.context import SYSTEM
+
+    admin.create_user(ctx, SYSTEM, username="root", password=PASSWORD, role="admin")
+    h = bearer(login(client, "root")["token"])
+    for method, url, field in [
+        ("post", f"/api/v1/counters/{HUGE}/open", "counter_id"),
+        ("get", f"/api/v1/tickets/{HUGE}", "ticket_id"),
+        ("get", f"/api/v1/tickets/{HUGE}/position?k=x", "ticket_id"),
+        ("get", f"/api/v1/admin/sites/{2**31}/devices", "site_id"),
+        ("get", f"/api/v1/dossiers?ticket_id={HUGE}", "ticket_id"),
+        ("get", f"/api/v1/events/log?after={HUGE}", "after"),
+    ]:
+        r = getattr(client, method)(url, headers=h)
+        assert r.status_code == 422, (url, r.text)
+        assert r.json()["errors"][0]["field"] == field, url
+    r = client.patch(f"/api/v1/admin/services/{hall.a}", json={"sort_order": HUGE}, headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "sort_order"
+    r = client.post("/api/v1/tickets", json={"service_id": HUGE}, headers=bearer(hall.kiosk_token))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "service_id"
+    # references that may be codes as well as ids: a superscript digit or a huge number is no dossier, no site
+    for ref in ("¹", str(HUGE)):
+        r = client.get(f"/api/v1/dossiers/{ref}/control-slip.pdf", headers=h)
+        assert r.status_code == 404 and ref in r.json()["detail"], r.text
+        r = client.get("/api/v1/kiosk/services", params={"site": ref})
+        assert r.status_code == 404 and ref in r.json()["detail"], r.text
+    r = client.get("/api/v1/events/log", params={"after": "¹"}, headers=h)
+    assert r.status_code == 422
+    assert client.get(f"/api/v1/admin/sites/{hall.site_id}/devices", headers=h).status_code == 200  # still serving
+
+
+def test_a_number_the_database_cannot_hold_is_bad_data_and_nothing_is_written(hall, ctx):
+    """The last line of defence, for a number in a field the API does not bound: SQLite's
+    driver raises OverflowError, PostgreSQL SQLSTATE 22003; either way a 422, rolled back."""
+    from sqlalchemy import select, update
+
+    from queue_server.store.tables import Service
+
+    app = create_app(ctx.settings, ctx=ctx)
+
+    @app.post("/test/overflow")
+    def overflow() -> dict:
+        def work(session):
+            session.execute(update(Service).where(Service.id == hall.a).values(name_vi="Đổi tên"))
+            session.execute(update(Service).where(Service.id == hall.a).values(sort_order=HUGE))
+        ctx.db.transaction(work)
+        return {}
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.post("/test/overflow")
+    assert r.status_code == 422, r.text
+    assert r.json()["detail_en"] == "A number is outside the allowed range."
+    with ctx.db.reading() as session:
+        assert session.scalar(select(Service.name_vi).where(Service.id == hall.a)) == "Hộ tịch"
+
+
 def test_roles_are_checked(client, hall):
     clerk = bearer(login(client, "an")["token"])
     r = client.post(f"/api/v1/admin/sites/{hall.site_id}/devices", json={"kind": "kiosk", "name": "K2"}, headers=clerk)
