@@ -43,11 +43,22 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def _out_of_range(exc: BaseException) -> bool:
-    """SQLite's driver refuses ints past 64 bits; PostgreSQL answers SQLSTATE 22003."""
+RANGE = ("Có một số quá lớn hoặc quá nhỏ so với giới hạn cho phép.", "A number is outside the allowed range.")
+NUL = ("Dữ liệu có ký tự NUL (mã 0), không xử lý được.", "The data contains a NUL character (code 0).")
+
+
+def _refused_value(exc: BaseException) -> tuple[str, str] | None:
+    """What the database refused to store, when it is the caller's data: a number past 64 bits
+    (SQLite's driver) or SQLSTATE 22003 (PostgreSQL), or a NUL character, which PostgreSQL
+    text cannot hold (psycopg refuses it before sending)."""
     if isinstance(exc, OverflowError):
-        return True
-    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == "22003"
+        return RANGE
+    if isinstance(exc, DBAPIError):
+        if getattr(exc.orig, "sqlstate", None) == "22003":
+            return RANGE
+        if "NUL (0x00)" in str(exc.orig):
+            return NUL
+    return None
 
 
 def install(app: FastAPI) -> None:
@@ -81,13 +92,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     @app.exception_handler(DBAPIError)
     async def _database_refused(_: Request, exc: Exception) -> JSONResponse:
-        if not _out_of_range(exc):
+        refused = _refused_value(exc)
+        if refused is None:
             raise exc  # on to the 500 below
-        # a number no column can hold, in a field the API does not bound: the transaction
+        # a value no column can hold, in a field the API does not check: the transaction
         # rolled back, so nothing was written; the caller sent bad data, it is not our bug
-        logger.warning("number out of range: %s", str(exc).splitlines()[0])
-        return problem(422, "Có một số quá lớn hoặc quá nhỏ so với giới hạn cho phép.",
-                       "A number is outside the allowed range.", code="invalid")
+        logger.warning("value refused by the database: %s", str(exc).splitlines()[0])
+        return problem(422, *refused, code="invalid")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -161,6 +161,12 @@ def test_numbers_no_row_can_have_are_named_never_a_server_error(client, hall, ct
         assert r.status_code == 404 and ref in r.json()["detail"], r.text
     r = client.get("/api/v1/events/log", params={"after": "¹"}, headers=h)
     assert r.status_code == 422
+    # a NUL character: PostgreSQL text cannot hold it, SQLite can (and finds no such site)
+    r = client.get("/api/v1/kiosk/services", params={"site": "\x00B"})
+    assert r.status_code == (422 if ctx.db.is_postgres else 404), r.text
+    assert "NUL" in r.json()["detail"] if ctx.db.is_postgres else "không tìm thấy" in r.json()["detail"].lower()
+    r = client.patch(f"/api/v1/admin/services/{hall.a}", json={"name_en": "Civil\x00status"}, headers=h)
+    assert r.status_code == 422 if ctx.db.is_postgres else r.status_code < 500, r.text
     assert client.get(f"/api/v1/admin/sites/{hall.site_id}/devices", headers=h).status_code == 200  # still serving
 
 
