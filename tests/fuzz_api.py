@@ -13,11 +13,10 @@ unrelated change. Run it after touching the API; schemathesis lives in its own v
 
 from __future__ import annotations
 
-import os
+import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -29,12 +28,13 @@ SCHEMATHESIS = ROOT / ".venv-fuzz" / "bin" / "schemathesis"
 
 def main(engine: str = "sqlite", examples: int = 60) -> int:
     sys.path.insert(0, str(ROOT))
-    from bench.server import PASSWORD, free_port, postgres_database
+    from bench.server import postgres_database
     from queue_server.config import load_settings
     from queue_server.demo import seed_demo
     from queue_server.services import admin
     from queue_server.services.context import SYSTEM, Context
     from queue_server.store import migrate
+    from tests.conftest import PASSWORD, ServerProcess
 
     data = Path(tempfile.mkdtemp(prefix="motcua-fuzz-"))
     drop = None
@@ -46,38 +46,25 @@ def main(engine: str = "sqlite", examples: int = 60) -> int:
     seed_demo(ctx)
     admin.create_user(ctx, SYSTEM, username="fuzz-admin", password=PASSWORD, role="admin")
     ctx.db.dispose()
+    server = ServerProcess(data, database_url=url).start()
+    try:
+        token = httpx.post(server.url + "/api/v1/auth/login",
+                           json={"username": "fuzz-admin", "password": PASSWORD}).json()["token"]
+        # logging out would end the token every later request uses
+        rc = subprocess.call([str(SCHEMATHESIS), "run", f"{server.url}/openapi.json",
+                              "-H", f"Authorization: Bearer {token}", "-c", "not_a_server_error",
+                              "--max-examples", str(examples), "--workers", "2",
+                              "--exclude-path", "/api/v1/auth/logout"], cwd=data)
+    finally:
+        server.stop()
+        if drop is not None:
+            drop()
     OUT.mkdir(parents=True, exist_ok=True)
     log_path = OUT / f"server-{engine}.log"
-    port = free_port()
-    with log_path.open("w") as server_log:
-        server = subprocess.Popen([sys.executable, "-m", "queue_server.cli", "serve", "--data", str(data),
-                                   "--database-url", url, "--port", str(port), "--log-level", "warning"],
-                                  cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                                  stdout=server_log, stderr=server_log)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            token = httpx.post(base + "/api/v1/auth/login",
-                               json={"username": "fuzz-admin", "password": PASSWORD}).json()["token"]
-            # logging out would end the token every later request uses
-            rc = subprocess.call([str(SCHEMATHESIS), "run", f"{base}/openapi.json",
-                                  "-H", f"Authorization: Bearer {token}", "-c", "not_a_server_error",
-                                  "--max-examples", str(examples), "--workers", "2",
-                                  "--exclude-path", "/api/v1/auth/logout"])
-        finally:
-            server.terminate()
-            server.wait(10)
-            if drop is not None:
-                drop()
+    shutil.copyfile(server.log, log_path)
     tracebacks = log_path.read_text(encoding="utf-8", errors="replace").count("Traceback")
     print(f"{engine}: schemathesis exit {rc}; {tracebacks} tracebacks in {log_path.relative_to(ROOT)}")
     return rc or (1 if tracebacks else 0)
-
 
 if __name__ == "__main__":
     sys.exit(main(*(sys.argv[1:2] or ["sqlite"]), *[int(a) for a in sys.argv[2:3]]))
