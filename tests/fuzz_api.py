@@ -28,19 +28,18 @@ SCHEMATHESIS = ROOT / ".venv-fuzz" / "bin" / "schemathesis"
 
 def main(engine: str = "sqlite", examples: int = 60) -> int:
     sys.path.insert(0, str(ROOT))
-    from bench.server import postgres_database
     from queue_server.config import load_settings
     from queue_server.demo import seed_demo
     from queue_server.services import admin
     from queue_server.services.context import SYSTEM, Context
     from queue_server.store import migrate
-    from tests.conftest import PASSWORD, ServerProcess
+    from tests.conftest import PASSWORD, ServerProcess, fresh_postgres_database
 
     data = Path(tempfile.mkdtemp(prefix="motcua-fuzz-"))
     drop = None
     url = f"sqlite:///{data / 'motcua.db'}"
     if engine == "postgres":
-        url, drop = postgres_database()
+        url, drop = fresh_postgres_database()
     ctx = Context.create(load_settings(env={}, data_dir=str(data), database_url=url))
     migrate.upgrade(ctx.db.engine)
     seed_demo(ctx)

@@ -114,8 +114,8 @@ def resolve_site(ctx: Context, ref: str | int | None) -> Site:
             code = ctx.settings.site_code
             site = (session.scalars(select(Site).where(Site.code == code)).one_or_none() if code
                     else session.scalars(select(Site).order_by(Site.id).limit(1)).first())
-        elif row_id(ref) is not None:
-            site = session.get(Site, row_id(ref))
+        elif (ident := row_id(ref)) is not None:
+            site = session.get(Site, ident)
         if site is None and ref not in (None, ""):
             site = session.scalars(select(Site).where(Site.code == str(ref))).one_or_none()
         if site is None:

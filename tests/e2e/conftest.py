@@ -13,16 +13,7 @@ import pytest
 
 from queue_server.clock import SystemClock
 from queue_server.services.context import Context
-from tests.conftest import (  # noqa: F401  (CHROMIUM, CHROMIUM_ARGS: for the tests that import them from here)
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PASSWORD,
-    Hall,
-    ServerProcess,
-    build_hall,
-    make_ctx,
-)
+from tests.conftest import ARTIFACTS, PASSWORD, Hall, ServerProcess, build_hall, make_ctx
 
 SHOTS = ARTIFACTS / "web"
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from queue_server.services import queue
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, screenshot, wait_until
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import screenshot, wait_until
 from tests.e2e.test_console_and_hall import audio_requests
 
 pytestmark = pytest.mark.slow
