@@ -75,8 +75,10 @@ def _free_port() -> int:
 def _seed(data_dir: Path, tickets: int) -> dict:
     """A hall with 5 counters serving one service, a supervisor, and `tickets` waiting."""
     from queue_server.config import load_settings
-    from queue_server.services import admin, counters, queue
+    from queue_server.services import admin
     from queue_server.services.context import SYSTEM, Context
+    from queue_server.services.queue import counters
+    from queue_server.services.queue import tickets as queue
     from queue_server.store import migrate
 
     ctx = Context.create(load_settings(env={}, data_dir=str(data_dir)))

@@ -31,8 +31,11 @@ def _median_ms(fn: Callable[[], Any], repeat: int) -> float:
 def run() -> Iterable[dict]:
     from queue_server.clock import ManualClock
     from queue_server.config import load_settings
-    from queue_server.services import dossier_documents, dossier_lookup, dossier_reports, dossiers
     from queue_server.services.context import Context
+    from queue_server.services.dossiers import documents as dossier_documents
+    from queue_server.services.dossiers import lookup as dossier_lookup
+    from queue_server.services.dossiers import reception as dossiers
+    from queue_server.services.dossiers import reports as dossier_reports
     from queue_server.store import migrate
     from tests.conftest import build_hall
     from tests.dossiers.helpers import payload

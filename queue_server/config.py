@@ -25,6 +25,8 @@ class Settings:
     port: int = 8000
     public_url: str = ""  # how citizens' phones reach the server (QR on slips); default http://host:port
     site_code: str = ""  # default site for requests that name none (first site when empty)
+    # Proxies whose X-Forwarded-For is believed: comma-separated addresses or CIDRs (default: none)
+    trusted_proxies: str = ""
     # Counter rules
     no_show_min_calls: int = 2
     no_show_min_seconds: int = 60

@@ -116,7 +116,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def demo_counter_numbers(ctx: Context, info: dict) -> list[int]:
     """The demo hall's counter numbers, as seeded (they come with the catalogue)."""
-    from queue_server.services.counters import list_counters
+    from queue_server.services.queue.counters import list_counters
 
     return [c["number"] for c in list_counters(ctx, info["site_id"])]
 

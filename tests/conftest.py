@@ -170,7 +170,7 @@ class Hall:
     agent_token: str
 
     def open_all(self) -> None:
-        from queue_server.services import counters
+        from queue_server.services.queue import counters
 
         counters.set_state(self.ctx, self.supervisor, self.c1, "open")
         counters.set_state(self.ctx, self.supervisor, self.c2, "open")

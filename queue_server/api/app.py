@@ -24,9 +24,10 @@ from queue_server.api.deps import get_ctx
 from queue_server.clock import Clock
 from queue_server.config import Settings
 from queue_server.events.hub import EventHub
-from queue_server.services import dossiers, queue
 from queue_server.services.auth import instance_secret
 from queue_server.services.context import SYSTEM, Context
+from queue_server.services.dossiers import reception as dossiers
+from queue_server.services.queue import tickets as queue
 from queue_server.store import migrate
 
 logger = logging.getLogger("motcua")

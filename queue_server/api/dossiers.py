@@ -38,9 +38,13 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from queue_server.api.deps import BigId, actor, get_ctx, optional_actor
-from queue_server.services import admin, dossier_documents, dossier_lookup, dossier_reports, dossiers
+from queue_server.services import admin
 from queue_server.services.context import Actor, Context
-from queue_server.services.dossier_setup import dossier_settings, find_procedure, list_procedures
+from queue_server.services.dossiers import documents as dossier_documents
+from queue_server.services.dossiers import lookup as dossier_lookup
+from queue_server.services.dossiers import reception as dossiers
+from queue_server.services.dossiers import reports as dossier_reports
+from queue_server.services.dossiers.setup import dossier_settings, find_procedure, list_procedures
 from queue_server.services.errors import InvalidInput, NotFound
 
 router = APIRouter(tags=["dossiers"])
@@ -86,7 +90,7 @@ def procedures(site: str | None = None, who: Actor = Depends(actor), ctx: Contex
 def due_preview(procedure: str, channel: str | None = None, received: str | None = None, site: str | None = None,
                 who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     """The appointment reception would print for `procedure` received at `received` (site time, default now)."""
-    from queue_server.services.dossier_format import local, vi_datetime
+    from queue_server.services.dossiers.format import local, vi_datetime
 
     dossiers.require_staff(who)
     s = _site(ctx, who, site)

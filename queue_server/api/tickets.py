@@ -8,10 +8,12 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from queue_server.api.deps import BigId, Id, actor, get_ctx, optional_actor
-from queue_server.services import admin, counters, hall, queue
+from queue_server.services import admin
 from queue_server.services.auth import ticket_key
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Forbidden, NotFound
+from queue_server.services.queue import counters, hall
+from queue_server.services.queue import tickets as queue
 
 router = APIRouter(prefix="/api/v1", tags=["queue"])
 

@@ -16,7 +16,7 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from queue_server.services.dossier_format import WEEKDAYS_VI
+from queue_server.services.dossiers.format import WEEKDAYS_VI
 
 if TYPE_CHECKING:
     from queue_server.domain.working_days import DueDate

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 def cmd_due(args: argparse.Namespace) -> int:
     from queue_server.cli.catalog import parse_received, print_due
     from queue_server.config import load_settings
-    from queue_server.services.dossier_setup import SiteRef, parse_dossier_settings, procedure_from_file
-    from queue_server.services.dossiers import compute_due
+    from queue_server.services.dossiers.reception import compute_due
+    from queue_server.services.dossiers.setup import SiteRef, parse_dossier_settings, procedure_from_file
 
     received = parse_received(args.received)
     if received is None:
@@ -53,7 +53,7 @@ def _context(args: argparse.Namespace):  # noqa: ANN202
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from queue_server.services.context import SYSTEM
-    from queue_server.services.dossiers import flag_overdue
+    from queue_server.services.dossiers.reception import flag_overdue
 
     counts = flag_overdue(_context(args), SYSTEM)
     print(f"Sắp đến hạn / due soon: {counts['due_soon']}; quá hạn / overdue: {counts['overdue']}")
@@ -62,7 +62,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_logbook(args: argparse.Namespace) -> int:
     from queue_server.services.context import SYSTEM
-    from queue_server.services.dossier_reports import logbook
+    from queue_server.services.dossiers.reports import logbook
 
     name, _media, data = logbook(_context(args), SYSTEM, args.format, site=args.site, start=args.from_, end=args.to)
     out = Path(args.out or name)

@@ -58,7 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from queue_server.services.auth import instance_secret
-    from queue_server.services.dossier_setup import parse_dossier_settings
+    from queue_server.services.dossiers.setup import parse_dossier_settings
 
     settings = settings_from(args, host=args.host, port=args.port)
     parse_dossier_settings(settings.extra.get("dossiers"))  # a wrong [dossiers] table stops the start, named

@@ -15,7 +15,7 @@ from queue_server.events import log
 from queue_server.services import auth
 from queue_server.services.context import DEVICE_KINDS, Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, not_found
-from queue_server.services.policy import validate_policy
+from queue_server.services.queue.policy import validate_policy
 from queue_server.store.tables import Counter, CounterService, Device, Service, Site, User, row_id
 
 

@@ -70,7 +70,7 @@ def test_ratings_are_validated(client, hall):
 
 
 def test_a_ticket_is_rated_once_and_the_counter_is_recorded(client, hall, ctx):
-    from queue_server.services import queue
+    from queue_server.services.queue import tickets as queue
 
     hall.open_all()
     issued = queue.issue_ticket(ctx, hall.kiosk, hall.a)
@@ -88,7 +88,7 @@ def test_ratings_from_one_kiosk_are_rate_limited(client, hall):
 
 
 def test_a_failed_print_is_reported_for_the_supervisors(client, hall, ctx):
-    from queue_server.services import queue
+    from queue_server.services.queue import tickets as queue
 
     issued = queue.issue_ticket(ctx, hall.kiosk, hall.a)
     r = client.post("/api/v1/kiosk/print-failures", json={"ticket_id": issued.ticket.id, "reason": "PaperOut"},

@@ -8,8 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from queue_server.clock import ManualClock
-from queue_server.services import dossiers
 from queue_server.services.context import Actor, Context
+from queue_server.services.dossiers import reception as dossiers
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from queue_server.config import load_settings
-from queue_server.services import counters, dossiers, queue
 from queue_server.services.context import Context
+from queue_server.services.dossiers import reception as dossiers
+from queue_server.services.queue import counters
+from queue_server.services.queue import tickets as queue
 from queue_server.store import migrate
 from tests.conftest import ARTIFACTS, PASSWORD, ServerProcess, build_hall
 from tests.dossiers.helpers import payload

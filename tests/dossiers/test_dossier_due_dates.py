@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from queue_server.services import dossier_documents
+from queue_server.services.dossiers import documents as dossier_documents
 from queue_server.store.tables import Event
 from tests.dossiers.helpers import due_local, pdf_text, receive_at
 
@@ -66,7 +66,7 @@ def test_missing_holiday_year_counts_weekends_only_and_says_so(ctx, hall, clock)
     with ctx.db.reading() as session:
         warning = session.scalars(select(Event).where(Event.kind == "dossier.calendar_missing")).one()
     assert warning.data["years"] == [2028] and warning.data["code"] == d["code"]
-    from queue_server.services.dossier_reports import supervision
+    from queue_server.services.dossiers.reports import supervision
 
     listed = supervision(ctx, hall.supervisor)
     assert any("2028" in w["message_vi"] for w in listed["warnings"])
@@ -94,8 +94,9 @@ def test_cli_due_matches_the_service(ctx, hall, clock, capsys) -> None:
 def test_each_hall_on_one_server_keeps_its_own_hours_and_cutoff(ctx, hall, clock) -> None:
     """Phường 1 works Saturday mornings and takes same-day work until 16:00; phường 2, on
     the same server, keeps the instance's Monday–Friday and 15:00."""
-    from queue_server.services import admin, dossiers
+    from queue_server.services import admin
     from queue_server.services.context import SYSTEM, Actor
+    from queue_server.services.dossiers import reception as dossiers
     from tests.dossiers.helpers import at_local, payload
 
     site2 = admin.create_site(ctx, SYSTEM, code="phuong-2", name="UBND Phường 2", agency_code="000.00.02.H01")
@@ -120,7 +121,7 @@ def test_each_hall_on_one_server_keeps_its_own_hours_and_cutoff(ctx, hall, clock
 
 def test_per_site_settings_name_what_cannot_be_set_per_site() -> None:
     from queue_server.config import ConfigError
-    from queue_server.services.dossier_setup import parse_dossier_settings
+    from queue_server.services.dossiers.setup import parse_dossier_settings
 
     with pytest.raises(ConfigError, match=r"\[dossiers.sites.phuong-1\]: 'lookup_window_minutes' cannot be set"):
         parse_dossier_settings({"sites": {"phuong-1": {"lookup_window_minutes": 5}}})

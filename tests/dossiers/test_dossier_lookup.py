@@ -8,8 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from queue_server.api.app import create_app
-from queue_server.services import dossier_lookup, dossiers
 from queue_server.services.context import Context
+from queue_server.services.dossiers import lookup as dossier_lookup
+from queue_server.services.dossiers import reception as dossiers
 from queue_server.services.errors import NotFound, RateLimited
 from tests.dossiers.helpers import APPLICANT, at_local, receive_at
 

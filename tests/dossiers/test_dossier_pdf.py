@@ -9,7 +9,8 @@ import unicodedata
 
 import pytest
 
-from queue_server.services import dossier_documents, dossiers
+from queue_server.services.dossiers import documents as dossier_documents
+from queue_server.services.dossiers import reception as dossiers
 from tests.dossiers.helpers import at_local, payload, pdf_png, pdf_text
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

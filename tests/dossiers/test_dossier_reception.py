@@ -10,8 +10,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from queue_server.services import dossiers, queue
+from queue_server.services.dossiers import reception as dossiers
 from queue_server.services.errors import Forbidden, InvalidInput
+from queue_server.services.queue import tickets as queue
 from queue_server.store.tables import Event
 from tests.dossiers.helpers import APPLICANT, at_local, payload, receive_at
 
@@ -77,7 +78,7 @@ def test_code_lookup_code_logbook_and_fee(ctx, hall, clock) -> None:
 
 
 def test_reception_is_linked_to_the_ticket_being_served(ctx, hall, clock) -> None:
-    from queue_server.services import counters
+    from queue_server.services.queue import counters
 
     at_local(clock, "2026-03-02 09:00")
     ticket = queue.issue_ticket(ctx, hall.kiosk, hall.a).ticket

@@ -11,8 +11,11 @@ import io
 import pytest
 
 from queue_server.events import log
-from queue_server.services import counters, dossier_reports, dossiers, queue
+from queue_server.services.dossiers import reception as dossiers
+from queue_server.services.dossiers import reports as dossier_reports
 from queue_server.services.errors import Forbidden
+from queue_server.services.queue import counters
+from queue_server.services.queue import tickets as queue
 from tests.dossiers.helpers import at_local, payload, pdf_text, receive_at
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

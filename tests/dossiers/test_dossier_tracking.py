@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from queue_server.services import dossiers
-from queue_server.services.dossier_reports import supervision
+from queue_server.services.dossiers import reception as dossiers
+from queue_server.services.dossiers.reports import supervision
 from queue_server.services.errors import Conflict, InvalidInput
 from queue_server.store.tables import Event
 from tests.dossiers.helpers import at_local, due_local, receive_at

@@ -15,7 +15,7 @@ from hardware.sim.keypad import VirtualKeypad
 from hardware.sim.led import VirtualLedBoard
 from hardware.speaker.player import SimSpeaker
 from queue_server.agent import AgentConfig, DisplayBinding, HallAgent, KeypadBinding
-from queue_server.services import queue
+from queue_server.services.queue import tickets as queue
 from tests.e2e.conftest import Served, wait_until
 
 pytestmark = pytest.mark.slow

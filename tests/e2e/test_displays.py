@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from queue_server.services import queue
+from queue_server.services.queue import tickets as queue
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.conftest import screenshot, wait_until
 from tests.e2e.test_console_and_hall import audio_requests

@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from queue_server.clock import ManualClock
 from queue_server.config import load_settings
-from queue_server.services import admin, dossiers
+from queue_server.services import admin
 from queue_server.services.context import SYSTEM, Actor, Context
+from queue_server.services.dossiers import reception as dossiers
 from queue_server.store import migrate
 from queue_server.store.tables import Counter, Event
 from tests.conftest import ARTIFACTS, ServerProcess
@@ -30,7 +31,7 @@ class KioskHall:
 
     def __init__(self, data_dir: Path) -> None:
         from queue_server.demo import seed_demo
-        from queue_server.services import counters
+        from queue_server.services.queue import counters
 
         self.data_dir = data_dir
         settings = load_settings(env={}, data_dir=str(data_dir))

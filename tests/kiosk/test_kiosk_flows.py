@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
-from queue_server.services import dossier_lookup
+from queue_server.services.dossiers import lookup as dossier_lookup
 from queue_server.services.errors import NotFound
 from queue_server.store.tables import Ticket
 from tests.kiosk.conftest import APPLICANT, HALL_TZ, shot, slip_text

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from queue_server.services import counters, queue
 from queue_server.services.context import SYSTEM
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from queue_server.services.queue import counters
+from queue_server.services.queue import tickets as queue
 from queue_server.store.tables import Event, Ticket
 
 

@@ -42,7 +42,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from queue_server.services.dossier_format import (
+from queue_server.services.dossiers.format import (
     DELIVERY_NAMES,
     count2,
     local,
@@ -52,7 +52,7 @@ from queue_server.services.dossier_format import (
     vnd,
 )
 
-FONTS = Path(__file__).resolve().parents[2] / "assets" / "fonts"
+FONTS = Path(__file__).resolve().parents[3] / "assets" / "fonts"
 _REGISTERED = False
 
 UNIT = "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"

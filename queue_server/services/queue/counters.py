@@ -11,7 +11,7 @@ from queue_server.domain.business_day import business_day
 from queue_server.events import log
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict
-from queue_server.services.queue import (
+from queue_server.services.queue.tickets import (
     _current,
     _lock_counter,
     _site,

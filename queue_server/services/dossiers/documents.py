@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 from hardware.printer import PrinterError, Slip, SlipBuilder, print_slip, render_slip
 from queue_server.domain.catalog import ProcessingTime
 from queue_server.domain.working_days import TimeUnit
-from queue_server.services import dossier_pdf
 from queue_server.services.context import Actor, Context
-from queue_server.services.dossier_format import DELIVERY_NAMES, local, vi_datetime, vi_time_date, vnd
-from queue_server.services.dossier_setup import SiteRef, agency_header, dossier_settings, place_name
-from queue_server.services.dossiers import _load, _site, dossier_json, require_staff
+from queue_server.services.dossiers import pdf as dossier_pdf
+from queue_server.services.dossiers.format import DELIVERY_NAMES, local, vi_datetime, vi_time_date, vnd
+from queue_server.services.dossiers.reception import _load, _site, dossier_json, require_staff
+from queue_server.services.dossiers.setup import SiteRef, agency_header, dossier_settings, place_name
 from queue_server.services.errors import Conflict, InvalidInput, NotFound
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from queue_server.domain.business_day import business_day
 from queue_server.events import log
 from queue_server.services.context import Context
-from queue_server.services.counters import counter_detail, waiting_counts
-from queue_server.services.estimates import estimate_in, read_hall
+from queue_server.services.queue.counters import counter_detail, waiting_counts
+from queue_server.services.queue.estimates import estimate_in, read_hall
 from queue_server.store.tables import Counter, Service, Site
 
 CALL_KINDS = ("ticket.called", "ticket.recalled")
@@ -94,8 +94,8 @@ def ticket_position(ctx: Context, ticket_id: int) -> dict[str, Any]:
     """Where one ticket stands now: state, people ahead, expected wait, its counter once called."""
     from queue_server.domain.tickets import STATE_LABELS_VI, TicketState
     from queue_server.services.errors import not_found
-    from queue_server.services.estimates import estimate_for_ticket
-    from queue_server.services.queue import _ticket_row, _view_of
+    from queue_server.services.queue.estimates import estimate_for_ticket
+    from queue_server.services.queue.tickets import _ticket_row, _view_of
     from queue_server.store.tables import Ticket
 
     with ctx.db.connection() as conn:
@@ -117,7 +117,7 @@ def ticket_position(ctx: Context, ticket_id: int) -> dict[str, Any]:
 
 
 def todays_tickets(ctx: Context, site: Site, *, state: str | None = None) -> list[dict[str, Any]]:
-    from queue_server.services.queue import _view_of, tickets_of_day
+    from queue_server.services.queue.tickets import _view_of, tickets_of_day
 
     with ctx.db.connection() as conn:
         day = business_day(ctx.clock.now(), site.timezone)

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from queue_server.domain import dispatch
 from queue_server.domain import estimate as est
 from queue_server.domain.business_day import business_day
-from queue_server.services import policy as site_policy
-from queue_server.services.queries import SITE_ROW, waiting_tickets
+from queue_server.services.queue import policy as site_policy
+from queue_server.services.queue.queries import SITE_ROW, waiting_tickets
 from queue_server.store.tables import Counter, CounterService, Ticket
 
 SAMPLE_LIMIT = 300

@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from queue_server.domain import dossiers as rules
 from queue_server.domain.dossiers import DossierState
-from queue_server.services import admin, dossier_pdf
+from queue_server.services import admin
 from queue_server.services.context import Actor, Context
-from queue_server.services.dossier_format import local, short
-from queue_server.services.dossier_setup import agency_header, dossier_settings, place_name
-from queue_server.services.dossiers import due_state_of, flag_overdue, outcome_timing, require_staff
+from queue_server.services.dossiers import pdf as dossier_pdf
+from queue_server.services.dossiers.format import local, short
+from queue_server.services.dossiers.reception import due_state_of, flag_overdue, outcome_timing, require_staff
+from queue_server.services.dossiers.setup import agency_header, dossier_settings, place_name
 from queue_server.services.errors import InvalidInput
 from queue_server.store.tables import Dossier, DossierStep, Event, Service, Site, Ticket, User
 

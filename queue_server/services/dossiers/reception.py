@@ -29,7 +29,7 @@ from queue_server.domain.working_days import DueDate, due_at
 from queue_server.events import log
 from queue_server.services import admin
 from queue_server.services.context import Actor, Context
-from queue_server.services.dossier_setup import (
+from queue_server.services.dossiers.setup import (
     ChannelSpec,
     DossierSettings,
     SiteLike,
@@ -295,7 +295,7 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def step_json(s: DossierStep, tz: str) -> dict[str, Any]:
-    from queue_server.services.dossier_format import local, short
+    from queue_server.services.dossiers.format import local, short
 
     names = STEP_NAMES.get(s.kind, (s.kind, s.kind))
     timing_vi = rules.TIMING_NAMES[rules.Timing(s.timing)][0] if s.timing else ""
@@ -339,7 +339,7 @@ def outcome_timing(d: Dossier, tz: str) -> rules.Timing | None:
 def dossier_json(session: Session, d: Dossier, settings: DossierSettings, *, now: datetime,
                  steps: bool = True) -> dict[str, Any]:
     """A dossier for staff (with the applicant)."""
-    from queue_server.services.dossier_format import local, vi_datetime
+    from queue_server.services.dossiers.format import local, vi_datetime
 
     site = _site(session, d.site_id)
     tz = site.timezone

@@ -34,10 +34,10 @@ from queue_server.domain.tickets import (
     next_state,
 )
 from queue_server.events import log
-from queue_server.services import policy as site_policy
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, RateLimited, not_found
-from queue_server.services.queries import SITE_ROW, waiting_tickets
+from queue_server.services.queue import policy as site_policy
+from queue_server.services.queue.queries import SITE_ROW, waiting_tickets
 from queue_server.services.views import TicketView
 from queue_server.store.tables import Counter, CounterService, Service, Site, Ticket, TicketSequence, User
 
@@ -402,7 +402,7 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
         ticket = ctx.db.transaction(work)
     # The estimate is advice, not state: computed after the commit so the write lock
     # (SQLite) and row locks (PostgreSQL) are held no longer than numbering needs.
-    from queue_server.services.estimates import estimate_for_ticket
+    from queue_server.services.queue.estimates import estimate_for_ticket
 
     with ctx.db.connection() as conn:
         est = estimate_for_ticket(conn, ticket, ctx.clock.now())

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 from queue_server.domain import dossiers as rules
 from queue_server.domain.dossiers import DossierState
 from queue_server.services.context import Context
-from queue_server.services.dossier_format import DELIVERY_NAMES, local, vi_datetime
-from queue_server.services.dossier_setup import DossierSettings, SiteRef, dossier_settings
-from queue_server.services.dossiers import STEP_NAMES, due_state_of
+from queue_server.services.dossiers.format import DELIVERY_NAMES, local, vi_datetime
+from queue_server.services.dossiers.reception import STEP_NAMES, due_state_of
+from queue_server.services.dossiers.setup import DossierSettings, SiteRef, dossier_settings
 from queue_server.services.errors import NotFound, RateLimited
 from queue_server.store.tables import Dossier, DossierStep, RateCounter, Site
 
