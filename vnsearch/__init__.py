@@ -1,6 +1,6 @@
 """Vietnamese text search without diacritics: fold text, index names and codes, rank hits.
 
-Pure and stdlib-only, importing nothing of ours, so both the server (the catalogue in
+Pure (the standard library and rapidfuzz), importing nothing of ours, so both the server (the catalogue in
 queue_server/domain/catalog.py) and the kiosk (kiosk/cache.py, which must not import the
 server) search with the same rules:
 
@@ -10,7 +10,10 @@ server) search with the same rules:
 
 Ranking: a code match first, then a name that equals or starts with the query, then names
 containing every word of the query (the last word may be unfinished, as it is while
-someone types on the kiosk), then English names, then keywords and field names.
+someone types on the kiosk), then English names, then keywords and field names. When these
+find fewer hits than asked for, names close to the query with its spaces taken out
+(rapidfuzz's partial ratio) come after them, so a typo ("dang ki ket hon", "trch luc") or
+words run together ("khaisinh") still find the procedure.
 `SearchIndex` keeps a sorted vocabulary so a keystroke costs a few bisections, not a scan.
 """
 
@@ -23,8 +26,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz import fuzz, process
+
 _WORD = re.compile(r"[0-9a-z]+(?:\.[0-9a-z]+)*")
 _CODE_QUERY = re.compile(r"^[0-9][0-9.]*$")
+# Typo tolerance: a query of at least this many letters (spaces removed) may match a name
+# by similarity; a hit needs this partial-ratio score (0-100) and ranks below every word hit.
+FUZZY_MIN_LETTERS = 5
+FUZZY_CUTOFF = 85.0
+FUZZY_BASE = 100.0
 
 
 def fold(text: str) -> str:
@@ -71,6 +81,7 @@ class SearchIndex:
         self._codes = sorted((e.code, i) for i, e in enumerate(self._entries))
         self._compact_codes = sorted((e.code.replace(".", ""), i) for i, e in enumerate(self._entries))
         self._prefix_cache: dict[str, frozenset[int]] = {}
+        self._compact_names = [e.name.replace(" ", "") for e in self._entries]
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -129,8 +140,20 @@ class SearchIndex:
             s = self._score(self._entries[i], tokens, phrase)
             if s > scores.get(i, 0.0):
                 scores[i] = s
+        if len(scores) < limit:
+            self._add_fuzzy(phrase.replace(" ", ""), scores, limit)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], len(self._entries[kv[0]].name), self._entries[kv[0]].code))
         return [SearchHit(self._entries[i].code, s, self._entries[i].payload) for i, s in ranked[:limit]]
+
+    def _add_fuzzy(self, compact: str, scores: dict[int, float], limit: int) -> None:
+        """Names similar to the query, scored below every word match (FUZZY_BASE + 0..100)."""
+        if len(compact) < FUZZY_MIN_LETTERS or _CODE_QUERY.match(compact):
+            return
+        found = process.extract(compact, self._compact_names, scorer=fuzz.partial_ratio,
+                                score_cutoff=FUZZY_CUTOFF, limit=limit)
+        for _, similarity, i in found:
+            if i not in scores:
+                scores[i] = FUZZY_BASE + similarity
 
     @staticmethod
     def _score(e: _Entry, tokens: list[str], phrase: str) -> float:

@@ -277,6 +277,30 @@ def test_search_with_diacritics_and_everyday_words() -> None:
     assert search(CAT, "birth registration")[0].code == "1.001193"
 
 
+def test_search_forgives_typos_and_words_run_together() -> None:
+    # what a citizen types on the kiosk keyboard: words run together, a wrong vowel, a letter missed
+    assert search(CAT, "khaisinh")[0].code == "1.001193"
+    assert search(CAT, "dang ki ket hon")[0].code == "1.000894"
+    assert search(CAT, "cap ban sao trch luc")[0].code == "2.000635"
+    assert search(CAT, "tamtru")[0].item.name.vi.endswith("tạm trú")
+
+
+def test_typo_matches_rank_after_exact_and_prefix_matches() -> None:
+    exact = search(CAT, "hon nhan")
+    assert exact[0].item.name.vi == "Cấp Giấy xác nhận tình trạng hôn nhân"
+    assert all(h.score < exact[0].score for h in exact[1:])
+    # a similar name never outranks one that holds every typed word
+    fuzzy_scores = [h.score for h in exact if "hôn nhân" not in h.item.name.vi.lower()]
+    assert fuzzy_scores and max(fuzzy_scores) < exact[0].score
+
+
+def test_typo_tolerance_needs_a_few_letters_and_finds_nothing_for_unrelated_words() -> None:
+    assert search(CAT, "ho chieu") == []  # passports are not a ward's procedure
+    assert search(CAT, "kha") != []  # a prefix still works
+    assert search(CAT, "khais")[0].code == "1.001193"  # "khai s…" typed without its space
+    assert search(CAT, "xyzq") == []
+
+
 def test_search_returns_nothing_for_nonsense_or_empty() -> None:
     assert search(CAT, "") == []
     assert search(CAT, "   ") == []

@@ -193,6 +193,9 @@ def test_search_without_diacritics_and_by_code(kiosk):
     assert screen.search_input.text == "kết hôn"
     assert list(screen.result_buttons)[0] == "1.000894"
     kiosk.tap(screen.keyboard.keys["\x18"])
+    kiosk.type(screen.keyboard, "dang ki ket hon")  # a wrong vowel still finds it
+    assert list(screen.result_buttons)[0] == "1.000894"
+    kiosk.tap(screen.keyboard.keys["\x18"])
     kiosk.tap(screen.field_buttons["CT"])
     assert app.current == "field" and "2.000815" in app.screens["field"].result_buttons
     shot(kiosk, "13-field")
