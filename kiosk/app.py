@@ -17,8 +17,10 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kiosk.config import KioskConfig
 
@@ -466,6 +468,10 @@ def _build_app_class():  # noqa: ANN202 - the class needs Kivy, imported only af
         def timezone(self) -> str:
             """The hall's time zone (from the server's site, else Vietnam's)."""
             return self.flow.timezone or "Asia/Ho_Chi_Minh"
+
+        def hall_now(self) -> datetime:
+            """The hall's wall-clock time (naive, in the site's zone), whatever the PC's zone is."""
+            return datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None)
 
         def send_rating(self, level: str, reasons: list[str], comment: str) -> None:
             screen = self.screens["rating"]

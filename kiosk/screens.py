@@ -9,7 +9,6 @@ citizen touches (`buttons`, `keyboard`, ...) so tests can tap them like a finger
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from kivy.clock import Clock
@@ -135,7 +134,7 @@ class HomeScreen(KioskScreen):
         names.add_widget(Txt(self.app.agency_name(), size=SMALL, color=MUTED, size_hint_y=1, valign="top"))
         head.add_widget(names)
         self.body.add_widget(head)
-        now = datetime.now()
+        now = self.app.hall_now()
         self.clock_label = Txt(f"{now:%H:%M}", size=120, bold=True, halign="center")
         self.date_label = Txt(date_text(now, self.lang), size=BODY, halign="center", color=MUTED)
         self.body.add_widget(self.clock_label)
@@ -156,7 +155,7 @@ class HomeScreen(KioskScreen):
         self.body.add_widget(self.lang_button)
 
     def tick(self) -> None:
-        now = datetime.now()
+        now = self.app.hall_now()
         if getattr(self, "clock_label", None) is not None:
             self.clock_label.text = f"{now:%H:%M}"
             self.date_label.text = date_text(now, self.lang)

@@ -4,7 +4,8 @@ real server process and a simulated slip printer."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -160,6 +161,22 @@ def test_an_idle_kiosk_returns_home_in_vietnamese(kiosk):
     kiosk.wait(lambda: app.current == "home", 5, "the idle return")
     assert app.lang == "vi"
     assert "Lấy số thứ tự" in app.screens["home"].buttons["take_number"].text
+
+
+def test_the_home_clock_shows_the_halls_time_whatever_the_pcs_zone(kiosk, monkeypatch):
+    # a kiosk PC left on UTC-10 by its installer must still show Vietnam's time
+    monkeypatch.setenv("TZ", "Pacific/Honolulu")
+    time.tzset()
+    try:
+        home = kiosk.app.screens["home"]
+        home.tick()
+        hall = datetime.now(HALL_TZ)
+        assert home.clock_label.text in {f"{hall:%H:%M}", f"{hall - timedelta(minutes=1):%H:%M}"}
+        assert home.date_label.text.endswith(f"{hall:%d/%m/%Y}") or hall.hour == 0
+        assert datetime.now().hour != hall.hour  # the PC's own clock reads another hour
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
 
 
 def test_language_switch_shows_english_with_vietnamese_beside_it(kiosk):
