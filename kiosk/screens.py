@@ -590,8 +590,7 @@ class DossierScreen(KioskScreen):
             box.bind(focus=self._focused, text=lambda w, v, name=name: self._typed(w, v, name))
         self.code_input.bind(on_text_validate=lambda *_: self._next())
         self.key_input.bind(on_text_validate=lambda *_: self.lookup())
-        self.keyboard = Keyboard(self.code_input, upper=True, space_label=self.t("space"),
-                                 clear_label=self.t("clear"))
+        self.keyboard = Keyboard(self.code_input, upper=True, codes=True, clear_label=self.t("clear"))
         form = column(spacing=12)
         form.add_widget(Txt(self.t("dossier_hint"), size=BODY, color=MUTED))
         form.add_widget(Txt(self.t("dossier_code"), size=BODY, bold=True))

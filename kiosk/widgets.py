@@ -178,8 +178,11 @@ ROWS = (
     tuple("zxcvbnm") + (".", "-", "\b"),
     ("ă", "â", "ê", "ô", "ơ", "ư"),
 )
+# What a dossier code or lookup key holds (000.00.06.H56-231027-0361): no tones, no space
+CODE_ROWS = (ROWS[0], ROWS[1], tuple("asdfghjkl"), ROWS[3])
 KEY_HEIGHT = 92
 KEYBOARD_HEIGHT = 6 * KEY_HEIGHT + 5 * 6
+CODE_KEYBOARD_HEIGHT = 5 * KEY_HEIGHT + 4 * 6
 
 
 class Keyboard(BoxLayout):
@@ -187,19 +190,30 @@ class Keyboard(BoxLayout):
 
     Ten keys a row at most, so every key is at least 90 px wide on a 1080 px screen. A
     tone key puts its mark on the last letter typed ("a" then "á" gives "á"), so a
-    citizen can type with diacritics; search also works without them.
+    citizen can type with diacritics; search also works without them. With `codes=True` it
+    shows only what codes contain (digits, letters, dot, dash) and no tone or space keys.
     """
 
     def __init__(self, target: TextInput | None = None, upper: bool = False, space_label: str = "Dấu cách",
-                 clear_label: str = "Xoá hết", **kwargs: object) -> None:
+                 clear_label: str = "Xoá hết", codes: bool = False, **kwargs: object) -> None:
         kwargs.setdefault("orientation", "vertical")
         kwargs.setdefault("spacing", 6)
         kwargs.setdefault("size_hint_y", None)
-        kwargs.setdefault("height", KEYBOARD_HEIGHT)
+        kwargs.setdefault("height", CODE_KEYBOARD_HEIGHT if codes else KEYBOARD_HEIGHT)
         super().__init__(**kwargs)
         self.target = target
         self.upper = upper
         self.keys: dict[str, Btn] = {}
+        if codes:
+            for row in CODE_ROWS:
+                line = BoxLayout(spacing=6)
+                for key in row:
+                    line.add_widget(self._key(key, key.upper() if upper else key, 40))
+                self.add_widget(line)
+            last = BoxLayout(spacing=6)
+            last.add_widget(self._key("\x18", clear_label, 32))
+            self.add_widget(last)
+            return
         for row in ROWS:
             line = BoxLayout(spacing=6)
             for key in row:

@@ -308,6 +308,9 @@ def test_a_dossier_typed_by_its_codes_shows_procedure_status_due_date_and_only_t
         kiosk, hall_dossiers):
     app, d = kiosk.app, hall_dossiers["fresh"]
     screen = open_dossier_screen(kiosk)
+    # the keyboard holds what codes hold: digits, letters, dot and dash; no tones, no space
+    assert set(screen.keyboard.keys) >= set("0123456789abcdefghijklmnopqrstuvwxyz.-\b\x18")
+    assert not set(screen.keyboard.keys) & {"\u0301", "\u0300", "\u0309", "\u0303", "\u0323", "đ", "ă", "ơ", " "}
     kiosk.type(screen.keyboard, d["code"].lower())
     assert screen.code_input.text == d["code"]  # codes are upper case, whatever was typed
     kiosk.tap(screen.key_input)
