@@ -302,8 +302,9 @@ class TicketScreen(KioskScreen):
             self.body.add_widget(card)
         facts = column(spacing=6)
         counters = ", ".join(str(c) for c in issued.counters)
-        facts.add_widget(Txt(self.t("go_to_counters", counters=counters) if counters else self.t("counters_later"),
+        facts.add_widget(Txt(self.t("serving_counters", counters=counters) if counters else self.t("counters_later"),
                              size=46, bold=True))
+        facts.add_widget(Txt(self.t("wait_for_call"), size=40, color=MUTED))
         facts.add_widget(Txt(self.t("people_ahead", n=issued.people_ahead), size=44))
         facts.add_widget(Txt(self.t("wait", wait=wait_text(issued.estimated_wait_s, self.lang)), size=44))
         self._dest.add_widget(facts)
@@ -834,9 +835,12 @@ class RatingScreen(KioskScreen):
             self.body.add_widget(Txt("✔ " + self.t("thanks"), size=64, bold=True, halign="center", color=OK))
             self.body.add_widget(Widget())
             return
-        self.body.add_widget(Txt(self.t("rating_title"), size=HEADING, bold=True, halign="center"))
-        faces = BoxLayout(spacing=24, size_hint_y=None,
-                          height=(220 if self.app.landscape else 330) if level else 560)
+        typing = bool(self.params.get("typing"))
+        portrait = not self.app.landscape
+        if not (typing and portrait):  # the keyboard needs the title's room; the faces say it
+            self.body.add_widget(Txt(self.t("rating_title"), size=HEADING, bold=True, halign="center"))
+        faces_height = (220 if self.app.landscape else (150 if typing else 330)) if level else 560
+        faces = BoxLayout(spacing=24, size_hint_y=None, height=faces_height)
         for lv in self.LEVELS:
             cell = BoxLayout(orientation="vertical", spacing=6)
             btn = Btn("", lambda lv=lv: self.choose(lv), kind="secondary" if lv != level else "primary",
@@ -847,7 +851,8 @@ class RatingScreen(KioskScreen):
             self.faces[lv] = btn
             cell.add_widget(btn)
             mark = "✔ " if lv == level else ""
-            cell.add_widget(Txt(mark + self.t(lv), size=44, bold=lv == level, halign="center"))
+            cell.add_widget(Txt(mark + self.t(lv), size=32 if typing and portrait else 44, bold=lv == level,
+                                halign="center"))
             faces.add_widget(cell)
         self.faces_row = faces
         self.body.add_widget(faces)
@@ -863,7 +868,8 @@ class RatingScreen(KioskScreen):
             for r in REASONS:
                 on = r in chosen
                 btn = Btn(("☑ " if on else "☐ ") + self.t(f"reason_{r}"), lambda r=r: self.toggle(r),
-                          kind="primary" if on else "secondary", halign="left", size=36, height=110)
+                          kind="primary" if on else "secondary", halign="left", size=34 if portrait else 36,
+                          height=(84 if typing else 100) if portrait else 110)
                 self.reason_buttons[r] = btn
                 grid.add_widget(btn)
             detail.add_widget(grid)
@@ -874,8 +880,15 @@ class RatingScreen(KioskScreen):
         self.status_label = Txt(self.params.get("status", ""), size=BODY, bold=True)
         self.keyboard = Keyboard(self.comment_input, space_label=self.t("space"), clear_label=self.t("clear"))
         self.send_button = Btn(self.t("send"), self.send, size=48, height=140)
-        self.detail_view = scroller(detail)
+        # Portrait has room for every reason: no scroll box, and they stay in sight (and
+        # chosen) while the comment keyboard is open. Landscape puts the keyboard where the
+        # reasons were, so the chosen ones are listed above the comment box.
+        self.detail_view = detail if portrait else scroller(detail)
         self.form = BoxLayout(orientation="vertical", spacing=12)
+        self.chosen_label = None
+        if not portrait and level == "unsatisfied":
+            self.chosen_label = Txt(self._chosen_text(), size=SMALL, color=MUTED)
+            self.form.add_widget(self.chosen_label)
         self.form.add_widget(Txt(self.t("comment"), size=BODY, bold=True))
         self.form.add_widget(self.comment_input)
         self.form.add_widget(self.status_label)
@@ -894,7 +907,9 @@ class RatingScreen(KioskScreen):
             self.open_keyboard()
 
     def open_keyboard(self) -> None:
-        """Tapping the comment box brings up the keyboard (in place of the reasons)."""
+        """Tapping the comment box brings up the keyboard (in place of the reasons in landscape,
+        below the reasons in portrait)."""
+        typed_before = bool(self.params.get("typing"))
         self.params["typing"] = True
         if self.keyboard.parent is not None:
             return
@@ -905,8 +920,16 @@ class RatingScreen(KioskScreen):
             holder.add_widget(self.keyboard)
             self.side.add_widget(holder, index=1)
             return
-        self.form.remove_widget(self.detail_view)
+        if not typed_before:  # built again, smaller, to make room for the keyboard (next frame:
+            Clock.schedule_once(lambda *_: self.refresh())  # not inside the touch that got here)
+            return
         self.form.add_widget(self.keyboard, index=1)
+
+    def _chosen_text(self) -> str:
+        chosen = self.params.get("reasons") or []
+        if not chosen:
+            return ""
+        return self.t("reasons_chosen") + " " + "; ".join(self.t(f"reason_{r}") for r in chosen)
 
     @staticmethod
     def _place(btn: Btn, face: Face) -> None:

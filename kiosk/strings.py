@@ -20,7 +20,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "back": ("‹ Quay lại", "‹ Back"),
     "home": ("Màn hình chính", "Home"),
     # offline
-    "offline": ("MẤT KẾT NỐI MÁY CHỦ: tạm thời chưa lấy được số. Bạn vẫn xem được thủ tục.",
+    "offline": ("MẤT KẾT NỐI MÁY CHỦ: tạm thời chưa lấy được số. Ông/Bà vẫn xem được thủ tục.",
                 "SERVER UNREACHABLE: numbers cannot be issued right now. Procedures can still be read."),
     "offline_services": ("Ki-ốt đang mất kết nối với máy chủ nên chưa lấy được số. Ki-ốt sẽ tự kết nối lại; "
                          "vui lòng chờ hoặc hỏi cán bộ tại quầy hướng dẫn.",
@@ -34,7 +34,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_counter": ("Chưa có quầy mở cho dịch vụ này", "No counter is open for this service yet"),
     "no_services": ("Hiện chưa có dịch vụ nào để lấy số.", "There is no service to take a number for."),
     # priority
-    "priority_question": ("Bạn có thuộc đối tượng ưu tiên không?", "Are you entitled to priority?"),
+    "priority_question": ("Ông/Bà có thuộc đối tượng ưu tiên không?", "Are you entitled to priority?"),
     "priority_normal": ("Không — lấy số thường", "No — regular number"),
     "priority_elderly": ("Người cao tuổi (từ 60 tuổi)", "Older person (60 or over)"),
     "priority_disabled": ("Người khuyết tật", "Person with a disability"),
@@ -45,19 +45,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "for_service": ("Dịch vụ: {name}", "Service: {name}"),
     # ticket
     "issuing": ("Đang lấy số…", "Getting your number…"),
-    "your_number": ("Số thứ tự của bạn", "Your number"),
-    "ticket_title": ("Số của bạn", "Your number"),  # short: it is the top bar's title
-    "go_to_counters": ("Mời đến quầy: {counters}", "Go to counter: {counters}"),
+    "your_number": ("Số thứ tự của Ông/Bà", "Your number"),
+    "ticket_title": ("Số của Ông/Bà", "Your number"),  # short: it is the top bar's title
+    # Before the call: where the ticket may be served, worded so it cannot read as "go now"
+    "serving_counters": ("Các quầy phục vụ: {counters}", "Served at counters: {counters}"),
+    "wait_for_call": ("Vui lòng chờ đến khi số được gọi.", "Please wait until your number is called."),
     "counters_later": ("Quầy sẽ được thông báo khi gọi số", "The counter is announced when you are called"),
-    "people_ahead": ("Số người chờ trước bạn: {n}", "People ahead of you: {n}"),
+    "people_ahead": ("Số người chờ trước Ông/Bà: {n}", "People ahead of you: {n}"),
     "wait": ("Thời gian chờ dự kiến: {wait}", "Expected wait: {wait}"),
     "printing": ("Đang in phiếu…", "Printing your slip…"),
     "printed": ("Đã in phiếu. Vui lòng nhận phiếu ở khe bên dưới.", "Printed. Please take your slip below."),
-    "print_failed": ("CHƯA IN ĐƯỢC PHIẾU. {why} Số của bạn vẫn giữ nguyên: {code}. Hãy ghi nhớ số này; "
+    "print_failed": ("CHƯA IN ĐƯỢC PHIẾU. {why} Số của Ông/Bà vẫn giữ nguyên: {code}. Hãy ghi nhớ số này; "
                      "cán bộ đã được báo.",
                      "YOUR SLIP DID NOT PRINT. {why} Your number is still valid: {code}. Please remember it; "
                      "staff have been told."),
-    "no_printer": ("Ki-ốt này không in phiếu. Vui lòng ghi nhớ số của bạn.",
+    "no_printer": ("Ki-ốt này không in phiếu. Vui lòng ghi nhớ số của Ông/Bà.",
                    "This kiosk does not print. Please remember your number."),
     "print_again": ("In lại phiếu", "Print again"),
     "done": ("Xong", "Done"),
@@ -144,15 +146,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "timing_on_time": ("Đúng hạn", "On time"),
     "timing_late": ("Quá hạn", "Late"),
     # rating
-    "rating_title": ("Bạn có hài lòng với sự phục vụ hôm nay?", "How satisfied are you with our service today?"),
+    "rating_title": ("Ông/Bà có hài lòng với sự phục vụ hôm nay?", "How satisfied are you with our service today?"),
     "very_satisfied": ("Rất hài lòng", "Very satisfied"),
     "satisfied": ("Hài lòng", "Satisfied"),
     "unsatisfied": ("Không hài lòng", "Not satisfied"),
-    "reasons": ("Vì sao bạn chưa hài lòng? (chọn một hoặc nhiều)", "What went wrong? (choose any)"),
+    "reasons": ("Vì sao Ông/Bà chưa hài lòng? (chọn một hoặc nhiều)", "What went wrong? (choose any)"),
+    "reasons_chosen": ("Đã chọn:", "Chosen:"),
     "comment": ("Góp ý thêm (không bắt buộc)", "Comments (optional)"),
     "send": ("Gửi đánh giá", "Send"),
     "sending": ("Đang gửi…", "Sending…"),
-    "thanks": ("Cảm ơn bạn đã đánh giá!", "Thank you for your feedback!"),
+    "thanks": ("Cảm ơn Ông/Bà đã đánh giá!", "Thank you for your feedback!"),
     "rating_failed": ("Chưa gửi được đánh giá. {why}", "Your rating was not sent. {why}"),
     "chosen": ("Đã chọn: {level}", "Chosen: {level}"),
     "reason_long_wait": ("Chờ quá lâu", "Waited too long"),

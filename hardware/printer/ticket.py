@@ -76,17 +76,17 @@ def ticket_slip_elements(slip: TicketSlip) -> Slip:
     if slip.hall_subtitle:
         builder.text(slip.hall_subtitle, "small", "center")
     builder.separator()
-    builder.text("Số thứ tự của bạn", "small", "center")
+    builder.text("Số thứ tự của Ông/Bà", "small", "center")
     builder.text(slip.ticket_code, "huge", "bold", "center")
     builder.text(slip.service_name, "bold", "center")
     builder.feed(1)
-    builder.columns("Quầy:", counters, "bold")
+    builder.columns("Các quầy phục vụ:", counters, "bold")  # not "Quầy:", which reads as "go now"
     builder.columns("Giờ lấy số:", slip.issued_at.strftime("%H:%M %d/%m/%Y"))
-    builder.columns("Số người chờ trước bạn:", str(slip.people_ahead))
+    builder.columns("Số người chờ trước Ông/Bà:", str(slip.people_ahead))
     builder.columns("Thời gian chờ:", wait_text_vi(slip.estimated_wait_minutes))
     builder.separator()
     builder.qr(slip.position_url)
-    builder.text("Quét mã để xem lượt của bạn", "small", "center")
+    builder.text("Quét mã để xem lượt của Ông/Bà", "small", "center")
     if slip.footer:
         builder.text(slip.footer, "small", "center")
     if slip.english:

@@ -52,10 +52,14 @@ def test_taking_a_number_shows_the_code_and_prints_the_same_code(kiosk, kiosk_ha
     issued = screen.params["issued"]
     assert screen.code_label.text == issued.code and issued.code.startswith("A")
     assert "Đã in phiếu" in screen.status_label.text
-    assert "Quầy" in kiosk.app.screens["ticket"].body.children[-2].children[-1].text or issued.counters
+    # before the call the counters are where it may be served, not an order to go there now
+    shown = " ".join(w.text for w in screen.walk() if isinstance(getattr(w, "text", None), str))
+    assert issued.counters and f"Các quầy phục vụ: {', '.join(map(str, issued.counters))}" in shown
+    assert "Vui lòng chờ đến khi số được gọi" in shown and "Mời đến quầy" not in shown
     jobs = slip_printer.wait_for_jobs(before_jobs + 1)
     printed = slip_text(slip_printer, jobs[-1])
     assert issued.code in printed  # what the citizen holds says what the screen says
+    assert "Các quầy phục vụ:" in printed and "Số thứ tự của Ông/Bà" in printed
     assert [e.data["code"] for e in kiosk_hall.events("ticket.issued")][-1] == issued.code
     kiosk.tap(screen.done_button)
     assert app.current == "home"
@@ -254,9 +258,25 @@ def test_an_unhappy_rating_with_a_reason_and_a_comment_is_stored_as_an_event(kio
     kiosk.tap(screen.faces["unsatisfied"])
     kiosk.tap(screen.reason_buttons["long_wait"])
     assert screen.reason_buttons["long_wait"].text.startswith("☑")  # ticked in words, not only colour
+    kiosk.pump(2)
+    # every reason in full view on the portrait screen, none behind a scroll box
+    assert all(visible(b, screen) for b in screen.reason_buttons.values())
     shot(kiosk, "17-rating-reasons")
     kiosk.tap(screen.comment_input)
+    kiosk.pump(2)
     kiosk.type(screen.keyboard, ["c", "h", "ơ", "\u0300", " ", "l", "â", "u"])
+    kiosk.pump(2)
+    # with the keyboard open the reasons stay in sight and chosen, between the faces and the keys
+    keys_top = screen.keyboard.to_window(screen.keyboard.x, screen.keyboard.top)[1]
+    faces_bottom = screen.faces_row.to_window(screen.faces_row.x, screen.faces_row.y)[1]
+    for btn in screen.reason_buttons.values():
+        assert visible(btn, screen) and btn.to_window(btn.x, btn.y)[1] >= keys_top
+        assert btn.to_window(btn.x, btn.top)[1] <= faces_bottom
+    assert visible(screen.send_button, screen) and visible(screen.keyboard, screen)
+    kiosk.tap(screen.reason_buttons["unclear_guidance"])  # a second reason while typing
+    assert screen.reason_buttons["long_wait"].text.startswith("☑")
+    assert screen.reason_buttons["unclear_guidance"].text.startswith("☑")
+    assert screen.comment_input.text == "chờ lâu" and screen.keyboard.parent is not None
     shot(kiosk, "18-rating-comment")
     before = len(kiosk_hall.events("rating.given"))
     kiosk.tap(screen.send_button)
@@ -265,7 +285,7 @@ def test_an_unhappy_rating_with_a_reason_and_a_comment_is_stored_as_an_event(kio
     events = kiosk_hall.events("rating.given")
     assert len(events) == before + 1
     assert events[-1].data["level"] == "unsatisfied"
-    assert events[-1].data["reasons"] == ["long_wait"]
+    assert events[-1].data["reasons"] == ["long_wait", "unclear_guidance"]
     assert events[-1].data["comment"] == "chờ lâu"
 
 

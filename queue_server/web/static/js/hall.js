@@ -15,7 +15,7 @@ import { EventStream } from "./stream.js";
 import { Announcer } from "./announcer.js";
 
 const DEFAULT_NOTICE =
-  "Kính chào quý khách. Vui lòng lấy số thứ tự tại ki-ốt và chờ đến lượt; khi số của quý khách hiện lên, " +
+  "Kính chào Ông/Bà. Vui lòng lấy số thứ tự tại ki-ốt và chờ đến lượt; khi số của Ông/Bà hiện lên, " +
   "xin mời đến đúng quầy. Người cao tuổi, người khuyết tật, phụ nữ mang thai xin báo cán bộ để được ưu tiên. " +
   "— Welcome. Please take a number at the kiosk and wait for your call.";
 const FRESH_MS = 60000; // a call older than this (replayed after a long outage) is shown but not spoken
