@@ -44,8 +44,11 @@ def prepare_kivy(config: KioskConfig, *, headless: bool = False) -> None:
     os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # no probing for xclip/xsel
     if headless:
         os.environ["SDL_VIDEODRIVER"] = "offscreen"
+    import logging
+
     from kivy.config import Config
 
+    logging.getLogger("kivy").addFilter(_HarmlessStartupNoise())
     width, height = config.size
     Config.set("graphics", "width", str(width))
     Config.set("graphics", "height", str(height))
@@ -59,14 +62,24 @@ def prepare_kivy(config: KioskConfig, *, headless: bool = False) -> None:
     for key in list(Config.options("input")):  # no probing of touch devices we do not have
         if key != "mouse":
             Config.remove_option("input", key)
-    import logging
-
     for noisy in ("httpx", "httpcore", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     from kivy.core.text import DEFAULT_FONT, LabelBase
 
     LabelBase.register(DEFAULT_FONT, str(FONT_REGULAR), fn_bold=str(FONT_BOLD))
     _prepared = True
+
+
+class _HarmlessStartupNoise:
+    """Drops Kivy's two start-up complaints that mean nothing for a kiosk: no libmtdev (the
+    touch screen reaches us through SDL) and no xclip/xsel for X11's cut buffer (no one
+    pastes on a kiosk). Everything else Kivy says still shows."""
+
+    NOISE = ("MTDev is not supported", "Unable to find any valuable Cutbuffer provider")
+
+    def filter(self, record: object) -> bool:
+        message = record.getMessage() if hasattr(record, "getMessage") else str(record)
+        return not any(n in message for n in self.NOISE)
 
 
 def save_png(path: Path | str) -> Path:

@@ -45,7 +45,11 @@ def run_tour(config: KioskConfig, directory: Path | str, dossier_url: str = "") 
         shot("services")
         services = app.screens["services"].buttons
         if services:
-            d.tap(next(iter(services.values())))
+            for _ in range(3):  # the list is rebuilt when the queue moves: tap the button shown now
+                d.tap(next(iter(app.screens["services"].buttons.values())))
+                d.settle()
+                if app.current == "priority":
+                    break
             shot("priority")
             d.tap(app.screens["priority"].buttons["normal"])
             d.wait(lambda: app.screens["ticket"].params.get("state") != "issuing", 10, "the number")

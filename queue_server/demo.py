@@ -59,6 +59,16 @@ def kiosk_command(base: str, tokens_file: Path, printer_url: str, site_code: str
             "--printer", printer_url, "--site", site_code]
 
 
+def tour_command(kiosk: list[str], out: Path, orientation: str = "portrait") -> list[str]:
+    """The kiosk command that saves one PNG per screen into `out` without a display."""
+    return [*kiosk, "--tour", str(out), "--orientation", orientation]
+
+
+# Whose logins the demo prints, with the label (Vietnamese / English, padded like the rest)
+DEMO_LOGINS = (("clerk", "Cán bộ / demo clerk:    "), ("supervisor", "Giám sát / supervisor:  "),
+               ("admin", "Quản trị / admin:       "))
+
+
 def run_demo(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -76,8 +86,10 @@ def run_demo(args: argparse.Namespace) -> int:
     clerk = next((u for u in info["users"] if u["role"] == "clerk"), None)
     print("Motcua demo — Bộ phận một cửa mô phỏng / simulated one-stop hall")
     print(f"  Máy chủ / server:       {base}  (API: {base}/docs)")
-    if clerk:
-        print(f"  Cán bộ / demo clerk:    {clerk['username']} / {clerk['password']}")
+    for role, label in DEMO_LOGINS:
+        user = next((u for u in info["users"] if u["role"] == role), None)
+        if user:
+            print(f"  {label}{user['username']} / {user['password']}")
     print(f"  Dữ liệu / data:         {Path(settings.data_dir).resolve()}")
     cat = info["catalog"]
     print(f"  Danh mục / catalogue:   {cat['procedures']} thủ tục / procedures, {cat['fields']} lĩnh vực / fields")
@@ -92,7 +104,8 @@ def run_demo(args: argparse.Namespace) -> int:
     else:
         print("  Ki-ốt / kiosk:          không có màn hình / no display; chạy / run:")
         print("    " + " ".join(command))
-        print("    (hoặc ảnh chụp không cần màn hình / or headless screenshots: motcua kiosk --tour DIR ...)")
+    print("  Ảnh chụp ki-ốt không cần màn hình / headless kiosk screenshots:")
+    print("    " + " ".join(tour_command(command, Path("artifacts/kiosk/tour"))))
     numbers = demo_counter_numbers(ctx, info)
     print_demo_pages(base, info, numbers)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import queue
 import signal
 import subprocess
@@ -84,6 +85,7 @@ def test_the_demo_runs_the_hall_and_a_keypad_calls_onto_the_led_board(tmp_path):
                 time.sleep(0.2)
         printed = "\n".join(demo.seen)
         assert "canbo1 / motcua-demo" in printed  # the demo clerk's login
+        assert "giamsat / motcua-demo" in printed and "admin / motcua-admin" in printed  # and whose read the hall
         assert f"{demo.base}/console" in printed and f"{demo.base}/display/hall" in printed
         assert f"{demo.base}/display/counter/1" in printed
         assert "simulated printer: tcp://127.0.0.1:" in printed
@@ -111,5 +113,17 @@ def test_the_demo_runs_the_hall_and_a_keypad_calls_onto_the_led_board(tmp_path):
         # a mistyped line is answered, not ignored
         demo.type("99 N")
         demo.wait_for(lambda line: "không có quầy 99" in line)
+
+        # the headless tour, run exactly as the demo prints it, saves the kiosk's screens quietly
+        at = demo.seen.index(next(line for line in demo.seen if "headless kiosk screenshots" in line))
+        tour = shlex.split(demo.seen[at + 1])
+        assert "--server" in tour and "--token-file" in tour and "..." not in tour
+        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MOTCUA_CONFIG")}
+        result = subprocess.run(tour, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+        shots = sorted((tmp_path / "artifacts" / "kiosk" / "tour").glob("*.png"))
+        assert len(shots) >= 10 and {"home", "services", "priority", "ticket"} <= {p.stem.split("-", 1)[1] for p in shots}
+        said = (result.stdout + result.stderr).lower()
+        assert "mtdev" not in said and "clipboard" not in said and "cutbuffer" not in said, said[-2000:]
     finally:
         assert demo.stop() == 0
