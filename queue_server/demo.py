@@ -83,7 +83,6 @@ def run_demo(args: argparse.Namespace) -> int:
     base = settings.effective_public_url
     slips = Path(settings.data_dir).resolve() / "slips"
     printer = VirtualPrinter("127.0.0.1", 0, jobs_dir=slips, name="demo-kiosk").start()
-    clerk = next((u for u in info["users"] if u["role"] == "clerk"), None)
     print("Motcua demo — Bộ phận một cửa mô phỏng / simulated one-stop hall")
     print(f"  Máy chủ / server:       {base}  (API: {base}/docs)")
     for role, label in DEMO_LOGINS:

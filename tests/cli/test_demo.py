@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import queue
+import shlex
 import signal
 import subprocess
 import sys
