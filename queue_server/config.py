@@ -37,6 +37,10 @@ class Settings:
     # Sessions
     session_hours: int = 12
     cookie_secure: bool = False
+    # Backups: made every N hours while a server runs (0: only by `motcua backup`), the newest kept
+    backup_dir: str = ""  # default: DATA_DIR/backups
+    backup_every_hours: int = 24
+    backup_keep: int = 14
     # Announcements
     voice_dir: str = ""  # a hall's own recorded clips (falls back to the default pack)
     dialect: str = "north"
@@ -51,6 +55,10 @@ class Settings:
     @property
     def effective_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def effective_backup_dir(self) -> Path:
+        return Path(self.backup_dir) if self.backup_dir else Path(self.data_dir).resolve() / "backups"
 
     def as_toml(self) -> str:
         lines = ["# Motcua configuration (motcua config export)"]

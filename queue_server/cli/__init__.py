@@ -26,6 +26,8 @@ COMMAND_MODULES: dict[str, str] = {
     "catalog": "queue_server.cli.catalog",
     "calendar": "queue_server.cli.catalog",
     "dossier": "queue_server.cli.dossier",
+    "backup": "queue_server.cli.backup",
+    "restore": "queue_server.cli.backup",
     "kiosk": "kiosk.cli",
 }
 

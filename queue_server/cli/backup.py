@@ -1,0 +1,59 @@
+"""`motcua backup` and `motcua restore`: a consistent copy of a running hall, and putting one
+back into an empty data directory or database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from queue_server.cli.server import _common, settings_from
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from queue_server.services.backups import make_backup
+    from queue_server.services.context import Context
+    from queue_server.store.backup import BackupError
+
+    ctx = Context.create(settings_from(args))
+    try:
+        info = make_backup(ctx, Path(args.out) if args.out else None)
+    except BackupError as exc:
+        print(f"motcua: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        ctx.db.dispose()
+    print(f"Đã sao lưu / backed up: {info.summary()}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from queue_server.store.backup import BackupError, restore_backup
+
+    settings = settings_from(args)
+    if not settings.database_url:
+        data = Path(settings.data_dir)
+        if data.exists() and any(data.iterdir()):
+            print(f"motcua: thư mục {data} không trống; chỉ khôi phục vào thư mục mới / "
+                  f"{data} is not empty; restore only into a new data directory", file=sys.stderr)
+            return 2
+        data.mkdir(parents=True, exist_ok=True)
+    try:
+        info = restore_backup(Path(args.source), settings.effective_database_url)
+    except BackupError as exc:
+        print(f"motcua: {exc}", file=sys.stderr)
+        return 2
+    print(f"Đã khôi phục / restored: {info.summary()}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("backup", help="sao lưu / a consistent backup while the server runs")
+    _common(p)
+    p.add_argument("--out", help="backup file to write (default: a new file in the backup folder, "
+                   "which keeps the newest backup_keep)")
+    p.set_defaults(func=cmd_backup)
+    p = subparsers.add_parser("restore", help="khôi phục / restore a backup into an empty data directory")
+    _common(p)
+    p.add_argument("--from", dest="source", required=True, help="the backup file")
+    p.set_defaults(func=cmd_restore)
