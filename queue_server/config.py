@@ -41,6 +41,11 @@ class Settings:
     backup_dir: str = ""  # default: DATA_DIR/backups
     backup_every_hours: int = 24
     backup_keep: int = 14
+    # Personal data (Nghị định 13/2023): days after a dossier is closed (returned or refused)
+    # before its applicant's ID number, phone, email and addresses are erased, and days after
+    # which a rating's free-text comment is erased; 0 keeps them (not recommended)
+    retention_dossier_days: int = 365
+    retention_feedback_days: int = 365
     # Announcements
     voice_dir: str = ""  # a hall's own recorded clips (falls back to the default pack)
     dialect: str = "north"

@@ -26,8 +26,9 @@ COMMAND_MODULES: dict[str, str] = {
     "catalog": "queue_server.cli.catalog",
     "calendar": "queue_server.cli.catalog",
     "dossier": "queue_server.cli.dossier",
-    "backup": "queue_server.cli.backup",
-    "restore": "queue_server.cli.backup",
+    "backup": "queue_server.cli.maintenance",
+    "restore": "queue_server.cli.maintenance",
+    "purge": "queue_server.cli.maintenance",
     "kiosk": "kiosk.cli",
 }
 

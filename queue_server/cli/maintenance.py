@@ -1,5 +1,6 @@
-"""`motcua backup` and `motcua restore`: a consistent copy of a running hall, and putting one
-back into an empty data directory or database."""
+"""`motcua backup`, `motcua restore` and `motcua purge`: a consistent copy of a running hall,
+putting one back into an empty data directory or database, and erasing personal data past
+its retention period."""
 
 from __future__ import annotations
 
@@ -47,6 +48,26 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from queue_server.services.context import SYSTEM, Context
+    from queue_server.services.retention import purge_all
+    from queue_server.store import migrate
+
+    ctx = Context.create(settings_from(args))
+    try:
+        migrate.upgrade(ctx.db.engine)
+        report = purge_all(ctx, SYSTEM, dry_run=args.dry_run)
+    finally:
+        ctx.db.dispose()
+    s = ctx.settings
+    verb = ("Sẽ xoá / would erase" if args.dry_run else "Đã xoá / erased")
+    print(f"{verb}: {sum(report.dossiers.values())} hồ sơ / dossiers (đóng quá {s.retention_dossier_days} ngày / "
+          f"closed over {s.retention_dossier_days} days ago: số định danh, điện thoại, email, địa chỉ / "
+          f"ID number, phone, email, addresses), {sum(report.comments.values())} góp ý / rating comments "
+          f"(quá / over {s.retention_feedback_days} ngày / days)")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("backup", help="sao lưu / a consistent backup while the server runs")
     _common(p)
@@ -57,3 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _common(p)
     p.add_argument("--from", dest="source", required=True, help="the backup file")
     p.set_defaults(func=cmd_restore)
+    p = subparsers.add_parser("purge", help="xoá dữ liệu cá nhân quá hạn / erase personal data past retention")
+    _common(p)
+    p.add_argument("--dry-run", action="store_true", help="only count what would be erased")
+    p.set_defaults(func=cmd_purge)

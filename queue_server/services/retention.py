@@ -1,0 +1,118 @@
+"""Keeping personal data only as long as configured (Nghị định 13/2023/NĐ-CP).
+
+A dossier closed (result returned, or refused) more than `retention_dossier_days` ago keeps
+what the statistics and the logbook (Mẫu 06) need (code, procedure, applicant's name, dates,
+agencies, timing) and loses the applicant's ID number, phone, email, address and delivery
+address. A rating older than `retention_feedback_days` loses its free-text comment (which a
+citizen may have filled with a name or a phone number); its level and reasons stay for the
+reports. Each purge is one `system.purge` event per site with counts, never names.
+
+Run daily by the server (with the dossier sweep) and by `motcua purge [--dry-run]`. A purge
+works in batches, so its cost per run is bounded whatever the size of the archive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from queue_server.domain.dossiers import DossierState
+from queue_server.events import log
+from queue_server.services.context import Actor, Context
+from queue_server.store.tables import Dossier, Event
+
+CLOSED = (DossierState.RETURNED.value, DossierState.REFUSED.value)
+PERSONAL_FIELDS = ("applicant_id_number", "applicant_phone", "applicant_email", "applicant_address",
+                   "delivery_address")
+BATCH = 500
+
+
+@dataclass
+class PurgeReport:
+    dry_run: bool
+    dossiers: dict[int, int] = field(default_factory=dict)  # site id -> dossiers erased
+    comments: dict[int, int] = field(default_factory=dict)  # site id -> rating comments erased
+
+    @property
+    def total(self) -> int:
+        return sum(self.dossiers.values()) + sum(self.comments.values())
+
+    def as_json(self) -> dict[str, object]:
+        return {"dry_run": self.dry_run, "dossiers": sum(self.dossiers.values()),
+                "comments": sum(self.comments.values())}
+
+
+def _holds_personal_data():  # noqa: ANN202
+    return or_(*(getattr(Dossier, name) != "" for name in PERSONAL_FIELDS))
+
+
+def _dossiers_due(cutoff: datetime):  # noqa: ANN202
+    return (Dossier.state.in_(CLOSED), Dossier.state_changed_at < cutoff, _holds_personal_data())
+
+
+def _comments_due(cutoff: datetime):  # noqa: ANN202
+    return (Event.kind == "rating.given", Event.at < cutoff, Event.data["comment"].as_string() != "")
+
+
+def _per_site(session: Session, column, *where) -> dict[int, int]:  # noqa: ANN001
+    rows = session.execute(select(column, func.count()).where(*where).group_by(column))
+    return {site: int(n) for site, n in rows}
+
+
+def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BATCH) -> PurgeReport:
+    """Erase one batch of what is past its retention period; with `dry_run`, count all of it
+    and change nothing."""
+    settings = ctx.settings
+    now = ctx.clock.now()
+    report = PurgeReport(dry_run=dry_run)
+    dossier_cutoff = now - timedelta(days=settings.retention_dossier_days)
+    comment_cutoff = now - timedelta(days=settings.retention_feedback_days)
+
+    def count(session: Session) -> None:
+        if settings.retention_dossier_days > 0:
+            report.dossiers = _per_site(session, Dossier.site_id, *_dossiers_due(dossier_cutoff))
+        if settings.retention_feedback_days > 0:
+            report.comments = _per_site(session, Event.site_id, *_comments_due(comment_cutoff))
+
+    def work(session: Session) -> None:
+        report.dossiers, report.comments = {}, {}  # a retried transaction counts afresh
+        if settings.retention_dossier_days > 0:
+            rows = session.scalars(select(Dossier).where(*_dossiers_due(dossier_cutoff))
+                                   .order_by(Dossier.id).limit(batch).with_for_update())
+            for d in rows:
+                report.dossiers[d.site_id] = report.dossiers.get(d.site_id, 0) + 1
+                for name in PERSONAL_FIELDS:
+                    setattr(d, name, "")
+        if settings.retention_feedback_days > 0:
+            for e in session.scalars(select(Event).where(*_comments_due(comment_cutoff))
+                                     .order_by(Event.id).limit(batch)):
+                report.comments[e.site_id] = report.comments.get(e.site_id, 0) + 1
+                e.data = {**e.data, "comment": "", "comment_erased": True}
+        for site_id in sorted(set(report.dossiers) | set(report.comments)):
+            log.append(session, site_id=site_id, kind="system.purge", at=now, actor=actor.label,
+                       data={"dossiers": report.dossiers.get(site_id, 0),
+                             "comments": report.comments.get(site_id, 0)})
+
+    if dry_run:
+        with ctx.db.reading() as session:
+            count(session)
+    else:
+        ctx.db.transaction(work)
+    return report
+
+
+def purge_all(ctx: Context, actor: Actor, *, dry_run: bool = False) -> PurgeReport:
+    """`purge` batch after batch (each its own transaction) until nothing is left."""
+    if dry_run:
+        return purge(ctx, actor, dry_run=True)
+    total = PurgeReport(dry_run=False)
+    while True:
+        step = purge(ctx, actor)
+        for name in ("dossiers", "comments"):
+            for site, n in getattr(step, name).items():
+                getattr(total, name)[site] = getattr(total, name).get(site, 0) + n
+        if step.total == 0:
+            return total
