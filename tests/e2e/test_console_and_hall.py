@@ -63,7 +63,9 @@ def test_a_clerk_calls_next_and_the_hall_display_shows_and_announces_it(served, 
     wait_until(lambda: heard, message="the display to ask for the announcement", page=hall)
     assert heard[0].endswith("/api/v1/announcements/vi/A001/3.wav")
 
-    # recall: said again and flashed again, still one row in the recent calls
+    # recall (once the citizen has had a few seconds to come): said again and flashed again,
+    # still one row in the recent calls
+    hall.wait_for_timeout(5200)
     hall.evaluate("document.querySelector(\".tile[data-counter='3']\").classList.remove('flash')")
     console.click(".act[data-action='recall']")
     hall.wait_for_function("() => document.querySelector(\".tile[data-counter='3']\").classList.contains('flash')")

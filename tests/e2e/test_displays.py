@@ -113,9 +113,10 @@ def test_a_screen_shows_only_the_counters_and_services_in_its_url_and_can_be_mut
     screenshot(screen, "hall-display-sections-1366x768")
 
 
-def test_without_autoplay_the_display_asks_for_a_click_then_speaks(served, browser):
-    served.issue(served.hall.a, 1)
+def test_without_autoplay_the_display_asks_for_a_click_then_speaks_only_what_is_still_current(served, browser):
+    served.issue(served.hall.a, 2)
     served.post(f"/api/v1/counters/{served.hall.c3}/open")
+    served.post(f"/api/v1/counters/{served.hall.c1}/open")
     # a browser that plays sound only after someone has touched the page (the other tests allow it)
     strict = browser.browser_type.launch(
         executable_path=CHROMIUM, headless=True,
@@ -131,12 +132,108 @@ def test_without_autoplay_the_display_asks_for_a_click_then_speaks(served, brows
         assert page.is_visible("#unlock-button")
         served.post(f"/api/v1/counters/{served.hall.c3}/call-next")
         wait_tile(page, 3, "A001")
+        served.post(f"/api/v1/counters/{served.hall.c1}/call-next")
+        wait_tile(page, 1, "A002")
+        served.post(f"/api/v1/counters/{served.hall.c3}/start")
+        served.post(f"/api/v1/counters/{served.hall.c3}/finish")  # A001 came and was served meanwhile
+        page.wait_for_function(f"() => ({tile_code(3)})() === '—'")
         page.wait_for_timeout(500)
-        assert heard == []  # the call waits for the click
+        assert heard == []  # the calls wait for the click
+        # the prompt sits in the footer: it covers no counter's tile
+        prompt = page.locator("#unlock-button").bounding_box()
+        for tile in page.locator(".tile").all():
+            box = tile.bounding_box()
+            assert prompt["y"] >= box["y"] + box["height"] or prompt["x"] >= box["x"] + box["width"], box
         screenshot(page, "hall-display-click-to-enable-sound-1920x1080")
         page.click("#unlock-button", force=True)  # it pulses to be seen, so it is never "stable"
         page.wait_for_selector("#unlock", state="hidden")
         wait_until(lambda: heard, page=page, message="the waiting announcement after the click")
-        assert heard[-1].endswith("/vi/A001/3.wav")
+        page.wait_for_timeout(4000)
+        assert [u.rsplit("/vi/", 1)[1] for u in heard] == ["A002/1.wav"]  # never the finished A001
     finally:
         strict.close()
+
+
+def test_calls_older_than_the_screens_speak_age_are_shown_but_never_spoken_late(served, browser):
+    served.issue(served.hall.a, 1)
+    served.post(f"/api/v1/counters/{served.hall.c3}/open")
+    strict = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")]
+        + ["--autoplay-policy=document-user-activation-required"])
+    try:
+        page = strict.new_page(viewport={"width": 1920, "height": 1080})
+        heard = audio_requests(page)
+        with page.expect_console_message(lambda m: "chặn âm thanh" in m.text):
+            page.goto(f"{served.url}/display/hall?speak_age=2")
+        served.post(f"/api/v1/counters/{served.hall.c3}/call-next")
+        wait_tile(page, 3, "A001")
+        page.wait_for_timeout(3000)  # nobody touched the screen for longer than its speak age
+        page.click("#unlock-button", force=True)
+        page.wait_for_selector("#unlock", state="hidden")
+        page.wait_for_timeout(1500)
+        assert heard == []  # still on the tile and in the list, but not said three seconds late
+        assert page.locator("#calls li .c-code").all_inner_texts() == ["A001"]
+    finally:
+        strict.close()
+
+
+def test_a_burst_of_recalls_is_said_once(served, new_page):
+    served.issue(served.hall.a, 1)
+    served.post(f"/api/v1/counters/{served.hall.c3}/open")
+    hall = new_page(1920, 1080)
+    heard = audio_requests(hall)
+    hall.goto(f"{served.url}/display/hall")
+    hall.wait_for_selector(".tile[data-counter='3']")
+    served.post(f"/api/v1/counters/{served.hall.c3}/call-next")
+    wait_until(lambda: heard, page=hall, message="the call")
+    for _ in range(3):  # a clerk pressing recall again and again
+        served.post(f"/api/v1/counters/{served.hall.c3}/recall")
+    hall.wait_for_function("() => window.motcuaHall.state.calls[0].kind === 'ticket.recalled'")
+    hall.wait_for_timeout(6000)
+    assert [u.rsplit("/vi/", 1)[1] for u in heard] == ["A001/3.wav"]
+    served.post(f"/api/v1/counters/{served.hall.c3}/recall")  # a recall after a pause is said again
+    wait_until(lambda: len(heard) == 2, page=hall, message="the later recall")
+    assert hall.errors == []
+
+
+def test_recent_calls_show_five_or_more_beside_seven_long_service_names_at_1080p(served, new_page):
+    from queue_server.services import admin
+    from queue_server.services.context import SYSTEM
+
+    long_names = [
+        ("DD", "C", "Đất đai – Cấp giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà ở", "Land and housing certificates"),
+        ("XD", "D", "Xây dựng – Cấp giấy phép xây dựng nhà ở riêng lẻ", "Building permits for private houses"),
+        ("KD", "E", "Đăng ký kinh doanh hộ gia đình và hợp tác xã", "Household business registration"),
+        ("LD", "F", "Lao động, thương binh và xã hội – Trợ cấp xã hội", "Labour, invalids and social affairs"),
+        ("TP", "G", "Tư pháp – Chứng thực chữ ký, hợp đồng, giao dịch", "Justice: certifying signatures"),
+    ]
+    for i, (code, prefix, vi, en) in enumerate(long_names):
+        admin.create_service(served.ctx, SYSTEM, served.hall.site_id, code=code, prefix=prefix, name_vi=vi,
+                             name_en=en, sort_order=10 + i)
+    served.issue(served.hall.a, 8)
+    for counter in (served.hall.c1, served.hall.c3):
+        served.post(f"/api/v1/counters/{counter}/open")
+    hall = new_page(1920, 1080)
+    hall.goto(f"{served.url}/display/hall")
+    hall.wait_for_selector("#waiting tr[data-service='TP']")
+    for i in range(8):  # eight different tickets called in turn at counters 3 and 1
+        counter = served.hall.c3 if i % 2 == 0 else served.hall.c1
+        if i >= 2:
+            served.post(f"/api/v1/counters/{counter}/finish")
+        served.post(f"/api/v1/counters/{counter}/call-next")
+    hall.wait_for_function("() => window.motcuaHall.state.calls.length >= 8")
+    hall.wait_for_timeout(800)
+    screenshot(hall, "hall-display-seven-services-1920x1080")
+    visible = hall.evaluate("""() => {
+        const panel = document.querySelector('#calls').getBoundingClientRect();
+        return [...document.querySelectorAll('#calls li')]
+            .filter(li => li.getBoundingClientRect().bottom <= panel.bottom + 1).length; }""")
+    assert visible >= 5, visible
+    assert hall.locator("#waiting tr").count() == 7
+    cut = hall.evaluate("""() => [...document.querySelectorAll('#waiting .w-name')]
+        .filter(td => td.scrollWidth > td.clientWidth + 1).map(td => td.textContent)""")
+    assert cut == []  # every service's name readable in full, wrapped or smaller
+    assert hall.evaluate("() => { const p = document.querySelector('#waiting-panel');"
+                         " return p.scrollHeight <= p.clientHeight + 1; }")  # and no row below the edge
+    assert hall.errors == []

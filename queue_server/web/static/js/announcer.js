@@ -4,17 +4,24 @@
 // Browsers refuse to start sound before the person in front of the screen has touched
 // the page (autoplay policy). When that happens the announcer says so through
 // onBlocked(true); the page shows a "bấm để bật âm thanh" prompt and calls unlock() from
-// the click, and the calls still waiting (not older than maxAgeMs) are then played.
+// the click, and the calls still waiting are then played, but only those still worth
+// saying: each announcement carries `stillCurrent()` (is that ticket still called at that
+// counter?) and the time of its call; one no longer current, or older than maxAgeMs by the
+// server's clock, is dropped rather than spoken late. The same ticket at the same counter is
+// said once per repeatGapMs, however many recalls arrive in that time.
 
 // 10 ms of silence, played to learn (or, inside a click, to earn) the right to play sound.
 const SILENT_WAV = "data:audio/wav;base64,UklGRsQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YaAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
 export class Announcer {
-  constructor({ langs = ["vi"], muted = false, maxAgeMs = 60000, itemTimeoutMs = 30000,
-    onBlocked = () => {}, onPlay = () => {} } = {}) {
+  constructor({ langs = ["vi"], muted = false, maxAgeMs = 60000, repeatGapMs = 5000, itemTimeoutMs = 30000,
+    now = () => Date.now(), onBlocked = () => {}, onPlay = () => {} } = {}) {
     this.langs = langs;
     this.muted = muted;
     this.maxAgeMs = maxAgeMs;
+    this.repeatGapMs = repeatGapMs;
+    this.now = now;
+    this.lastSaid = new Map(); // "code@counter" -> when it was last queued
     this.itemTimeoutMs = itemTimeoutMs;
     this.onBlocked = onBlocked;
     this.onPlay = onPlay;
@@ -27,14 +34,29 @@ export class Announcer {
   }
 
   // Queue the announcement of `code` at `counter` in every language of this screen.
-  announce(code, counter) {
+  // `at`: when the call happened (ms, server clock); `stillCurrent()`: asked again just
+  // before speaking.
+  announce(code, counter, { at = this.now(), stillCurrent = () => true } = {}) {
     if (this.muted || !code || counter === null || counter === undefined) return;
-    const queuedAt = performance.now();
+    if (!this._fresh(at)) return;
+    const key = `${code}@${counter}`;
+    const last = this.lastSaid.get(key);
+    if (last !== undefined && this.now() - last < this.repeatGapMs) return; // a burst of recalls: once
+    if (this.queue.some((item) => item.key === key)) return;
+    this.lastSaid.set(key, this.now());
     for (const lang of this.langs) {
       const url = `/api/v1/announcements/${encodeURIComponent(lang)}/${encodeURIComponent(code)}/${encodeURIComponent(counter)}.wav`;
-      this.queue.push({ url, code, counter, lang, queuedAt });
+      this.queue.push({ url, code, counter, lang, at, key, stillCurrent });
     }
     this._next();
+  }
+
+  _fresh(at) {
+    return this.now() - at < this.maxAgeMs;
+  }
+
+  _worthSaying(item) {
+    return this._fresh(item.at) && item.stillCurrent();
   }
 
   setMuted(muted) {
@@ -95,8 +117,7 @@ export class Announcer {
 
   _next() {
     if (this.playing || this.blocked || this.muted) return;
-    const now = performance.now();
-    while (this.queue.length && now - this.queue[0].queuedAt > this.maxAgeMs) this.queue.shift();
+    while (this.queue.length && !this._worthSaying(this.queue[0])) this.queue.shift();
     const item = this.queue.shift();
     if (!item) return;
     this.playing = true;

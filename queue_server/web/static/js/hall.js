@@ -18,7 +18,9 @@ const DEFAULT_NOTICE =
   "Kính chào Ông/Bà. Vui lòng lấy số thứ tự tại ki-ốt và chờ đến lượt; khi số của Ông/Bà hiện lên, " +
   "xin mời đến đúng quầy. Người cao tuổi, người khuyết tật, phụ nữ mang thai xin báo cán bộ để được ưu tiên. " +
   "— Welcome. Please take a number at the kiosk and wait for your call.";
-const FRESH_MS = 60000; // a call older than this (replayed after a long outage) is shown but not spoken
+// a call older than this (replayed after an outage, or waiting for sound to be enabled) is
+// shown but not spoken; ?speak_age=SECONDS changes it
+const SPEAK_AGE_S = 60;
 const RECONCILE_MS = 30000;
 
 const params = new URLSearchParams(location.search);
@@ -47,6 +49,7 @@ function readConfig(p) {
   const voice = listParam(p, "voice").filter((l) => l === "vi" || l === "en");
   const show = listParam(p, "show");
   const calls = parseInt(p.get("calls") || "8", 10);
+  const speakAge = parseInt(p.get("speak_age") || String(SPEAK_AGE_S), 10);
   return {
     site: p.get("site") || "",
     counters,
@@ -55,6 +58,7 @@ function readConfig(p) {
     calls: Number.isInteger(calls) ? Math.min(20, Math.max(1, calls)) : 8,
     voice: voice.length ? voice : ["vi"],
     mute: boolParam(p, "mute"),
+    speakAgeMs: (Number.isInteger(speakAge) && speakAge > 0 ? Math.min(speakAge, 3600) : SPEAK_AGE_S) * 1000,
     notice: p.has("notice") ? p.get("notice") : DEFAULT_NOTICE,
     show: show.length ? show : ["counters", "calls", "waiting"],
   };
@@ -66,6 +70,8 @@ const storedMute = localStorage.getItem(muteKey);
 const announcer = new Announcer({
   langs: config.voice,
   muted: storedMute === null ? config.mute : storedMute === "1",
+  maxAgeMs: config.speakAgeMs,
+  now: () => serverNow(),
   onBlocked: (blocked) => {
     $("#unlock").hidden = !blocked;
     // for whoever troubleshoots a silent hall from the browser console
@@ -214,6 +220,18 @@ function renderWaiting() {
       el("td", { class: "w-name" }, el("span", { text: s.name_vi }), el("small", { lang: "en", text: s.name_en || "" })),
       el("td", { class: "w-count", text: String(s.waiting) })));
   $("#waiting").replaceChildren(...rows);
+  fitWaiting();
+}
+
+// Many services or long names: the waiting list's type steps down until every row fits.
+function fitWaiting() {
+  const panel = $("#waiting-panel");
+  let scale = 1;
+  panel.style.setProperty("--w-scale", "1");
+  while (panel.scrollHeight > panel.clientHeight + 1 && scale > 0.55) {
+    scale -= 0.05;
+    panel.style.setProperty("--w-scale", scale.toFixed(2));
+  }
 }
 
 function renderClock() {
@@ -369,7 +387,12 @@ function onEvent(ev) {
         counter_number: number, service_code: d.service_code, at: ev.at }, ...state.calls]).slice(0, 50);
       renderCalls();
       flash($("#now-calling"));
-      if (serverNow() - Date.parse(ev.at) < FRESH_MS) announcer.announce(d.code, number);
+      // spoken only while still true: the ticket still called here, the call still recent
+      const stillCurrent = () => {
+        const c = state.counters.get(number);
+        return Boolean(c && c.current && c.current.code === d.code && c.current.state === "called");
+      };
+      announcer.announce(d.code, number, { at: Date.parse(ev.at), stillCurrent });
       return;
     }
     case "ticket.serving":
@@ -457,7 +480,7 @@ document.addEventListener("keydown", (e) => {
   if (announcer.blocked) announcer.unlock();
   if (e.key === "m" || e.key === "M") toggleMute();
 });
-window.addEventListener("resize", layoutTiles);
+window.addEventListener("resize", () => { layoutTiles(); fitWaiting(); });
 // the rows that fit change with the fonts loading and the waiting list growing: only whole rows
 function fitCalls() {
   callRowsFit = null;
@@ -469,5 +492,6 @@ new ResizeObserver(fitCalls).observe($("#calls-panel"));
 document.fonts.ready.then(() => {
   layoutTiles();
   fitCalls();
+  fitWaiting();
 });
 start();
