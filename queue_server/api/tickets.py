@@ -49,6 +49,8 @@ def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), ctx: C
     issued = queue.issue_ticket(ctx, who, body.service_id, priority=body.priority, procedure_code=body.procedure_code,
                                 request_key=idempotency_key)
     out = issued.as_json()
+    if not projection.is_staff(who.kind, who.role):  # a kiosk prints the code, not the priority class
+        out["ticket"] = projection.public_ticket(out["ticket"])
     key = ticket_key(request.app.state.secret, issued.ticket.id)
     out["position_url"] = f"{ctx.settings.effective_public_url}/t/{issued.ticket.id}?k={key}"
     out["position_key"] = key
