@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from queue_server.api.deps import INT8_MAX, actor, get_ctx, optional_actor
-from queue_server.events import log
+from queue_server.events import log, projection
 from queue_server.events.hub import EventHub, Filter
 from queue_server.events.log import EventRecord
 from queue_server.services import admin
@@ -30,22 +30,26 @@ def _filter(ctx: Context, who: Actor, site: str | None, kinds: str | None) -> Fi
     elif who.site_id is not None:
         site_ids = frozenset({who.site_id})
     kind_list = tuple(k.strip() for k in (kinds or "").split(",") if k.strip())
-    # people and devices of the hall see everything of their site; anyone else only codes and counters
-    public_only = who.kind == "anonymous" or (who.kind == "device" and who.role == "display")
+    # staff see every event of their site; everyone else (anonymous, displays, kiosks, the
+    # agent) only the public form of the kinds that have one (events/projection.py)
+    public_only = not projection.is_staff(who.kind, who.role)
     return Filter(site_ids=site_ids, kinds=kind_list, public_only=public_only)
 
 
-_FRAMES: OrderedDict[int, bytes] = OrderedDict()
+_FRAMES: OrderedDict[tuple[int, bool], bytes] = OrderedDict()
 
 
-def _frame(event: EventRecord) -> bytes:
-    """The SSE frame of an event, encoded once for all the screens that receive it."""
-    frame = _FRAMES.get(event.id)
+def _frame(event: EventRecord, public: bool) -> bytes:
+    """The SSE frame of an event in one audience's form, encoded once for all the screens
+    of that audience. A public subscriber only reaches here with a kind that has a public
+    form (the hub's filter), so `event_for` never answers None."""
+    frame = _FRAMES.get((event.id, public))
     if frame is None:
-        payload = json.dumps(event.as_json(), ensure_ascii=False, separators=(",", ":"))
+        payload = json.dumps(projection.event_for(event, staff=not public), ensure_ascii=False,
+                             separators=(",", ":"))
         frame = f"id: {event.id}\ndata: {payload}\n\n".encode()
-        _FRAMES[event.id] = frame
-        if len(_FRAMES) > 2048:
+        _FRAMES[(event.id, public)] = frame
+        if len(_FRAMES) > 4096:
             _FRAMES.popitem(last=False)
     return frame
 
@@ -87,7 +91,7 @@ async def stream(request: Request, site: str | None = None, kinds: str | None = 
         # Starlette cancels this generator when the client goes away.
         yield b"retry: 1000\n: connected\n\n"
         async for event in hub.subscribe(cursor, flt, heartbeat=HEARTBEAT_S):
-            yield b": keep-alive\n\n" if event is None else _frame(event)
+            yield b": keep-alive\n\n" if event is None else _frame(event, flt.public_only)
 
     return StreamingResponse(body(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

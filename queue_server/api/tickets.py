@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from queue_server.api.deps import BigId, Id, actor, get_ctx, optional_actor
+from queue_server.events import projection
 from queue_server.services import admin
 from queue_server.services.auth import ticket_key
 from queue_server.services.context import Actor, Context
@@ -48,6 +49,8 @@ def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), ctx: C
     issued = queue.issue_ticket(ctx, who, body.service_id, priority=body.priority, procedure_code=body.procedure_code,
                                 request_key=idempotency_key)
     out = issued.as_json()
+    if not projection.is_staff(who.kind, who.role):  # a kiosk prints the code, not the priority class
+        out["ticket"] = projection.public_ticket(out["ticket"])
     key = ticket_key(request.app.state.secret, issued.ticket.id)
     out["position_url"] = f"{ctx.settings.effective_public_url}/t/{issued.ticket.id}?k={key}"
     out["position_key"] = key
@@ -56,8 +59,9 @@ def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), ctx: C
 
 @router.get("/tickets/{ticket_id}")
 def get_ticket(ticket_id: BigId, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-    view = queue.get_ticket(ctx, ticket_id)
-    return view.as_json()
+    """A ticket; devices (kiosks, displays, the agent) get its public form, without the priority class."""
+    view = queue.get_ticket(ctx, ticket_id).as_json()
+    return view if projection.is_staff(who.kind, who.role) else projection.public_ticket(view)
 
 
 @router.get("/tickets/{ticket_id}/position")
@@ -93,13 +97,16 @@ class CancelBody(BaseModel):
 @router.get("/counters")
 def list_counters(site: str | None = None, who: Actor = Depends(optional_actor),
                   ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
+    """The counters of a site; anyone but staff gets their public form (no clerk, no priority class)."""
     s = _site_for(ctx, who, site)
-    return counters.list_counters(ctx, s.id)
+    rows = counters.list_counters(ctx, s.id)
+    return rows if projection.is_staff(who.kind, who.role) else [projection.public_counter(c) for c in rows]
 
 
 @router.get("/counters/{counter_id}")
 def get_counter(counter_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-    return counters.get_counter(ctx, counter_id)
+    detail = counters.get_counter(ctx, counter_id)
+    return detail if projection.is_staff(who.kind, who.role) else projection.public_counter(detail)
 
 
 @router.post("/counters/{counter_id}/open")

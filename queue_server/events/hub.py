@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from queue_server.events import log
 from queue_server.events.log import EventRecord
+from queue_server.events.projection import has_public_form
 from queue_server.store.engine import Database, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
@@ -28,13 +29,13 @@ logger = logging.getLogger(__name__)
 class Filter:
     site_ids: frozenset[int] | None = None
     kinds: tuple[str, ...] = ()  # exact kinds or prefixes ending in "." ("ticket.")
-    public_only: bool = False
+    public_only: bool = False  # only kinds with a public form (events/projection.py)
     predicate: Callable[[EventRecord], bool] | None = field(default=None, repr=False)
 
     def accepts(self, event: EventRecord) -> bool:
         if self.site_ids is not None and event.site_id not in self.site_ids:
             return False
-        if self.public_only and not event.public:
+        if self.public_only and not has_public_form(event.kind):
             return False
         if self.kinds and not any(
             event.kind == k or (k.endswith(".") and event.kind.startswith(k)) for k in self.kinds

@@ -34,9 +34,6 @@ from queue_server.store.tables import Event
 
 CHANNEL = "motcua_events"
 
-# Kinds anyone in the hall may see (ticket codes and counters, no personal data).
-PUBLIC_PREFIXES = ("ticket.", "counter.", "hall.")
-
 
 @dataclass(frozen=True, slots=True)
 class EventRecord:
@@ -54,11 +51,8 @@ class EventRecord:
     def cursor(self) -> tuple[int, int]:
         return (self.txid, self.id)
 
-    @property
-    def public(self) -> bool:
-        return self.kind.startswith(PUBLIC_PREFIXES)
-
     def as_json(self) -> dict[str, Any]:
+        """The staff form; the public form of a kind is decided in events/projection.py."""
         return {
             "id": self.id,
             "site_id": self.site_id,

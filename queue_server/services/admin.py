@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +29,26 @@ def require(actor: Actor, role: str, site_id: int | None = None) -> None:
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text.strip())
+
+
+# Characters a name shown on screens, slips and LED boards never holds: control characters
+# (an ESC reaches a printer as a command) and bidirectional overrides (they make a screen
+# show text other than what is stored). Markup characters are allowed: pages show names as
+# text, never as HTML.
+_NOT_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+NAME_MAX = 200  # the columns' size
+
+
+def display_name(text: str, field: str) -> str:
+    """A name as stored (NFC, trimmed), or a 422 naming `field` when it cannot be shown as it is."""
+    clean = nfc(text)
+    if _NOT_IN_NAMES.search(clean):
+        raise InvalidInput(f"{field}: tên không được chứa ký tự điều khiển hay ký tự đảo chiều văn bản.",
+                           f"{field}: a name may not hold control or text-direction characters.", field=field)
+    if len(clean) > NAME_MAX:
+        raise InvalidInput(f"{field}: tối đa {NAME_MAX} ký tự.", f"{field}: at most {NAME_MAX} characters.",
+                           field=field)
+    return clean
 
 
 def _admin_event(session: Session, site_id: int, kind: str, actor: Actor, now, **data: Any) -> None:  # noqa: ANN001
@@ -71,7 +92,7 @@ def create_site(ctx: Context, actor: Actor, *, code: str, name: str, agency_code
 
     @_unique
     def work(session: Session) -> dict[str, Any]:
-        site = Site(code=code, name=nfc(name), agency_code=agency_code, timezone=timezone, policy=pol,
+        site = Site(code=code, name=display_name(name, "name"), agency_code=agency_code, timezone=timezone, policy=pol,
                     created_at=ctx.clock.now())
         session.add(site)
         session.flush()
@@ -90,7 +111,7 @@ def update_site(ctx: Context, actor: Actor, site_id: int, **changes: Any) -> dic
         if changes.get("timezone") is not None:
             site.timezone = _check_tz(changes["timezone"])
         if changes.get("name") is not None:
-            site.name = nfc(changes["name"])
+            site.name = display_name(changes["name"], "name")
         if changes.get("agency_code") is not None:
             site.agency_code = changes["agency_code"]
         if changes.get("policy") is not None:
@@ -144,7 +165,7 @@ def _check_service_fields(fields: dict[str, Any]) -> None:
         raise InvalidInput("Độ dài số phải từ 1 đến 6 chữ số.", "number_width must be 1..6.", field="number_width")
     for key in ("name_vi", "name_en", "group_vi", "group_en"):
         if key in fields and fields[key] is not None:
-            fields[key] = nfc(fields[key])
+            fields[key] = display_name(fields[key], key)
     if "name_vi" in fields and not fields["name_vi"]:
         raise InvalidInput("Tên dịch vụ không được để trống.", "name_vi must not be empty.", field="name_vi")
 
@@ -220,7 +241,7 @@ def create_counter(ctx: Context, actor: Actor, site_id: int, *, number: int, nam
     def work(session: Session) -> dict[str, Any]:
         if session.get(Site, site_id) is None:
             raise not_found("điểm phục vụ", "Site", site_id)
-        counter = Counter(site_id=site_id, number=number, name=nfc(name) or f"Quầy {number}", state="closed")
+        counter = Counter(site_id=site_id, number=number, name=display_name(name, "name") or f"Quầy {number}", state="closed")
         session.add(counter)
         session.flush()
         _set_counter_services(session, counter, services or [])
@@ -239,7 +260,7 @@ def update_counter(ctx: Context, actor: Actor, counter_id: int, *, name: str | N
             raise not_found("quầy", "Counter", counter_id)
         require(actor, "admin", counter.site_id)
         if name is not None:
-            counter.name = nfc(name)
+            counter.name = display_name(name, "name")
         if services is not None:
             _set_counter_services(session, counter, services)
         session.flush()
@@ -268,7 +289,7 @@ def create_user(ctx: Context, actor: Actor, *, username: str, password: str, rol
 
     @_unique
     def work(session: Session) -> dict[str, Any]:
-        user = User(username=username, full_name=nfc(full_name), role=role, password_hash=digest, site_id=site_id,
+        user = User(username=username, full_name=display_name(full_name, "full_name"), role=role, password_hash=digest, site_id=site_id,
                     active=True, created_at=ctx.clock.now())
         session.add(user)
         session.flush()
@@ -293,7 +314,7 @@ def update_user(ctx: Context, actor: Actor, user_id: int, *, password: str | Non
         if role is not None:
             user.role = role
         if full_name is not None:
-            user.full_name = nfc(full_name)
+            user.full_name = display_name(full_name, "full_name")
         if active is not None:
             user.active = active
         return user_json(user)
@@ -328,7 +349,7 @@ def create_device(ctx: Context, actor: Actor, site_id: int, *, kind: str, name: 
     def work(session: Session) -> dict[str, Any]:
         if session.get(Site, site_id) is None:
             raise not_found("điểm phục vụ", "Site", site_id)
-        device = Device(site_id=site_id, kind=kind, name=nfc(name), token_hash=auth.token_hash(token), active=True,
+        device = Device(site_id=site_id, kind=kind, name=display_name(name, "name"), token_hash=auth.token_hash(token), active=True,
                         created_at=ctx.clock.now())
         session.add(device)
         session.flush()

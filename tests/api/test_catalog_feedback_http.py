@@ -97,9 +97,9 @@ def test_a_failed_print_is_reported_for_the_supervisors(client, hall, ctx):
     stored = events(ctx, "kiosk.print_failed")[-1]
     assert stored.ticket_id == issued.ticket.id and stored.data["code"] == "A001"
     # staff streams carry it; hall displays (public events only) do not
-    from queue_server.events.log import PUBLIC_PREFIXES
+    from queue_server.events.projection import has_public_form
 
-    assert not stored.kind.startswith(PUBLIC_PREFIXES)
+    assert not has_public_form(stored.kind)
     unknown = client.post("/api/v1/kiosk/print-failures", json={"ticket_id": 99999, "reason": "PaperOut"},
                           headers=kiosk(hall))
     assert unknown.status_code == 404

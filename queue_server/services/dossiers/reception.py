@@ -40,6 +40,7 @@ from queue_server.services.dossiers.setup import (
 )
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from queue_server.store.tables import (
+    INT4_MAX,
     INT8_MAX,
     Counter,
     Dossier,
@@ -230,13 +231,19 @@ def receive_dossier(ctx: Context, actor: Actor, payload: dict[str, Any], *, site
             if channel is None:
                 more.append(FieldError("channel", "Thủ tục không tiếp nhận theo cách này.",
                                        "The procedure is not received through this channel."))
+        counter = None
+        if counter_id:
+            # a counter of this site, or the dossier would name a desk the hall does not have
+            wanted = row_id(counter_id, INT4_MAX)
+            counter = session.get(Counter, wanted) if wanted is not None else None
+            if counter is None or counter.site_id != site_obj.id:
+                counter = None
+                more.append(FieldError("counter_id", "Không có quầy này ở điểm phục vụ (counter_id).",
+                                       "No such counter at this site (counter_id)."))
         if more:
             raise invalid(more)
         assert procedure is not None and channel is not None
-        counter = None
-        if counter_id:
-            counter = session.get(Counter, int(counter_id))
-        elif ticket is not None and ticket.counter_id:
+        if counter is None and ticket is not None and ticket.counter_id:
             counter = session.get(Counter, ticket.counter_id)
         tz = site_obj.timezone
         day = business_day(now, tz)

@@ -1,5 +1,7 @@
 """What the hall sees: the display snapshot (every counter, the last calls, waiting per
-service) and the kiosk's list of services with waiting counts and estimates."""
+service), the kiosk's list of services with waiting counts and estimates, and a ticket's
+position for its holder's phone. The snapshot and the position answer are public: they are
+shaped by the public projection (events/projection.py), like the anonymous event stream."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from queue_server.domain.business_day import business_day
-from queue_server.events import log
+from queue_server.events import log, projection
 from queue_server.services.context import Context
 from queue_server.services.queue.counters import counter_detail, waiting_counts
 from queue_server.services.queue.estimates import estimate_in, read_hall
@@ -46,18 +48,12 @@ def display_snapshot(ctx: Context, site: Site, *, counters: list[int] | None = N
             "business_day": day.isoformat(),
             "last_event_id": head[1],
             "counters": [
-                {"id": c["id"], "number": c["number"], "name": c["name"], "state": c["state"],
-                 "current": ({"ticket_id": c["current"]["id"], "code": c["current"]["code"],
-                              "state": c["current"]["state"], "service_code": c["current"]["service_code"],
-                              "called_at": c["current"]["called_at"]} if c["current"] else None),
-                 "service_ids": [s["service_id"] for s in c["services"]]}
+                projection.public_counter({"id": c["id"], "number": c["number"], "name": c["name"],
+                                           "state": c["state"], "current": c["current"],
+                                           "service_ids": [s["service_id"] for s in c["services"]]})
                 for c in counter_rows
             ],
-            "last_calls": [
-                {"event_id": e.id, "kind": e.kind, "code": e.data.get("code"), "counter_number":
-                 e.data.get("counter_number"), "service_code": e.data.get("service_code"), "at": e.at.isoformat()}
-                for e in reversed(recent)
-            ],
+            "last_calls": [call for call in map(projection.public_call, reversed(recent)) if call is not None],
             "waiting": [
                 {"service_id": s.id, "code": s.code, "prefix": s.prefix, "name_vi": s.name_vi, "name_en": s.name_en,
                  "waiting": counts.get(s.id, 0)}
@@ -108,7 +104,7 @@ def ticket_position(ctx: Context, ticket_id: int) -> dict[str, Any]:
         now = ctx.clock.now()
         est = estimate_for_ticket(conn, ticket, now) if ticket.state == "waiting" else None
         return {
-            "ticket": _view_of(ticket).as_json(),
+            "ticket": projection.public_ticket(_view_of(ticket).as_json()),
             "state_vi": STATE_LABELS_VI[TicketState(ticket.state)],
             "people_ahead": est.people_ahead if est else 0,
             "estimated_wait_s": est.wait_s if est else None,

@@ -37,6 +37,7 @@ from queue_server.events import log
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, RateLimited, not_found
 from queue_server.services.queue import policy as site_policy
+from queue_server.services.queue.procedures import check_procedure_code
 from queue_server.services.queue.queries import SITE_ROW, waiting_tickets
 from queue_server.services.views import TicketView
 from queue_server.store.tables import Counter, CounterService, Service, Site, Ticket, TicketSequence, User
@@ -354,6 +355,7 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
         )
     if not (actor.kind == "system" or actor.has_role("clerk") or (actor.kind == "device" and actor.role == "kiosk")):
         raise Forbidden("Chỉ ki-ốt hoặc cán bộ mới được cấp số.", "Only kiosks and staff may issue tickets.")
+    procedure_code = check_procedure_code(ctx, service_id, procedure_code)
 
     def work(session: Session) -> TicketRow:
         conn = session.connection()
