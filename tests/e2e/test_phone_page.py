@@ -121,11 +121,12 @@ def test_the_slips_qr_opens_the_page_and_it_shows_the_call(served, new_page, tmp
 
     # the English switch, kept on the next visit
     page.click("#lang")
-    assert page.inner_text("#state-words") == "It is your turn! Please go to"
+    assert page.inner_text("#state-words") == "Your turn! Please go to"
     assert page.text_content("#t-counter") == "Counter"
+    screenshot(page, "phone-called-en-360x640")
     page.reload()
     assert page.inner_text("#lang") == "Tiếng Việt"
-    assert page.inner_text("#state-words") == "It is your turn! Please go to"
+    assert page.inner_text("#state-words") == "Your turn! Please go to"
     assert page.evaluate("window.__vibrations.length") == 0  # a call already on screen is not announced again
     assert page.errors == []
 

@@ -22,10 +22,10 @@ const TEXT = {
     alert_n: "Báo trước khi còn",
     people: "người",
     keep_open: "Hãy để trang này mở: khi đến lượt, điện thoại sẽ rung và trang hiện số quầy.",
-    notify: "Bật thông báo trên điện thoại",
+    notify: "Báo cho tôi khi đến lượt",
     notify_on: "Thông báo đã bật: khi đến lượt, điện thoại sẽ báo cho bạn.",
     notify_denied: "Trình duyệt đang chặn thông báo của trang này. Bạn có thể cho phép lại trong phần cài đặt trang.",
-    notify_unsupported: "Trình duyệt này không hiện được thông báo; trang vẫn rung và hiện số quầy khi đến lượt.",
+    notify_unsupported: "Đã bật: khi đến lượt, điện thoại sẽ rung và trang hiện số quầy (trình duyệt này không hiện được thông báo hệ thống).",
     states: {
       waiting: "Đang chờ đến lượt",
       called: "Đến lượt bạn! Xin mời đến",
@@ -73,13 +73,13 @@ const TEXT = {
     alert_n: "Alert me when",
     people: "are ahead",
     keep_open: "Keep this page open: when it is your turn the phone vibrates and the page shows your counter.",
-    notify: "Turn on phone notifications",
+    notify: "Alert me when it is my turn",
     notify_on: "Notifications are on: your phone will tell you when it is your turn.",
     notify_denied: "The browser blocks notifications from this page. You can allow them again in the site settings.",
-    notify_unsupported: "This browser cannot show notifications; the page still vibrates and shows your counter.",
+    notify_unsupported: "On: when it is your turn the phone vibrates and the page shows your counter (this browser cannot show system notifications).",
     states: {
       waiting: "Waiting for your turn",
-      called: "It is your turn! Please go to",
+      called: "Your turn! Please go to",
       serving: "You are being served at",
       finished: "Your visit is complete",
       no_show: "You were called but were not there",
@@ -291,26 +291,31 @@ function checkAlerts() {
   }
 }
 
+// Browsers let a page vibrate only after the citizen touched it once, and ask for notifications
+// only on a button press: one button does both ("alert me when it is my turn").
+function touched() {
+  return !navigator.userActivation || navigator.userActivation.hasBeenActive;
+}
+
 function renderNotifyState() {
   const button = $("#notify");
   const note = $("#notify-state");
-  if (!notificationsUsable()) {
-    button.hidden = true;
-    note.textContent = t("notify_unsupported");
-    return;
-  }
-  const permission = Notification.permission;
-  button.hidden = permission !== "default";
-  note.textContent = permission === "granted" ? t("notify_on") : permission === "denied" ? t("notify_denied") : "";
+  const usable = notificationsUsable();
+  const permission = usable ? Notification.permission : "unsupported";
+  button.hidden = !(permission === "default" || !touched());
+  note.textContent = permission === "granted" ? t("notify_on") : permission === "denied" ? t("notify_denied")
+    : permission === "unsupported" && touched() ? t("notify_unsupported") : "";
 }
 
 async function askNotifications() {
-  if (!notificationsUsable()) return;
-  try {
-    await Notification.requestPermission();
-  } catch (err) { /* an old browser's callback form: its answer shows in Notification.permission */ }
-  if (Notification.permission === "granted" && navigator.serviceWorker) {
-    navigator.serviceWorker.register("/t/sw.js", { scope: "/t/" }).catch(() => {});
+  vibrate(60); // the touch that allows vibrating later; the short buzz says it works
+  if (notificationsUsable() && Notification.permission !== "denied") { // (already granted: answers at once)
+    try {
+      await Notification.requestPermission();
+    } catch (err) { /* an old browser's callback form: its answer shows in Notification.permission */ }
+    if (Notification.permission === "granted" && navigator.serviceWorker) {
+      navigator.serviceWorker.register("/t/sw.js", { scope: "/t/" }).catch(() => {});
+    }
   }
   renderNotifyState();
 }
@@ -359,12 +364,16 @@ async function refresh() {
 }
 
 let refreshTimer = null;
+let refreshDue = Infinity;
 
 // Something in the hall moved: read the position again, a little later and at a random moment,
-// so that the phones of a whole hall do not all ask at the same instant.
+// so that the phones of a whole hall do not all ask at the same instant (one read for many events).
 function refreshSoon(delayMs = 300 + Math.random() * 1200) {
-  if (refreshTimer !== null) return;
-  refreshTimer = setTimeout(() => { refreshTimer = null; refresh(); }, delayMs);
+  const due = Date.now() + delayMs;
+  if (refreshTimer !== null && refreshDue <= due) return;
+  clearTimeout(refreshTimer);
+  refreshDue = due;
+  refreshTimer = setTimeout(() => { refreshTimer = null; refreshDue = Infinity; refresh(); }, delayMs);
 }
 
 function mine(ev) {
@@ -435,9 +444,11 @@ $("#alert-n").addEventListener("change", (ev) => {
   state.alertN = parseInt(ev.target.value, 10) || null;
   store(storeKey("alert-n"), state.alertN ? String(state.alertN) : null);
   render();
+  renderNotifyState();
   checkAlerts();
 });
 $("#notify").addEventListener("click", askNotifications);
+document.addEventListener("pointerup", () => setTimeout(renderNotifyState, 0)); // a touch allows vibrating
 
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") { // the phone woke up: the connection may be long dead
