@@ -39,12 +39,8 @@ STATIC = {"phone.js": "text/javascript; charset=utf-8", "phone.css": "text/css; 
 router = APIRouter(include_in_schema=False)
 
 
-def _template() -> Template:
-    return Template((PHONE_DIR / "ticket.html").read_text(encoding="utf-8"))
-
-
+_TEMPLATE = Template((PHONE_DIR / "ticket.html").read_text(encoding="utf-8"))
 _NOT_FOUND = (PHONE_DIR / "notfound.html").read_bytes()
-_TEMPLATE = _template()
 
 
 def not_found_page() -> Response:
@@ -61,7 +57,7 @@ def _ticket_id(raw: str) -> int | None:
 
 def _key_ok(secret: bytes, ticket_id: int, key: str) -> bool:
     # compared as bytes: a key with letters outside ASCII is simply a wrong key
-    return hmac.compare_digest(key.encode()[:64], ticket_key(secret, ticket_id).encode())
+    return hmac.compare_digest(key.encode(), ticket_key(secret, ticket_id).encode())
 
 
 def _json_for_script(data: object) -> str:
