@@ -254,3 +254,54 @@ def test_finished_cancelled_and_no_show_tickets_say_so_and_what_to_do_next(serve
     assert page.is_visible("#facts")
     for p in pages.values():
         assert p.errors == []
+
+
+def test_where_notifications_come_only_from_a_service_worker_the_page_uses_it(served, new_page):
+    """Chrome on Android refuses `new Notification()`: the page shows it through its service worker."""
+    body = issue(served, served.hall.b)
+    served.post(f"/api/v1/counters/{served.hall.c2}/open")
+    page = phone(new_page)
+    page.add_init_script("""(() => {
+      const Spy = window.Notification;
+      class AndroidLike extends Spy {
+        constructor() { throw new TypeError("Illegal constructor. Use ServiceWorkerRegistration.showNotification()"); }
+      }
+      Object.defineProperty(AndroidLike, "permission", { get: () => Spy.permission });
+      AndroidLike.requestPermission = (...args) => Spy.requestPermission(...args);
+      window.Notification = AndroidLike;
+      window.__swNotes = [];
+      const show = ServiceWorkerRegistration.prototype.showNotification;
+      ServiceWorkerRegistration.prototype.showNotification = function (title, options) {
+        window.__swNotes.push({ title, body: options && options.body });
+        return show.call(this, title, options);
+      };
+    })();""")
+    page.context.grant_permissions(["notifications"], origin=served.url)
+    page.goto(body["position_url"])
+    wait_live(page)
+    page.click("#notify")
+    page.wait_for_function("async () => !!(await navigator.serviceWorker.getRegistration('/t/'))")
+    served.post(f"/api/v1/counters/{served.hall.c2}/call-next")
+    wait_state(page, "called")
+    page.wait_for_function("() => window.__swNotes.length === 1")
+    assert page.evaluate("window.__swNotes") == [{"title": "Đến lượt bạn: số B001", "body": "Xin mời đến quầy 2."}]
+    assert page.errors == []
+
+
+def test_a_phone_waking_up_reads_what_it_missed_while_asleep(served, new_page):
+    body = issue(served, served.hall.a)
+    served.post(f"/api/v1/counters/{served.hall.c3}/open")
+    page = phone(new_page)
+    page.goto(body["position_url"])
+    wait_live(page)
+    # asleep: the phone froze the page and its connection went quiet (here: the stream is stopped)
+    page.evaluate("window.motcuaPhone.stream.stop()")
+    served.post(f"/api/v1/counters/{served.hall.c3}/call-next")
+    page.wait_for_timeout(1500)
+    assert page.evaluate("document.body.dataset.state") == "waiting"
+    # awake: the page is visible again
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    wait_state(page, "called")
+    wait_live(page)
+    assert page.inner_text("#counter") == "3"
+    assert page.evaluate("window.__vibrations.length") == 1
