@@ -74,13 +74,16 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from hardware.sim.printer import VirtualPrinter
     from queue_server.api.app import create_app
+    from queue_server.cli.public_address import warn_if_unreachable
 
     settings = load_settings(args.config, data_dir=args.data_dir or str(DEMO_DATA), database_url=args.database_url,
                              host=args.host, port=args.port)
+    binds = demo_addresses(settings, auto=args.host is None)
     ctx = Context.create(settings)
     migrate.upgrade(ctx.db.engine)
     info = seed_demo(ctx)
-    base = settings.effective_public_url
+    local_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    base = f"http://{local_host}:{settings.port}"  # where this machine's pages and kiosk reach the server
     slips = Path(settings.data_dir).resolve() / "slips"
     printer = VirtualPrinter("127.0.0.1", 0, jobs_dir=slips, name="demo-kiosk").start()
     print("Motcua demo — Bộ phận một cửa mô phỏng / simulated one-stop hall")
@@ -93,6 +96,9 @@ def run_demo(args: argparse.Namespace) -> int:
     cat = info["catalog"]
     print(f"  Danh mục / catalogue:   {cat['procedures']} thủ tục / procedures, {cat['fields']} lĩnh vực / fields")
     print(f"  Máy in mô phỏng / simulated printer: {printer.url} (phiếu / slips: {slips})")
+    print(f"  Điện thoại / phones:    {settings.effective_public_url}  (mã QR trên phiếu mở trang theo dõi lượt "
+          "/ the slip's QR opens the live position page)")
+    warn_if_unreachable(settings.effective_public_url)
     command = kiosk_command(base, info["tokens_file"].resolve(), printer.url, info["site_code"])
     kiosk = None
     if args.no_kiosk:
@@ -110,8 +116,12 @@ def run_demo(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     devices = start_demo_displays(settings, info, numbers)
     try:
-        uvicorn.run(create_app(settings, ctx=ctx), host=settings.host, port=settings.port, log_level="warning",
-                    timeout_graceful_shutdown=3)
+        server = uvicorn.Server(uvicorn.Config(create_app(settings, ctx=ctx), host=settings.host, port=settings.port,
+                                               log_level="warning", timeout_graceful_shutdown=3))
+        try:
+            server.run(sockets=listening_sockets(binds, settings.port) if len(binds) > 1 else None)
+        except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it shut down for; it is the normal end
+            pass
     finally:
         devices.stop()
         if kiosk is not None and kiosk.poll() is None:
@@ -122,6 +132,50 @@ def run_demo(args: argparse.Namespace) -> int:
                 kiosk.kill()
         printer.stop()
     return 0
+
+
+# -- the address phones use ----------------------------------------------------------------------
+
+def demo_addresses(settings, *, auto: bool) -> list[str]:  # noqa: ANN001
+    """Where the demo listens. When no public_url is set, it becomes this machine's address on
+    the local network (if one is found), so the QR on the demo's slips opens on a phone in the
+    same Wi-Fi; without --host the demo then listens there as well as on loopback."""
+    from queue_server.cli.public_address import lan_address, unreachable_host
+
+    binds = [settings.host]
+    if settings.public_url:
+        return binds
+    lan = lan_address()
+    if lan is None:
+        return binds
+    if settings.host in ("0.0.0.0", ""):
+        settings.public_url = f"http://{lan}:{settings.port}"
+    elif auto and unreachable_host(f"http://{settings.host}/") is not None:
+        settings.public_url = f"http://{lan}:{settings.port}"
+        binds.append(lan)
+    return binds
+
+
+def listening_sockets(hosts: list[str], port: int) -> list:
+    """One listening TCP socket per IPv4 address; an address that cannot be bound is left out
+    (said on stderr), the first (loopback) one must work."""
+    import socket
+
+    sockets = []
+    for i, host in enumerate(hosts):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            sock.close()
+            if i == 0:
+                raise
+            print(f"Không nghe được trên / cannot listen on {host}:{port}: {exc}", file=sys.stderr)
+            continue
+        sock.set_inheritable(True)
+        sockets.append(sock)
+    return sockets
 
 
 # -- web pages, simulated LED counter displays and the hall agent --------------------------------

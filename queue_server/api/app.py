@@ -18,6 +18,7 @@ from queue_server.api import dossiers as dossier_routes
 from queue_server.api import events as event_routes
 from queue_server.api import feedback as feedback_routes
 from queue_server.api import pages as page_routes
+from queue_server.api import phone as phone_routes
 from queue_server.api import problems
 from queue_server.api import tickets as ticket_routes
 from queue_server.api.deps import get_ctx
@@ -107,7 +108,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     problems.install(app)
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
-                   dossier_routes, announcement_routes, page_routes):
+                   dossier_routes, announcement_routes, phone_routes, page_routes):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"])

@@ -57,10 +57,12 @@ def _export_env(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from queue_server.cli.public_address import warn_if_unreachable
     from queue_server.services.auth import instance_secret
     from queue_server.services.dossiers.setup import parse_dossier_settings
 
     settings = settings_from(args, host=args.host, port=args.port)
+    warn_if_unreachable(settings.effective_public_url)  # the slips' QR codes point there
     parse_dossier_settings(settings.extra.get("dossiers"))  # a wrong [dossiers] table stops the start, named
     instance_secret(_context(args))  # migrate and make the shared secret once, before the workers start
     _export_env(settings, args)
@@ -148,7 +150,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("demo", help="seed a demo hall and run everything with simulated devices")
     _common(p)
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--host", help="address to listen on (default: 127.0.0.1 and, for phones, this machine's "
+                   "address on the local network)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--no-kiosk", action="store_true", help="do not open the kiosk window")
     p.set_defaults(func=cmd_demo)

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from bench.server import free_port
+from queue_server.cli.public_address import lan_address
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,6 +100,18 @@ def test_the_demo_runs_the_hall_and_a_keypad_calls_onto_the_led_board(tmp_path):
                             headers={"Authorization": f"Bearer {kiosk}"})
         assert issued.status_code == 201, issued.text
         code = issued.json()["ticket"]["code"]
+
+        # the slip's QR points where a phone in the same network reaches the demo
+        lan = lan_address()
+        position_url = issued.json()["position_url"]
+        if lan is not None:
+            assert position_url.startswith(f"http://{lan}:{demo.port}/t/")
+            assert f"Điện thoại / phones:    http://{lan}:{demo.port}" in printed
+            assert "CẢNH BÁO" not in printed
+        else:  # no network here: loopback, and the demo says phones cannot use it
+            assert position_url.startswith(demo.base) and "CẢNH BÁO: địa chỉ công khai" in "\n".join(demo.seen)
+        page = httpx.get(position_url)
+        assert page.status_code == 200 and code in page.text
 
         # the clerk presses N on the counter's keypad: the counter opens, calls, the board shows it
         demo.type(f"{counter['number']} N")

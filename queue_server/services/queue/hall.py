@@ -108,6 +108,7 @@ def ticket_position(ctx: Context, ticket_id: int) -> dict[str, Any]:
             "state_vi": STATE_LABELS_VI[TicketState(ticket.state)],
             "people_ahead": est.people_ahead if est else 0,
             "estimated_wait_s": est.wait_s if est else None,
+            "site_id": ticket.site_id,  # the phone page follows this site's public event stream
             "now": now.isoformat(),
         }
 
