@@ -109,7 +109,7 @@ def test_the_slips_qr_opens_the_page_and_it_shows_the_call(served, new_page, tmp
     assert served.post(f"/api/v1/counters/{served.hall.c3}/call-next").json()["code"] == "A003"
     wait_state(page, "called")
     assert page.is_visible("#counter-box") and page.inner_text("#counter") == "3"
-    assert page.inner_text("#state-words") == "Đến lượt bạn! Xin mời đến"
+    assert page.inner_text("#state-words") == "Đến lượt Ông/Bà! Xin mời đến"
     assert page.evaluate("window.__vibrations.length") == 2  # the call vibrates, once
     assert page.title().startswith("A003")
     screenshot(page, "phone-called-360x640")
@@ -196,7 +196,7 @@ def test_notifications_are_asked_for_on_the_button_only_and_shown_when_called(se
     served.post(f"/api/v1/counters/{served.hall.c3}/call-next")
     wait_state(page, "called")
     notes = page.evaluate("window.__notes")
-    assert notes == [{"title": "Đến lượt bạn: số A001", "body": "Xin mời đến quầy 3."}]
+    assert notes == [{"title": "Đến lượt Ông/Bà: số A001", "body": "Xin mời đến quầy 3."}]
     assert page.errors == []
 
 
@@ -245,7 +245,7 @@ def test_finished_cancelled_and_no_show_tickets_say_so_and_what_to_do_next(serve
     queue.no_show(served.ctx, served.hall.supervisor, c3, None)
     wait_state(pages["no_show"], "no_show")
     page = pages["no_show"]
-    assert page.inner_text("#state-words") == "Bạn đã được gọi nhưng không có mặt"
+    assert page.inner_text("#state-words") == "Ông/Bà đã được gọi nhưng không có mặt"
     assert "đến quầy 3 và báo cán bộ để được xếp lại lượt" in page.inner_text("#next-step")
     screenshot(page, "phone-no-show-360x640")
     # what the page advises is what the hall can do: the clerk puts the number back in the queue
@@ -284,7 +284,7 @@ def test_where_notifications_come_only_from_a_service_worker_the_page_uses_it(se
     served.post(f"/api/v1/counters/{served.hall.c2}/call-next")
     wait_state(page, "called")
     page.wait_for_function("() => window.__swNotes.length === 1")
-    assert page.evaluate("window.__swNotes") == [{"title": "Đến lượt bạn: số B001", "body": "Xin mời đến quầy 2."}]
+    assert page.evaluate("window.__swNotes") == [{"title": "Đến lượt Ông/Bà: số B001", "body": "Xin mời đến quầy 2."}]
     assert page.errors == []
 
 
