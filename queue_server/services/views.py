@@ -35,6 +35,7 @@ class TicketView:
     call_count: int
     out_of_order: bool
     transfer_origin_id: int | None
+    procedure_code: str | None  # the procedure chosen at the kiosk, if any (staff only)
 
     @classmethod
     def of(cls, ticket: Ticket, service: Service, counter: Counter | None) -> TicketView:
@@ -59,6 +60,7 @@ class TicketView:
             call_count=ticket.call_count,
             out_of_order=ticket.out_of_order,
             transfer_origin_id=ticket.transfer_origin_id,
+            procedure_code=ticket.procedure_code,
         )
 
     def as_json(self) -> dict[str, Any]:

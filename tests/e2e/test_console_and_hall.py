@@ -73,7 +73,7 @@ def test_a_clerk_calls_next_and_the_hall_display_shows_and_announces_it(served, 
                message="a second announcement request (after the first ends)")
     assert heard[1].endswith("/api/v1/announcements/vi/A001/3.wav")
     assert hall.locator("#calls li").all_inner_texts() == ["A001\n→\nQuầy 3"]
-    console.wait_for_function("() => document.querySelector('#cur-calls').textContent === 'Đã gọi 2 lần'")
+    console.wait_for_function("() => document.querySelector('#cur-calls').textContent.startsWith('Đã gọi 2 lần, chưa đến')")
 
     console.keyboard.press("s")  # Bắt đầu
     console.wait_for_function("() => document.querySelector('#cur-state').textContent === 'Đang phục vụ'")
@@ -124,9 +124,15 @@ def test_transfer_and_pause_from_the_console(served, new_page):
     console.keyboard.press("t")
     console.wait_for_selector("#transfer-dialog[open] .transfer-choice")
     assert console.locator(".transfer-choice .tc-name").all_inner_texts() == ["Chứng thực"]
+    # the service keeps its number in the hall's order (Hộ tịch 1, Chứng thực 2), as on the keypads' T2E
+    assert console.locator(".transfer-choice .tc-number").all_inner_texts() == ["2"]
     screenshot(console, "console-transfer-1366x768")
-    console.keyboard.press("1")
-    console.wait_for_function("() => document.querySelector('#message-vi').textContent === 'Đã chuyển số A001 sang Chứng thực.'")
+    console.keyboard.press("1")  # its own service: not a choice, nothing happens
+    assert console.is_visible("#transfer-dialog")
+    console.keyboard.press("2")
+    console.wait_for_function("() => document.querySelector('#message-vi').textContent === "
+                              "'Đã chuyển số A001 sang dịch vụ 2 · B Chứng thực.'")
+    assert console.inner_text("#message-en") == "Transferred A001 to service 2 · B Certification."
     console.wait_for_function("() => document.querySelector('#cur-code').textContent === '—'")
     waiting_b = [t for t in served.counter(served.hall.c2)["services"] if t["code"] == "CT"][0]["waiting"]
     assert waiting_b == 1
@@ -151,6 +157,39 @@ def test_the_console_follows_changes_made_elsewhere(served, new_page):
     console.wait_for_function("() => document.querySelector('.where-state').textContent === 'Tạm dừng'")
 
 
+def test_the_current_ticket_shows_its_priority_its_procedure_and_repeated_calls(served, new_page):
+    import json
+
+    import httpx
+
+    from queue_server.domain.catalog import check_catalog
+    from queue_server.services.catalog import import_catalog
+    from queue_server.services.catalog_files import DEMO_CATALOG
+    from queue_server.services.context import SYSTEM
+
+    import_catalog(served.ctx, SYSTEM, check_catalog(json.loads(DEMO_CATALOG.read_text(encoding="utf-8"))))
+    r = httpx.post(f"{served.url}/api/v1/tickets", headers={"Authorization": f"Bearer {served.hall.kiosk_token}"},
+                   json={"service_id": served.hall.a, "priority": "elderly", "procedure_code": "1.001193"})
+    assert r.status_code == 201, r.text
+    console = new_page(1366, 768)
+    log_in_at_counter(console, served, 3)
+    console.keyboard.press("n")
+    console.wait_for_function("() => document.querySelector('#cur-code').textContent === 'A001'")
+    console.wait_for_function("() => document.querySelector('#cur-tags').textContent.includes('Đăng ký khai sinh')")
+    tags = console.locator("#cur-tags .tag").all_inner_texts()
+    assert tags == ["Ưu tiên: Người cao tuổi · Elderly", "1.001193 · Đăng ký khai sinh"]
+    assert "many-calls" not in console.get_attribute("#current", "class")
+    console.keyboard.press("r")
+    console.wait_for_function("() => document.querySelector('#current').classList.contains('many-calls')")
+    assert console.inner_text("#cur-calls") == "Đã gọi 2 lần, chưa đến · Called 2 times, not here yet"
+    assert "Called A001 again." in console.inner_text("#message-en")
+    screenshot(console, "console-priority-procedure-1366x768")
+    console.keyboard.press("s")  # here now: no longer flagged
+    console.wait_for_function("() => !document.querySelector('#current').classList.contains('many-calls')")
+    assert console.inner_text("#cur-calls") == "Đã gọi 2 lần"
+    assert console.errors == []
+
+
 def test_a_counter_staffed_by_someone_else_is_refused(served, new_page):
     served.post(f"/api/v1/counters/{served.hall.c2}/open", username="binh")
     console = new_page(1366, 768)
@@ -161,8 +200,11 @@ def test_a_counter_staffed_by_someone_else_is_refused(served, new_page):
     console.click(".counter-choice[data-number='2']")
     assert message(console, "Quầy 2 đang do người khác phụ trách.")
     screenshot(console, "console-choose-1366x768")
-    console.click("#logout")  # the wrong password is refused with the server's words too
+    console.click("#logout")  # the wrong password is refused with the server's words, beside the button
     console.fill("#username", "an")
     console.fill("#password", "sai-mat-khau")
     console.click("#login-button")
-    assert message(console, "Sai tên đăng nhập hoặc mật khẩu.")
+    console.wait_for_selector("#login-error:not([hidden])")
+    assert console.inner_text("#login-error-vi") == "Sai tên đăng nhập hoặc mật khẩu."
+    assert console.inner_text("#login-error-en") != ""
+    assert console.inner_text("#login-button") == "Đăng nhập" and console.is_enabled("#login-button")

@@ -134,6 +134,7 @@ class TicketRow:
     call_count: int
     out_of_order: bool
     transfer_origin_id: int | None
+    procedure_code: str | None
     service_code: str
     service_name_vi: str
     service_name_en: str
@@ -387,13 +388,13 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
             code=display_code(service.prefix, number, service.number_width), priority=priority,
             state=TicketState.WAITING.value, issued_at=now, queued_at=now, called_at=None, last_called_at=None,
             serving_at=None, finished_at=None, counter_id=None, clerk_id=None, call_count=0, out_of_order=False,
-            transfer_origin_id=None, service_code=service.code, service_name_vi=service.name_vi,
-            service_name_en=service.name_en, counter_number=None,
+            transfer_origin_id=None, procedure_code=procedure_code, service_code=service.code,
+            service_name_vi=service.name_vi, service_name_en=service.name_en, counter_number=None,
         )
         columns = {f.name: getattr(ticket, f.name) for f in fields(TicketRow) if f.name in _T.c and f.name != "id"}
         ticket.id = conn.execute(_INSERT_TICKET, {
             **columns, "front": False, "device_id": actor.id if actor.kind == "device" else None,
-            "procedure_code": procedure_code, "request_key": request_key,
+            "request_key": request_key,
         }).inserted_primary_key[0]
         _event(conn, "ticket.issued", ticket, ticket.service, actor, now, number=number)
         return ticket

@@ -7,6 +7,15 @@ import { $, ApiError, api, durationText, el, serverNow, setCsrf, COUNTER_STATE_V
 import { EventStream } from "./stream.js";
 
 const KEYS = { n: "next", r: "recall", s: "start", f: "finish", x: "no-show", t: "transfer", p: "pause" };
+// Priority classes in the clerk's words (the kiosk asked the citizen; staff only, never public)
+const PRIORITY = {
+  elderly: ["Người cao tuổi", "Elderly"],
+  disabled: ["Người khuyết tật", "Disabled"],
+  pregnant: ["Phụ nữ mang thai", "Pregnant"],
+  meritorious: ["Người có công", "Person of merit"],
+  child: ["Trẻ em", "Child"],
+};
+const procedureNames = new Map(); // code -> name (read once from the catalogue)
 const S = {
   view: "loading",
   me: null,
@@ -56,7 +65,8 @@ function refusal(err) {
     }
     message("error", err.detail, err.detailEn);
   } else {
-    message("error", "Đã có lỗi không mong muốn trên trang. Hãy tải lại trang.", String(err));
+    message("error", "Đã có lỗi không mong muốn trên trang. Hãy tải lại trang.",
+      `Something unexpected went wrong on the page; please reload it. (${err})`);
   }
 }
 
@@ -82,10 +92,18 @@ async function boot() {
   await afterLogin();
 }
 
+function loginError(vi, en) {
+  $("#login-error").hidden = !vi;
+  $("#login-error-vi").textContent = vi || "";
+  $("#login-error-en").textContent = en || "";
+}
+
 async function login(e) {
   e.preventDefault();
   const button = $("#login-button");
   button.disabled = true;
+  button.textContent = "Đang kiểm tra… · Checking…";
+  loginError("");
   try {
     const r = await api("POST", "/api/v1/auth/login", {
       username: $("#username").value.trim(),
@@ -97,9 +115,13 @@ async function login(e) {
     clearMessage();
     await afterLogin();
   } catch (err) {
-    refusal(err);
+    // beside the button the clerk just pressed, not only in the banner above
+    if (err instanceof ApiError) loginError(err.detail, err.detailEn);
+    else loginError("Không kết nối được máy chủ.", "Cannot reach the server.");
+    $("#password").select();
   } finally {
     button.disabled = false;
+    button.textContent = "Đăng nhập";
   }
 }
 
@@ -188,7 +210,8 @@ function enterCounter(counter) {
 }
 
 async function closeCounter() {
-  if (!S.counter || !window.confirm(`Đóng quầy ${S.counter.number}? Quầy sẽ không nhận số mới.`)) return;
+  if (!S.counter || !window.confirm(`Đóng quầy ${S.counter.number}? Quầy sẽ không nhận số mới.\n` +
+    `Close counter ${S.counter.number}? It will take no new tickets.`)) return;
   try {
     await api("POST", `/api/v1/counters/${S.counterId}/close`);
     localStorage.removeItem(storageKey());
@@ -215,7 +238,12 @@ function render() {
     (c.state === "open" ? "Chưa có số nào. Bấm Gọi số tiếp (N)." : c.state === "paused" ?
       "Quầy đang tạm dừng. Bấm Mở lại (P) để tiếp tục." : "Quầy đang đóng.");
   $("#cur-state").textContent = t ? (t.state === "serving" ? "Đang phục vụ" : "Đang mời") : "";
-  $("#cur-calls").textContent = t && t.call_count > 1 ? `Đã gọi ${t.call_count} lần` : "";
+  const manyCalls = Boolean(t && t.state === "called" && t.call_count > 1);
+  $("#current").classList.toggle("many-calls", manyCalls);
+  $("#cur-calls").textContent = t && t.call_count > 1 ?
+    (manyCalls ? `Đã gọi ${t.call_count} lần, chưa đến · Called ${t.call_count} times, not here yet` :
+      `Đã gọi ${t.call_count} lần`) : "";
+  renderTags(t);
   renderTimer();
   const services = c.services || [];
   $("#queue").replaceChildren(...services.map((s) =>
@@ -243,6 +271,26 @@ function render() {
     button.classList.toggle("dim", Boolean(dim[button.dataset.action]));
   }
   renderNoShow();
+}
+
+function renderTags(t) {
+  const tags = [];
+  if (t && t.priority && t.priority !== "normal") {
+    const [vi, en] = PRIORITY[t.priority] || [t.priority, t.priority];
+    tags.push(el("span", { class: "tag tag-priority", text: `Ưu tiên: ${vi} · ${en}` }));
+  }
+  if (t && t.procedure_code) {
+    const name = procedureNames.get(t.procedure_code);
+    tags.push(el("span", { class: "tag tag-procedure", text: name ? `${t.procedure_code} · ${name}` : t.procedure_code }));
+    if (name === undefined) {
+      procedureNames.set(t.procedure_code, null);
+      api("GET", `/api/v1/catalog/procedures/${encodeURIComponent(t.procedure_code)}`).then((p) => {
+        procedureNames.set(t.procedure_code, (p.name && p.name.vi) || p.name_vi || "");
+        render();
+      }, () => {});
+    }
+  }
+  $("#cur-tags").replaceChildren(...tags);
 }
 
 // A called citizen may be marked absent after `calls` calls or `seconds` after the first
@@ -375,19 +423,22 @@ async function run(action) {
   try {
     if (action === "next") {
       const called = await api("POST", `${base}/call-next`);
-      if (called) message("success", `Đã mời số ${called.code} đến quầy ${c.number}.`, `Called ${called.code}.`);
+      if (called) message("success", `Đã mời số ${called.code} đến quầy ${c.number}.`,
+        `Called ${called.code} to counter ${c.number}.`);
       else message("info", "Không còn ai chờ ở các dịch vụ của quầy này.", "Nobody is waiting for this counter.");
     } else if (action === "pause") {
       const target = c.state === "open" ? "pause" : "open";
       await api("POST", `${base}/${target}`);
       message("info", target === "pause" ? `Quầy ${c.number} tạm dừng: không nhận số mới.` : `Quầy ${c.number} đã mở lại.`,
-        target === "pause" ? "Counter paused." : "Counter open.");
+        target === "pause" ? `Counter ${c.number} paused: no new calls.` : `Counter ${c.number} open again.`);
     } else {
       const body = current ? { ticket_id: current.id } : {};
       const view = await api("POST", `${base}/${action}`, body);
-      const done = { recall: `Đã gọi lại số ${view.code}.`, start: `Bắt đầu phục vụ số ${view.code}.`,
-        finish: `Đã hoàn thành số ${view.code}.`, "no-show": `Số ${view.code} vắng mặt.` }[action];
-      message("success", done);
+      const done = { recall: [`Đã gọi lại số ${view.code}.`, `Called ${view.code} again.`],
+        start: [`Bắt đầu phục vụ số ${view.code}.`, `Serving ${view.code}.`],
+        finish: [`Đã hoàn thành số ${view.code}.`, `${view.code} finished.`],
+        "no-show": [`Số ${view.code} vắng mặt.`, `${view.code} marked as a no-show.`] }[action];
+      message("success", done[0], done[1]);
     }
   } catch (err) {
     refusal(err);
@@ -412,17 +463,20 @@ async function openTransfer() {
     refusal(err);
     return;
   }
-  const choices = services.filter((s) => s.id !== current.service_id);
+  // One numbering everywhere: service n is the n-th of the hall in the kiosk's order, here
+  // and on the keypads (T n E); the current service keeps its number but is not offered.
+  const numbered = services.map((s, i) => ({ ...s, number: i + 1 }));
+  const choices = numbered.filter((s) => s.id !== current.service_id);
   $("#transfer-code").textContent = current.code;
   $("#transfer-front").checked = false;
-  $("#transfer-list").replaceChildren(...choices.map((s, i) =>
-    el("button", { type: "button", class: "transfer-choice", dataset: { service: String(s.id) },
+  $("#transfer-list").replaceChildren(...choices.map((s) =>
+    el("button", { type: "button", class: "transfer-choice", dataset: { service: String(s.id), number: String(s.number) },
       onclick: () => transfer(s) },
-    el("kbd", { text: String(i + 1) }),
+    el("kbd", { class: "tc-number", text: String(s.number) }),
     el("span", { class: "tc-prefix", text: s.prefix }),
     el("span", { class: "tc-name", text: s.name_vi }),
     el("span", { class: "tc-waiting", text: `${s.waiting} chờ` }))));
-  S.transferChoices = choices;
+  S.transferChoices = new Map(choices.map((s) => [s.number, s]));
   $("#transfer-dialog").showModal();
 }
 
@@ -440,7 +494,8 @@ async function runTransfer(service) {
     const body = { service_id: service.id, ticket_id: current.id };
     if ($("#transfer-front").checked) body.placement = "front";
     const moved = await api("POST", `/api/v1/counters/${S.counterId}/transfer`, body);
-    message("success", `Đã chuyển số ${moved.code} sang ${service.name_vi}.`, `Transferred ${moved.code}.`);
+    message("success", `Đã chuyển số ${moved.code} sang dịch vụ ${service.number} · ${service.prefix} ${service.name_vi}.`,
+      `Transferred ${moved.code} to service ${service.number} · ${service.prefix} ${service.name_en || service.name_vi}.`);
   } catch (err) {
     refusal(err);
   } finally {
@@ -454,9 +509,9 @@ function onKey(e) {
   const dialog = $("#transfer-dialog");
   if (dialog.open) {
     const n = parseInt(e.key, 10);
-    if (Number.isInteger(n) && n >= 1 && S.transferChoices && S.transferChoices[n - 1]) {
+    if (Number.isInteger(n) && S.transferChoices && S.transferChoices.has(n)) {
       e.preventDefault();
-      transfer(S.transferChoices[n - 1]);
+      transfer(S.transferChoices.get(n));
     }
     return;
   }
