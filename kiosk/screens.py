@@ -192,6 +192,7 @@ class ServicesScreen(KioskScreen):
             for s in items:
                 btn = Btn(self._label(s), lambda s=s: self.app.go("priority", service=s), halign="left",
                           height=170, size=46)
+                btn.disabled = s.get("issuing") is False  # no counter open, and the hall gives no numbers then
                 self.buttons[s["code"]] = btn
                 grid.add_widget(btn)
             box.add_widget(grid)
@@ -200,7 +201,9 @@ class ServicesScreen(KioskScreen):
     def _label(self, s: dict[str, Any]) -> str:
         name = s.get("name_en") or s["name_vi"] if self.lang == "en" else s["name_vi"]
         line = self.t("waiting", n=s.get("waiting", 0))
-        if s.get("estimated_wait_s") is None:
+        if s.get("issuing") is False:
+            line += " · " + self.t("not_issuing")
+        elif s.get("estimated_wait_s") is None:
             line += " · " + self.t("no_counter")
         else:
             line += " · " + self.t("estimate", wait=wait_text(s["estimated_wait_s"], self.lang))
@@ -231,6 +234,13 @@ class PriorityScreen(KioskScreen):
         if self.params.get("procedure"):
             name = f"{name} — {pick(self.params['procedure']['name'], self.lang)}"
         self.body.add_widget(Txt(self.t("for_service", name=name), size=BODY, color=MUTED))
+        self.no_counter_label = None
+        if service and not service.get("open_counters"):  # said before the number is given
+            self.no_counter_label = Txt("⚠ " + self.t("no_counter_before"), size=BODY, bold=True)
+            warn = Panel(color=WARN, orientation="vertical", padding=24, size_hint_y=None, radius=12)
+            warn.add_widget(self.no_counter_label)
+            self.no_counter_label.bind(height=lambda label, h, warn=warn: setattr(warn, "height", h + 48))
+            self.body.add_widget(warn)
         self.body.add_widget(Txt(self.t("priority_question"), size=HEADING, bold=True))
         box = column(spacing=18)
         normal = Btn(self.t("priority_normal"), lambda: self.choose("normal"), size=50, height=160)

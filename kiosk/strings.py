@@ -32,6 +32,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "waiting": ("Đang chờ: {n} người", "Waiting: {n}"),
     "estimate": ("Dự kiến chờ: {wait}", "Expected wait: {wait}"),
     "no_counter": ("Chưa có quầy mở cho dịch vụ này", "No counter is open for this service yet"),
+    "not_issuing": ("Chưa cấp số: chưa có quầy mở", "Not issuing: no counter is open"),
+    "no_counter_before": ("Hiện chưa có quầy nào mở cho dịch vụ này, nên chưa biết thời gian chờ. "
+                          "Ông/Bà vẫn lấy được số và sẽ được gọi khi quầy mở.",
+                          "No counter is open for this service yet, so the wait is not known. "
+                          "You can still take a number and will be called when a counter opens."),
     "no_services": ("Hiện chưa có dịch vụ nào để lấy số.", "There is no service to take a number for."),
     # priority
     "priority_question": ("Ông/Bà có thuộc đối tượng ưu tiên không?", "Are you entitled to priority?"),

@@ -34,6 +34,9 @@ class Settings:
     requeue_placement: str = "original"  # original | back
     # Kiosk limits
     kiosk_tickets_per_minute: int = 20
+    # Numbers for a service no open counter serves (e.g. before the counters open in the
+    # morning): given, with the wait shown as unknown (true), or refused with the reason (false)
+    issue_when_no_counter_open: bool = True
     # Sessions
     session_hours: int = 12
     cookie_secure: bool = False

@@ -65,6 +65,25 @@ def test_taking_a_number_shows_the_code_and_prints_the_same_code(kiosk, kiosk_ha
     assert app.current == "home"
 
 
+def test_a_service_with_no_counter_open_says_so_before_the_number_and_shows_no_invented_wait(kiosk):
+    app = kiosk.app
+    closed = next(s for s in app.services_data["services"] if not s["open_counters"])
+    app.go("services")
+    kiosk.settle()
+    assert "Chưa có quầy mở" in app.screens["services"].buttons[closed["code"]].text
+    kiosk.tap(app.screens["services"].buttons[closed["code"]])
+    assert app.current == "priority"
+    screen = app.screens["priority"]
+    assert screen.no_counter_label is not None and "chưa biết thời gian chờ" in screen.no_counter_label.text
+    shot(kiosk, "03b-priority-no-counter-open")
+    kiosk.tap(screen.buttons["normal"])
+    ticket = wait_ticket(kiosk, "printed")
+    shown = " ".join(w.text for w in ticket.walk() if isinstance(getattr(w, "text", None), str))
+    assert "Thời gian chờ dự kiến: chưa xác định" in shown and "sắp đến lượt" not in shown
+    assert "Quầy sẽ được thông báo khi gọi số" in shown  # no counter to name yet
+    kiosk.tap(ticket.done_button)
+
+
 def test_a_double_tap_issues_one_number(kiosk, kiosk_hall):
     app = kiosk.app
     app.go("priority", service=app.services_data["services"][1])

@@ -331,3 +331,25 @@ def test_a_late_repeat_of_an_issue_shows_where_the_ticket_is_now(hall, ctx):
     again = queue.issue_ticket(ctx, hall.kiosk, hall.a, request_key="tap-0009-abcdef")
     assert again.ticket.id == first.ticket.id
     assert (again.ticket.state, again.ticket.counter_number) == ("called", 3)
+
+
+def test_a_hall_can_refuse_numbers_for_a_service_no_open_counter_serves(hall, ctx):
+    from queue_server.services.queue import hall as hall_views
+    from queue_server.store.tables import Site
+
+    ctx.settings.issue_when_no_counter_open = False
+    with pytest.raises(Conflict) as refused:
+        queue.issue_ticket(ctx, hall.kiosk, hall.a)
+    assert "chưa có quầy nào mở cho dịch vụ Hộ tịch" in refused.value.message_vi
+    assert "No counter is open for Civil status" in refused.value.message_en
+    with ctx.db.reading() as session:
+        site = session.get(Site, hall.site_id)
+        assert {s["code"]: s["issuing"] for s in hall_views.kiosk_services(ctx, site)} == {"HT": False, "CT": False}
+    counters.set_state(ctx, hall.supervisor, hall.c3, "open")  # counter 3 serves A only
+    assert queue.issue_ticket(ctx, hall.kiosk, hall.a).ticket.code == "A001"
+    with pytest.raises(Conflict):
+        queue.issue_ticket(ctx, hall.kiosk, hall.b)
+
+    ctx.settings.issue_when_no_counter_open = True  # the default: given, with the wait unknown
+    issued = queue.issue_ticket(ctx, hall.kiosk, hall.b)
+    assert issued.ticket.code == "B001" and issued.estimated_wait_s is None and issued.counters == []

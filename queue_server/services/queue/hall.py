@@ -82,6 +82,8 @@ def kiosk_services(ctx: Context, site: Site) -> list[dict[str, Any]]:
                 "id": s.id, "code": s.code, "prefix": s.prefix, "name_vi": s.name_vi, "name_en": s.name_en,
                 "group_vi": s.group_vi, "group_en": s.group_en, "waiting": counts.get(s.id, 0),
                 "estimated_wait_s": est.wait_s, "open_counters": est.counters,
+                # a service no open counter serves: numbers only where the hall allows it
+                "issuing": bool(est.counters) or ctx.settings.issue_when_no_counter_open,
             })
         return out
 

@@ -336,6 +336,8 @@ _ISSUED_BY_DEVICE = select(func.count()).select_from(_T).where(
 _BY_REQUEST_KEY = select(_T.c.id, _T.c.service_id, _T.c.priority).where(
     _T.c.device_id == bindparam("device_id"), _T.c.request_key == bindparam("request_key"))
 _INSERT_TICKET = _T.insert()
+_OPEN_COUNTER_FOR = select(_CS.c.counter_id).join_from(_CS, _C, _CS.c.counter_id == _C.c.id).where(
+    _CS.c.service_id == bindparam("service_id"), _C.c.state == "open").limit(1)
 
 
 def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str = "normal",
@@ -372,6 +374,13 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
         if service is None or not service.active:
             raise not_found("dịch vụ", "Service", service_id)
         _require_site(actor, service.site_id)
+        if not ctx.settings.issue_when_no_counter_open and conn.execute(
+                _OPEN_COUNTER_FOR, {"service_id": service.id}).first() is None:
+            raise Conflict(
+                f"Hiện chưa có quầy nào mở cho dịch vụ {service.name_vi}; ki-ốt chưa cấp số cho dịch vụ này. "
+                "Vui lòng chờ quầy mở hoặc hỏi cán bộ hướng dẫn.",
+                f"No counter is open for {service.name_en or service.name_vi} yet, so no numbers are given for it; "
+                "please wait for a counter to open or ask at the information desk.")
         if actor.kind == "device":
             limit = ctx.settings.kiosk_tickets_per_minute
             recent = conn.execute(_ISSUED_BY_DEVICE, {"device_id": actor.id, "since": now - timedelta(minutes=1)})
