@@ -27,6 +27,8 @@ COMMAND_MODULES: dict[str, str] = {
     "calendar": "queue_server.cli.catalog",
     "dossier": "queue_server.cli.dossier",
     "kiosk": "kiosk.cli",
+    "deploy": "queue_server.cli.deploy",
+    "doctor": "queue_server.cli.deploy",
 }
 
 
@@ -70,6 +72,8 @@ def _explain(exc: Exception) -> str | None:
     if isinstance(exc, ServiceError):
         return f"{exc.message_vi} / {exc.message_en}"
     if isinstance(exc, ConfigError | DatabaseUnavailable):
+        return str(exc)
+    if type(exc).__name__ == "OutputError":  # queue_server.cli.deploy, not imported unless it ran
         return str(exc)
     return None
 
