@@ -28,7 +28,7 @@ def _ports(args: argparse.Namespace, settings: Settings) -> list[int]:
     from queue_server.deploy.nginx import NginxConfigError, parse_ports
 
     try:
-        return parse_ports(args.ports) if args.ports else [settings.port]
+        return parse_ports(args.ports) if args.ports is not None else [settings.port]
     except NginxConfigError as exc:
         raise OutputError(str(exc)) from None
 

@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 # Chromium for an unattended hall screen: full screen, nothing to click away, sound allowed.
 CHROMIUM_KIOSK_FLAGS = (
@@ -243,6 +244,7 @@ def render(s: UnitSettings) -> dict[str, str]:
     sites = s.sites or (SiteScreens(code=""),)
     for site in sites:
         name = f"motcua-display-hall-{slug(site.code)}" if site.code else "motcua-display-hall"
-        url = f"{base}/display/hall" + (f"?site={site.code}" if site.code else "")
+        # URL-encoded, and % doubled: systemd reads %x as a specifier
+        url = f"{base}/display/hall" + (f"?site={quote(site.code, safe='')}".replace("%", "%%") if site.code else "")
         files[f"user/{name}.service"] = display_unit(s, name, url, f"Motcua hall display {site.code}".rstrip())
     return files
