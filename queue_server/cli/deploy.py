@@ -154,7 +154,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - a wrong configuration is the first finding
         config_error = exc
     report = doctor.examine(settings, config_error=config_error, backup_dir=args.backups,
-                            timeout=args.timeout)
+                            timeout=args.timeout, printers=args.printer, serial_devices=args.serial)
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -193,4 +193,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable findings (for monitoring)")
     p.add_argument("--backups", help="the backup directory (default: DATA/backups)")
     p.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for each network check")
+    p.add_argument("--printer", action="append", default=[], metavar="URL",
+                   help="a slip printer to check, e.g. tcp://10.0.0.5:9100 (repeatable; the [kiosk] printer too)")
+    p.add_argument("--serial", action="append", default=[], metavar="URL",
+                   help="a serial device to check (LED board line, keypads), e.g. serial:///dev/ttyUSB0")
     p.set_defaults(func=cmd_doctor)
