@@ -130,9 +130,14 @@ def test_through_nginx_static_files_come_from_disk_and_events_arrive_live(proxie
     assert b"Content-Encoding: gzip" not in data  # the stream is never compressed
     assert b": connected" in data
 
-    # every answer through the proxy names its request
+    # nginx's request id is the server's: one id finds the request in both logs
     r = httpx.get(f"{proxy.url}/api/v1/health")
     assert r.status_code == 200
+    rid = r.headers["x-request-id"]
+    assert len(rid) == 32  # nginx's $request_id, kept by the server
+    time.sleep(0.2)
+    assert f"request_id={rid}" in proxy.access_log()
+    assert rid in server.log.read_text(errors="replace")
 
     # static files are nginx's own: they are served with the server process stopped
     server.stop()
