@@ -75,7 +75,7 @@ def start_city(tmp_path: Path, pg_url: str) -> City:
     for name in ("a", "b"):
         data = tmp_path / name
         data.mkdir()
-        servers.append(ServerProcess(data, database_url=pg_url, env=SERVER_ENV).start())
+        servers.append(ServerProcess(data, database_url=pg_url, env=SERVER_ENV).start(timeout=120))
     proxy = NginxProcess(tmp_path / "nginx", [s.port for s in servers]).start()
     return City(proxy.url, servers, proxy, hall, ctx)
 
@@ -159,7 +159,7 @@ def test_killing_either_server_process_behind_nginx_loses_no_ticket_and_no_call(
             time.sleep(3)
             gaps.append(kiosk.longest_gap_after(killed_at))
             assert len([t for t in kiosk.got_at if t > killed_at]) > 0, "no number after the kill"
-            city.servers[victim].start()
+            city.servers[victim].start(timeout=120)
             clerk.serve_next()
     finally:
         kiosk.stop.set()
