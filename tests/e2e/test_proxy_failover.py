@@ -21,7 +21,7 @@ from queue_server.clock import SystemClock
 from tests.conftest import PASSWORD, ServerProcess, build_hall, fresh_postgres_database, make_ctx
 from tests.deploy.nginx_process import NginxProcess, require_nginx
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(600)]
 
 SERVER_ENV = {"MOTCUA_KIOSK_TICKETS_PER_MINUTE": "100000", "MOTCUA_TRUSTED_PROXIES": "127.0.0.1"}
 
