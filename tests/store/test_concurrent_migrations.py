@@ -81,12 +81,21 @@ def test_two_motcua_serve_processes_started_together_on_an_empty_database_both_s
         data = tmp_path / name
         data.mkdir()
         servers.append(ServerProcess(data, database_url=pg_url))
-    threads = [threading.Thread(target=s.start) for s in servers]
+    failures: list[BaseException] = []
+
+    def start(server: ServerProcess) -> None:
+        try:
+            server.start(timeout=120)  # generous: a loaded CI machine starts Python slowly
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in servers]
     try:
         for t in threads:
             t.start()
         for t in threads:
-            t.join(90)
+            t.join(150)
+        assert failures == []
         for s in servers:
             assert s.proc is not None and s.proc.poll() is None, s.log.read_text(errors="replace")
             assert httpx.get(s.url + "/api/v1/health", timeout=5).json()["status"] == "ok"
