@@ -7,7 +7,8 @@
     client.online                           # False after a call could not reach the server
 
 Errors (all KioskError, each with `message_vi` / `message_en` for the screen):
-Offline (no connection, timeout, or the server answered 503), RateLimited (with the
+Offline (no connection, timeout, or the server answered 503), Unconfirmed (an issue sent
+but not answered: a timeout, or a proxy's 502/504 when the process behind it died), RateLimited (with the
 server's Retry-After in seconds), NotAvailable (the server has no such endpoint yet),
 DossierNotFound (no dossier with this code and lookup code: the server answers a wrong
 lookup code exactly like an unknown dossier, and so does the kiosk), ServerRefused (any
@@ -119,6 +120,10 @@ class KioskClient:
             raise Offline(str(exc)) from exc
         if response.status_code in (502, 503, 504):
             self.online = False
+            if unsafe and response.status_code in (502, 504):
+                # a proxy's answer: the server process behind it may have acted before it died
+                raise Unconfirmed(f"{method} {path}: HTTP {response.status_code} from the proxy",
+                                  status=response.status_code)
             raise Offline(f"{method} {path}: HTTP {response.status_code}", status=response.status_code)
         self.online = True
         return response

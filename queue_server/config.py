@@ -52,6 +52,8 @@ class Settings:
     # Announcements
     voice_dir: str = ""  # a hall's own recorded clips (falls back to the default pack)
     dialect: str = "north"
+    # Logs: "text" lines, or one JSON object per line for journald or a log collector
+    log_format: str = "text"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -81,6 +83,7 @@ _CHOICES = {
     "transfer_placement": {"original", "front"},
     "requeue_placement": {"original", "back"},
     "dialect": {"north", "south"},
+    "log_format": {"text", "json"},
 }
 
 

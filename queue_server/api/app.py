@@ -22,6 +22,7 @@ from queue_server.api import phone as phone_routes
 from queue_server.api import problems
 from queue_server.api import tickets as ticket_routes
 from queue_server.api.deps import get_ctx
+from queue_server.api.request_log import RequestLog
 from queue_server.clock import Clock
 from queue_server.config import Settings
 from queue_server.events.hub import EventHub
@@ -106,6 +107,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     )
     app.state.ctx = ctx
     problems.install(app)
+    app.add_middleware(RequestLog)  # one log line per request; X-Request-ID on every answer
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
                    dossier_routes, announcement_routes, phone_routes, page_routes):

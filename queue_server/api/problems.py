@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from queue_server.api.request_log import request_id_of
 from queue_server.services.errors import ServiceError
 from queue_server.store.engine import DatabaseUnavailable
 
@@ -31,10 +32,13 @@ TITLES = {
 
 
 def problem(status: int, detail_vi: str, detail_en: str = "", *, code: str = "", headers: dict[str, str] | None = None,
-            **extra: Any) -> JSONResponse:
+            request: Request | None = None, **extra: Any) -> JSONResponse:
     title_vi, title_en = TITLES.get(status, ("Lỗi", "Error"))
     body = {"type": f"https://motcua.example/problems/{code or status}", "title": title_vi, "title_en": title_en,
             "status": status, "detail": detail_vi, "detail_en": detail_en or detail_vi, **extra}
+    rid = request_id_of(request) if request is not None else ""
+    if rid:  # the id an IT officer finds in the server's log ("mã sự cố")
+        body["request_id"] = rid
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
@@ -63,45 +67,52 @@ def _refused_value(exc: BaseException) -> tuple[str, str] | None:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
-    async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
         headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
         extra = {k: v for k, v in exc.extra.items() if k != "retry_after"}
-        return problem(exc.status, exc.message_vi, exc.message_en, code=exc.code, headers=headers, **extra)
+        rid = request_id_of(request)
+        logger.info("refused %s %s: %s id=%s", exc.status, exc.code, exc.message_en, rid,
+                    extra={"outcome": "refused", "code": exc.code, "status": exc.status, "request_id": rid})
+        return problem(exc.status, exc.message_vi, exc.message_en, code=exc.code, headers=headers, request=request,
+                       **extra)
 
     @app.exception_handler(DatabaseUnavailable)
-    async def _db_down(_: Request, exc: DatabaseUnavailable) -> JSONResponse:
-        logger.warning("database unavailable: %s", exc)
+    async def _db_down(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
+        logger.warning("database unavailable: %s id=%s", exc, request_id_of(request))
         return problem(503, "Cơ sở dữ liệu tạm thời không kết nối được. Vui lòng thử lại sau giây lát.",
                        "The database cannot be reached right now. Please retry in a moment.",
-                       code="database_unavailable", headers={"Retry-After": "5"})
+                       code="database_unavailable", headers={"Retry-After": "5"}, request=request)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in exc.errors()]
         names = ", ".join(e["field"] for e in errors)
         return problem(422, f"Dữ liệu không hợp lệ ở: {names}.", f"Invalid data in: {names}.", code="invalid",
-                       errors=errors)
+                       request=request, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title_vi, title_en = TITLES.get(exc.status_code, ("Lỗi", "Error"))
         detail = exc.detail if isinstance(exc.detail, str) else title_en
         return problem(exc.status_code, title_vi if detail == title_en or exc.status_code == 404 else detail, detail,
-                       headers=getattr(exc, "headers", None))
+                       headers=getattr(exc, "headers", None), request=request)
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DBAPIError)
-    async def _database_refused(_: Request, exc: Exception) -> JSONResponse:
+    async def _database_refused(request: Request, exc: Exception) -> JSONResponse:
         refused = _refused_value(exc)
         if refused is None:
             raise exc  # on to the 500 below
         # a value no column can hold, in a field the API does not check: the transaction
         # rolled back, so nothing was written; the caller sent bad data, it is not our bug
         logger.warning("value refused by the database: %s", str(exc).splitlines()[0])
-        return problem(422, *refused, code="invalid")
+        return problem(422, *refused, code="invalid", request=request)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error")
-        return problem(500, "Đã có lỗi hệ thống; sự cố đã được ghi lại.", "Internal error; it has been logged.",
-                       code="internal")
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        rid = request_id_of(request)
+        logger.exception("unhandled error id=%s", rid, extra={"outcome": "error", "request_id": rid})
+        # this answer is made outside the request-log middleware: it names its id itself
+        return problem(500, f"Đã có lỗi hệ thống; sự cố {rid} đã được ghi lại.",
+                       f"Internal error; incident {rid} has been logged.", code="internal", request=request,
+                       headers={"X-Request-ID": rid} if rid else None)

@@ -30,6 +30,8 @@ COMMAND_MODULES: dict[str, str] = {
     "restore": "queue_server.cli.maintenance",
     "purge": "queue_server.cli.maintenance",
     "kiosk": "kiosk.cli",
+    "deploy": "queue_server.cli.deploy",
+    "doctor": "queue_server.cli.deploy",
 }
 
 
@@ -73,6 +75,8 @@ def _explain(exc: Exception) -> str | None:
     if isinstance(exc, ServiceError):
         return f"{exc.message_vi} / {exc.message_en}"
     if isinstance(exc, ConfigError | DatabaseUnavailable):
+        return str(exc)
+    if type(exc).__name__ == "OutputError":  # queue_server.cli.deploy, not imported unless it ran
         return str(exc)
     return None
 

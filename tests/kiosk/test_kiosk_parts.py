@@ -97,6 +97,28 @@ def test_a_lost_answer_is_asked_again_under_the_same_key_and_only_then_unconfirm
     assert len(seen) == 2
 
 
+def test_a_proxys_bad_gateway_on_an_issue_is_asked_again_under_the_same_key():
+    # nginx answers 502 when the server process it sent the request to died mid-way: that
+    # process may have committed the ticket, so the kiosk asks again with the same key
+    seen = []
+
+    def process_died(request):
+        seen.append(request.headers.get("Idempotency-Key"))
+        if len(seen) == 1:
+            return httpx.Response(502, text="<html>502 Bad Gateway</html>")
+        return httpx.Response(201, json={"ticket": {"id": 8, "code": "A008"}})
+
+    assert client_with(process_died).issue(1, request_key="k-0987654321")["ticket"]["code"] == "A008"
+    assert seen == ["k-0987654321", "k-0987654321"]
+
+    def unavailable(request):  # the server itself said 503: nothing was issued
+        return httpx.Response(503, json={"detail": "x", "detail_en": "x"})
+
+    with pytest.raises(Offline) as caught:
+        client_with(unavailable).issue(1, request_key="k-0987654321")
+    assert not isinstance(caught.value, Unconfirmed)
+
+
 def test_server_problems_keep_the_servers_own_words():
     client = client_with(lambda r: problem(409, "Dịch vụ đang tạm dừng.", "Service paused."))
     with pytest.raises(ServerRefused) as caught:
