@@ -94,7 +94,7 @@ def examine(settings: Settings | None, *, config_error: Exception | None = None,
     _check_printers(report, [*printers, *([kiosk["printer"]] if kiosk.get("printer") else [])], timeout)
     _check_serial(report, list(serial_devices))
     _check_voice(report, settings)
-    backups = Path(backup_dir) if backup_dir else Path(settings.data_dir) / "backups"
+    backups = Path(backup_dir) if backup_dir else settings.effective_backup_dir
     _check_disk(report, settings, backups)
     _check_backups(report, backups, now or (lambda: datetime.now(UTC)))
     return report
