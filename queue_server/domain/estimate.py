@@ -52,6 +52,7 @@ __all__ = [
     "arrival_rates",
     "DurationSample",
     "NoCounterOpen",
+    "LINE_HEAD",
     "REPLAY_CALLS",
     "OpenCounter",
     "Serving",
@@ -217,8 +218,11 @@ def _counters_for(service_id: int, counters: Sequence[OpenCounter]) -> int:
 
 
 REPLAY_CALLS = 64
-"""The replay follows at most this many calls (and each line's first this many tickets);
-the rest of the queue ahead is then served at the pace the replay showed (`_remainder`)."""
+"""The replay follows at most this many calls and feeds in at most 3x as many expected
+arrivals; the rest of the queue ahead is then served at the pace the replay showed
+(`_remainder`)."""
+LINE_HEAD = REPLAY_CALLS // 2
+"""Tickets of each line the replay knows (see dispatch.WaitingLine)."""
 
 _ARRIVAL_IDS = 1 << 62  # ids of the new ticket and of expected arrivals: after every real one
 
@@ -253,7 +257,7 @@ def estimate_wait(
     priority = PriorityClass(priority)
     if not isinstance(replay_calls, int) or replay_calls < 1:
         raise ValueError(f"replay_calls must be a positive integer, got {replay_calls!r}")
-    lines = _lines(waiting, replay_calls)
+    lines = _lines(waiting, max(1, replay_calls // 2))
     open_for = _counters_for(service_id, counters)
     if open_for == 0:
         return NoCounterOpen(service_id, sum(line.count for line in lines if line.service_id == service_id))
@@ -291,10 +295,13 @@ def estimate_wait(
     pace = _Pace()
 
     ahead = 0
-    calls = 0
+    calls = fed = 0
     while free or coming:
         if coming and (not free or coming[0][0] <= free[0][0]):
             at, i, k = heapq.heappop(coming)
+            fed += 1
+            if fed > 3 * replay_calls:
+                return _remainder(service_id, priority, lines, pace, ahead, at, by_id, times, policy, open_for)
             sid, cls, gap = kinds[i]
             next_id += 1
             queues.add(WaitingTicket(next_id, sid, cls, now + timedelta(seconds=at)))
@@ -404,7 +411,34 @@ def _remainder(
     rate = sum(shares[c.id] / times.mean(service_id, c.id) for c in serving)
     others_per_own = (ahead - pace.service_calls) / pace.service_calls if pace.service_calls else 0.0
     people = ahead + round(remaining * (1 + max(0.0, others_per_own)))
-    return WaitEstimate(people, round(stop + remaining / rate), open_for)
+    wait = stop + remaining / rate
+    if policy.max_wait_seconds is not None and wait > policy.max_wait_seconds:
+        # Overdue before its turn: by then the counters call oldest first, and every ticket
+        # still waiting is older than this one. It goes after all of them, at the counters
+        # that serve its service and every service those counters share.
+        pool = {sid for c in serving for sid in c.weights}
+        older = {}
+        for line in lines:
+            if line.service_id in pool:
+                left = line.count - pace.taken.get((line.service_id, line.priority, line.front), 0)
+                older[line.service_id] = older.get(line.service_id, 0) + left
+        drain = drain_here = 0.0
+        for c in counters.values():
+            mine = [sid for sid in c.weights if sid in pool]
+            if not mine:
+                continue
+            part = sum(c.weights[sid] for sid in mine) / sum(c.weights.values())
+            n = sum(older.get(sid, 0) for sid in mine)
+            mean = (sum(older.get(sid, 0) * times.mean(sid, c.id) for sid in mine) / n if n
+                    else times.mean(mine[0], c.id))
+            drain += part / mean
+            if service_id in c.weights:
+                drain_here += part / mean
+        backlog = sum(older.values())
+        if drain > 0:
+            wait = max(wait, stop + backlog / drain)
+            people = max(people, ahead + round(backlog * drain_here / drain))
+    return WaitEstimate(people, round(wait), open_for)
 
 
 def arrival_rates(

@@ -231,6 +231,7 @@ class Ticket(Base):
         Index("ix_tickets_device_issued", "device_id", "issued_at"),
         # the lines of waiting tickets (service, class, placement) in call order: calling and
         # the wait estimate read each line's head and count its length, never the whole queue
+        # (state and number too, so SQLite answers both from the index alone)
         Index(
             "ix_tickets_waiting",
             "service_id",
@@ -239,6 +240,8 @@ class Ticket(Base):
             "front",
             "queued_at",
             "id",
+            "state",
+            "number",
             sqlite_where=text("state = 'waiting'"),
             postgresql_where=text("state = 'waiting'"),
         ),

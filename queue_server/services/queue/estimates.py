@@ -115,7 +115,7 @@ def read_hall(db: Session | Connection, site: SiteLike, now: datetime, services:
             numbers[c.id] = c.number
     wanted = sorted({s for w in weights.values() for s in w} | set(services))
     where = (before.service_id, before.queued_at, before.id) if before is not None else None
-    lines = waiting_lines(db, day, wanted, est.REPLAY_CALLS, where)
+    lines = waiting_lines(db, day, wanted, est.LINE_HEAD, where)
     times, arrivals = _history(db, site.id, day, now)
     return HallState(site, day, pol, lines, counters, numbers, times, arrivals)
 

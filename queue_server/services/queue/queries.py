@@ -45,7 +45,7 @@ def _heads_statement(n: int) -> Select:
     for i in range(n):
         parts.append(select(*_TICKET_COLUMNS).where(
             IS_WAITING, _T.c.service_id == bindparam(f"s{i}"), _T.c.business_day == bindparam("day"),
-            _T.c.priority == bindparam(f"p{i}"), _T.c.front == bindparam(f"f{i}"), _BEFORE,
+            _T.c.priority == bindparam(f"p{i}"), _T.c.front == bindparam(f"f{i}"),
         ).order_by(_T.c.queued_at, _T.c.id).limit(bindparam("limit")).subquery(f"l{i}"))
     return select(*union_all(*[select(*p.c) for p in parts]).subquery("heads").c)
 
@@ -66,11 +66,11 @@ def _before_params(before: tuple[int, datetime, int] | None) -> dict[str, Any]:
     return {"before_service": service_id, "before_at": queued_at, "before_id": ticket_id}
 
 
-def _tickets(db: Session | Connection, lines: Sequence[tuple[int, str, bool]], day: date, limit: int,
-             before: tuple[int, datetime, int] | None) -> list[dispatch.WaitingTicket]:
+def _tickets(db: Session | Connection, lines: Sequence[tuple[int, str, bool]], day: date,
+             limit: int) -> list[dispatch.WaitingTicket]:
     if not lines:
         return []
-    params: dict[str, Any] = {"day": day, "limit": limit, **_before_params(before)}
+    params: dict[str, Any] = {"day": day, "limit": limit}
     for i, (sid, prio, front) in enumerate(lines):
         params[f"s{i}"], params[f"p{i}"], params[f"f{i}"] = sid, prio, front
     ticket = dispatch.WaitingTicket
@@ -82,7 +82,7 @@ def queue_heads(db: Session | Connection, day: date, service_ids: Sequence[int])
     """The first waiting ticket of every line of these services: all that dispatch needs
     (dispatch.queue_heads says why), in one query of index seeks, whatever the queue's length."""
     lines = [(sid, c.value, front) for sid in sorted(service_ids) for c in CLASSES for front in (False, True)]
-    return _tickets(db, lines, day, 1, None)
+    return _tickets(db, lines, day, 1)
 
 
 def waiting_lines(db: Session | Connection, day: date, service_ids: Sequence[int], per_line: int,
@@ -97,8 +97,10 @@ def waiting_lines(db: Session | Connection, day: date, service_ids: Sequence[int
     counts = {(sid, p, bool(f)): n for sid, p, f, n in db.execute(_LINE_COUNTS, params)}
     keys = sorted(counts)
     heads: dict[tuple[int, str, bool], list[dispatch.WaitingTicket]] = {k: [] for k in keys}
-    for t in _tickets(db, keys, day, per_line, before):
-        heads[(t.service_id, t.priority.value, t.front)].append(t)
+    for t in _tickets(db, keys, day, per_line):
+        # the tickets before `before` are a prefix of each line: the count already left the rest out
+        if before is None or t.service_id != before[0] or (t.queued_at, t.id) < (before[1], before[2]):
+            heads[(t.service_id, t.priority.value, t.front)].append(t)
     # (on PostgreSQL the two reads may see different commits: a line is never shorter
     # than what was read of it)
     return [dispatch.WaitingLine(sid, _CLASS[p], f, tuple(sorted(h, key=_order)), max(counts[(sid, p, f)], len(h)))

@@ -19,7 +19,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_waiting',
-                              ['service_id', 'business_day', 'priority', 'front', 'queued_at', 'id'],
+                              ['service_id', 'business_day', 'priority', 'front', 'queued_at', 'id', 'state',
+                               'number'],
                               unique=False, sqlite_where=sa.text("state = 'waiting'"),
                               postgresql_where=sa.text("state = 'waiting'"))
         batch_op.create_index('ix_tickets_counter_calls', ['counter_id', 'business_day', 'called_at', 'id'],
