@@ -218,7 +218,7 @@ def _counters_for(service_id: int, counters: Sequence[OpenCounter]) -> int:
 
 
 REPLAY_CALLS = 64
-"""The replay follows at most this many calls and feeds in at most 3x as many expected
+"""The replay follows at most this many calls and feeds in at most twice as many expected
 arrivals; the rest of the queue ahead is then served at the pace the replay showed
 (`_remainder`)."""
 LINE_HEAD = REPLAY_CALLS // 2
@@ -283,10 +283,14 @@ def estimate_wait(
     heapq.heapify(free)
 
     # expected arrivals: (at, kind index, k); kind k-th arrival at k * gap
+    # (those of the new ticket's own service and tier queue up behind it: they can change
+    # nothing before its call, and are left out)
+    tier = policy.is_priority(priority)
     kinds = [
         (a.service_id, a.priority, 3600.0 / a.per_hour)
         for a in sorted(arrivals, key=lambda a: (a.service_id, a.priority.value))
         if a.per_hour > 0 and a.service_id in served
+        and not (a.service_id == service_id and policy.is_priority(a.priority) == tier)
     ]
     coming = [(gap, i, 1) for i, (_, _, gap) in enumerate(kinds) if gap <= ARRIVAL_HORIZON_S]
     heapq.heapify(coming)
@@ -300,7 +304,7 @@ def estimate_wait(
         if coming and (not free or coming[0][0] <= free[0][0]):
             at, i, k = heapq.heappop(coming)
             fed += 1
-            if fed > 3 * replay_calls:
+            if fed > 2 * replay_calls:
                 return _remainder(service_id, priority, lines, pace, ahead, at, by_id, times, policy, open_for)
             sid, cls, gap = kinds[i]
             next_id += 1
