@@ -41,6 +41,7 @@ class BenchHall:
     kiosk_token: str
     proc: subprocess.Popen
     cleanup: list = field(default_factory=list)
+    database_url: str = ""
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -66,7 +67,8 @@ def postgres_database() -> tuple[str, callable]:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False), drop
 
 
-def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2) -> BenchHall:
+def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2, waiting: int = 0) -> BenchHall:
+    """A served hall; `waiting` tickets are loaded in bulk first (a day with a backlog)."""
     data = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
     cleanup = []
     if engine == "postgres":
@@ -83,6 +85,10 @@ def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2) 
            for n in range(counters)]
     admin.create_user(ctx, SYSTEM, username="sup", password=PASSWORD, role="supervisor")
     kiosk = admin.create_device(ctx, SYSTEM, site["id"], kind="kiosk", name="k")["token"]
+    if waiting:
+        from queue_server.services.queue.backlog import load_backlog
+
+        load_backlog(ctx, SYSTEM, svc, waiting)
     ctx.db.dispose()
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MOTCUA_KIOSK_TICKETS_PER_MINUTE": "100000"}
@@ -99,7 +105,7 @@ def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2) 
     token = httpx.post(base + "/api/v1/auth/login", json={"username": "sup", "password": PASSWORD}).json()["token"]
     for c in ctr:
         httpx.post(f"{base}/api/v1/counters/{c}/open", headers={"Authorization": f"Bearer {token}"})
-    return BenchHall(base, svc, ctr, token, kiosk, proc, cleanup)
+    return BenchHall(base, svc, ctr, token, kiosk, proc, cleanup, url)
 
 
 def percentile(values: list[float], p: float) -> float:

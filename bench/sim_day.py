@@ -35,6 +35,7 @@ from queue_server.domain.dispatch import (
     choose_next,
 )
 from queue_server.domain.estimate import (
+    REPLAY_CALLS,
     DurationSample,
     OpenCounter,
     ServiceTimes,
@@ -108,6 +109,7 @@ class DayConfig:
     history_per_service: int = 20  # yesterday's occupancy samples the estimators start from
     sample_window: int = 60  # occupancy samples kept per service
     use_arrivals: bool = True  # feed recent issue rates to the estimate
+    replay_calls: int = REPLAY_CALLS  # the estimate's exact replay; the closed form after it
 
 
 @dataclass
@@ -278,7 +280,8 @@ def simulate(config: DayConfig) -> DayResult:
                 if config.use_arrivals
                 else ()
             )
-            ours = estimate_wait(spec.id, priority, pending, open_counters, times, config.policy, now, rates)
+            ours = estimate_wait(spec.id, priority, pending, open_counters, times, config.policy, now, rates,
+                                 replay_calls=config.replay_calls)
             naive = naive_estimate(spec.id, pending, open_counters, times)
             assert isinstance(ours, WaitEstimate) and isinstance(naive, WaitEstimate)
             ticket = WaitingTicket(next_id, spec.id, priority, now, number=numbers[spec.id])

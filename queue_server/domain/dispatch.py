@@ -21,6 +21,14 @@ in the order they apply (docs/dispatch-policy.md explains them for supervisors):
 
 The same queue machinery drives the wait estimate (estimate.py), so the estimate
 simulates exactly the order in which counters will call.
+
+Bounded view: a *line* is the waiting tickets of one service, one class and one placement
+(front or not), in call order. Rules 2-6 only ever look at the first ticket of each
+(service, tier) queue's front part and of its other part, and each of those is the first
+ticket of one line. So `choose_next` over the first ticket of every line (`queue_heads`)
+picks exactly what it picks over every waiting ticket; the server reads those heads
+through an index instead of reading the whole queue (`WaitingLine` carries the first few
+tickets of a line and how many wait in it, for the estimate's bounded replay).
 """
 
 from __future__ import annotations
@@ -41,10 +49,14 @@ __all__ = [
     "PriorityClass",
     "QueueSet",
     "Reason",
+    "WaitingLine",
     "WaitingTicket",
     "choose_next",
     "decide_next",
+    "line_key",
+    "queue_heads",
     "require_aware",
+    "waiting_lines",
 ]
 
 
@@ -107,6 +119,53 @@ class WaitingTicket:
                 allowed = ", ".join(c.value for c in PriorityClass)
                 raise ValueError(f"priority must be one of {allowed}, got {self.priority!r}") from None
         require_aware(self.queued_at, "queued_at")
+
+
+LineKey: TypeAlias = tuple[int, PriorityClass, bool]
+
+
+def line_key(t: WaitingTicket) -> LineKey:
+    """The line a ticket waits in: (service, class, placed at the front)."""
+    return (t.service_id, t.priority, t.front)
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingLine:
+    """The first tickets of one line in call order, and how many wait in it in all."""
+
+    service_id: int
+    priority: PriorityClass
+    front: bool
+    head: tuple[WaitingTicket, ...]
+    count: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "priority", PriorityClass(self.priority))
+        if self.count < len(self.head) or (self.count > 0 and not self.head):
+            raise ValueError(f"a line of {self.count} tickets cannot start with {len(self.head)} known ones")
+
+    @property
+    def complete(self) -> bool:
+        """Every ticket of the line is in `head`."""
+        return len(self.head) == self.count
+
+
+def waiting_lines(waiting: Iterable[WaitingTicket], per_line: int) -> list[WaitingLine]:
+    """The bounded view of a full list: each line's first `per_line` tickets and its count."""
+    groups: dict[LineKey, list[WaitingTicket]] = {}
+    for t in waiting:
+        groups.setdefault(line_key(t), []).append(t)
+    out = []
+    for (service_id, priority, front), tickets in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1].value,
+                                                                                            kv[0][2])):
+        tickets.sort(key=_key)
+        out.append(WaitingLine(service_id, priority, front, tuple(tickets[: max(1, per_line)]), len(tickets)))
+    return out
+
+
+def queue_heads(waiting: Iterable[WaitingTicket]) -> list[WaitingTicket]:
+    """The first ticket of every line: all that `choose_next` needs to decide."""
+    return [line.head[0] for line in waiting_lines(waiting, 1)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,10 @@ from queue_server.domain.dispatch import (
     DispatchPolicy,
     PriorityClass,
     QueueSet,
+    WaitingLine,
     WaitingTicket,
     require_aware,
+    waiting_lines,
 )
 
 __all__ = [
@@ -50,6 +52,8 @@ __all__ = [
     "arrival_rates",
     "DurationSample",
     "NoCounterOpen",
+    "LINE_HEAD",
+    "REPLAY_CALLS",
     "OpenCounter",
     "Serving",
     "ServiceTimes",
@@ -213,41 +217,61 @@ def _counters_for(service_id: int, counters: Sequence[OpenCounter]) -> int:
     return sum(1 for c in counters if service_id in c.weights)
 
 
+REPLAY_CALLS = 64
+"""The replay follows at most this many calls and feeds in at most twice as many expected
+arrivals; the rest of the queue ahead is then served at the pace the replay showed
+(`_remainder`)."""
+LINE_HEAD = REPLAY_CALLS // 2
+"""Tickets of each line the replay knows (see dispatch.WaitingLine)."""
+
+_ARRIVAL_IDS = 1 << 62  # ids of the new ticket and of expected arrivals: after every real one
+
+
 def estimate_wait(
     service_id: int,
     priority: PriorityClass,
-    waiting: Sequence[WaitingTicket],
+    waiting: Sequence[WaitingTicket] | Sequence[WaitingLine],
     counters: Sequence[OpenCounter],
     times: ServiceTimes,
     policy: DispatchPolicy,
     now: datetime,
     arrivals: Sequence[ArrivalRate] = (),
+    *,
+    replay_calls: int = REPLAY_CALLS,
 ) -> WaitEstimate | NoCounterOpen:
     """Estimate for a ticket of `service_id` and `priority` issued at `now`.
 
-    `waiting` is every waiting ticket of the site (all services: counters are
-    shared); `counters` the open ones only. `arrivals` (optional) are recent
-    issue rates: the replay then also feeds in tickets expected to arrive after
-    this one (evenly spaced, for `ARRIVAL_HORIZON_S` at most), which may go first
-    (a later priority ticket; a heavier-weighted service at a shared counter).
+    `waiting` is the site's waiting tickets (all services: counters are shared), either
+    every one of them or, as the server reads it, the bounded view: each line's first
+    tickets and its count (`dispatch.WaitingLine`). `counters` are the open ones only.
+    `arrivals` (optional) are recent issue rates: the replay then also feeds in tickets
+    expected to arrive after this one (evenly spaced, for `ARRIVAL_HORIZON_S` at most),
+    which may go first (a later priority ticket; a heavier-weighted service at a shared
+    counter).
+
+    The replay is exact for its first `replay_calls` calls; when the new ticket is further
+    back (or a line's known tickets run out), the rest of the queue ahead of it is served
+    at the pace each counter kept on its service during the replay (`_remainder`).
     """
     require_aware(now, "now")
     priority = PriorityClass(priority)
+    if not isinstance(replay_calls, int) or replay_calls < 1:
+        raise ValueError(f"replay_calls must be a positive integer, got {replay_calls!r}")
+    lines = _lines(waiting, max(1, replay_calls // 2))
     open_for = _counters_for(service_id, counters)
     if open_for == 0:
-        return NoCounterOpen(service_id, sum(1 for t in waiting if t.service_id == service_id))
+        return NoCounterOpen(service_id, sum(line.count for line in lines if line.service_id == service_id))
 
-    new = WaitingTicket(
-        id=max((t.id for t in waiting), default=0) + 1,
-        service_id=service_id,
-        priority=priority,
-        queued_at=now,
-    )
+    new = WaitingTicket(id=_ARRIVAL_IDS, service_id=service_id, priority=priority, queued_at=now)
     served = {s for c in counters for s in c.weights}
-    queues = QueueSet([t for t in waiting if t.service_id in served] + [new], policy)
+    lines = [line for line in lines if line.service_id in served]
+    # the last known ticket of a line that has more: the replay cannot go past it
+    edge = {line.head[-1].id for line in lines if not line.complete}
+    queues = QueueSet([t for line in lines for t in line.head] + [new], policy)
     window = policy.recent_window
     recent = {c.id: list(c.recent[:window]) for c in counters}
     views = {c.id: c.view for c in counters}
+    by_id = {c.id: c for c in counters}
 
     free: list[tuple[float, int]] = []
     for c in counters:
@@ -259,20 +283,29 @@ def estimate_wait(
     heapq.heapify(free)
 
     # expected arrivals: (at, kind index, k); kind k-th arrival at k * gap
+    # (those of the new ticket's own service and tier queue up behind it: they can change
+    # nothing before its call, and are left out)
+    tier = policy.is_priority(priority)
     kinds = [
         (a.service_id, a.priority, 3600.0 / a.per_hour)
         for a in sorted(arrivals, key=lambda a: (a.service_id, a.priority.value))
         if a.per_hour > 0 and a.service_id in served
+        and not (a.service_id == service_id and policy.is_priority(a.priority) == tier)
     ]
     coming = [(gap, i, 1) for i, (_, _, gap) in enumerate(kinds) if gap <= ARRIVAL_HORIZON_S]
     heapq.heapify(coming)
     next_id = new.id
     idle: set[int] = set()
+    pace = _Pace()
 
     ahead = 0
+    calls = fed = 0
     while free or coming:
         if coming and (not free or coming[0][0] <= free[0][0]):
             at, i, k = heapq.heappop(coming)
+            fed += 1
+            if fed > 2 * replay_calls:
+                return _remainder(service_id, priority, lines, pace, ahead, at, by_id, times, policy, open_for)
             sid, cls, gap = kinds[i]
             next_id += 1
             queues.add(WaitingTicket(next_id, sid, cls, now + timedelta(seconds=at)))
@@ -295,8 +328,121 @@ def estimate_wait(
         if service_id in views[cid].weights and ticket.id < new.id:
             ahead += 1
         recent[cid] = ([ticket.priority] + recent[cid])[:window]
-        heapq.heappush(free, (at + times.mean(ticket.service_id, cid), cid))
+        busy = times.mean(ticket.service_id, cid)
+        pace.record(cid, ticket, busy, service_id)
+        heapq.heappush(free, (at + busy, cid))
+        calls += 1
+        if ticket.id in edge or calls >= replay_calls:
+            return _remainder(service_id, priority, lines, pace, ahead, at, by_id, times, policy, open_for)
     raise AssertionError("a counter serving the service always reaches the new ticket")
+
+
+def _lines(waiting: Sequence[WaitingTicket] | Sequence[WaitingLine], per_line: int) -> list[WaitingLine]:
+    if waiting and isinstance(waiting[0], WaitingLine):
+        return list(waiting)  # type: ignore[arg-type]
+    return waiting_lines(waiting, per_line)  # type: ignore[arg-type]
+
+
+class _Pace:
+    """What the replay saw: per counter, seconds spent on the estimate's service and in all;
+    tickets taken per line; calls of the service's own queue."""
+
+    __slots__ = ("on_service", "total", "taken", "service_calls")
+
+    def __init__(self) -> None:
+        self.on_service: dict[int, float] = defaultdict(float)
+        self.total: dict[int, float] = defaultdict(float)
+        self.taken: dict[tuple[int, PriorityClass, bool], int] = defaultdict(int)
+        self.service_calls = 0
+
+    def record(self, cid: int, ticket: WaitingTicket, busy: float, service_id: int) -> None:
+        self.total[cid] += busy
+        if ticket.service_id == service_id:
+            self.on_service[cid] += busy
+            if ticket.id < _ARRIVAL_IDS:
+                self.service_calls += 1
+        if ticket.id < _ARRIVAL_IDS:
+            self.taken[(ticket.service_id, ticket.priority, ticket.front)] += 1
+
+
+def _remainder(
+    service_id: int,
+    priority: PriorityClass,
+    lines: Sequence[WaitingLine],
+    pace: _Pace,
+    ahead: int,
+    stop: float,
+    counters: Mapping[int, OpenCounter],
+    times: ServiceTimes,
+    policy: DispatchPolicy,
+    open_for: int,
+) -> WaitEstimate:
+    """Closed form for the queue the replay did not reach.
+
+    People of the service still ahead: the rest of the new ticket's own queue (service and
+    tier); a normal ticket also lets the service's priority tickets go first (all of them in
+    strict mode, `ratio_priority` per `ratio_normal` in ratio mode), a priority ticket in
+    ratio mode lets normal ones through at the ratio. Counters serving the service keep the
+    share of their time the replay gave it (by weight when it gave none), at their expected
+    time per ticket; the rest drains at that pace from where the replay stopped. (Starting
+    the drain at each counter's next free time instead measured worse on the simulated days:
+    0.541 against 0.524 of the naive error with the default replay, 1.105 against 0.903 with
+    a 4-call replay.)
+    """
+    tier = policy.is_priority(priority)
+    own = other_tier = 0
+    for line in lines:
+        if line.service_id != service_id:
+            continue
+        left = line.count - pace.taken.get((line.service_id, line.priority, line.front), 0)
+        if policy.is_priority(line.priority) == tier:
+            own += left
+        else:
+            other_tier += left
+    if not tier:
+        extra = other_tier if policy.mode == "strict" else min(
+            other_tier, own * policy.ratio_priority / policy.ratio_normal)
+    else:
+        extra = 0 if policy.mode == "strict" else min(other_tier, own * policy.ratio_normal / policy.ratio_priority)
+    remaining = own + extra
+    serving = [c for c in counters.values() if service_id in c.weights]
+    shares = {}
+    for c in serving:
+        spent = pace.total.get(c.id, 0.0)
+        shares[c.id] = pace.on_service[c.id] / spent if spent else c.weights[service_id] / sum(c.weights.values())
+    if not any(shares.values()):  # the replay gave the service no time at all: count on weights
+        shares = {c.id: c.weights[service_id] / sum(c.weights.values()) for c in serving}
+    rate = sum(shares[c.id] / times.mean(service_id, c.id) for c in serving)
+    others_per_own = (ahead - pace.service_calls) / pace.service_calls if pace.service_calls else 0.0
+    people = ahead + round(remaining * (1 + max(0.0, others_per_own)))
+    wait = stop + remaining / rate
+    if policy.max_wait_seconds is not None and wait > policy.max_wait_seconds:
+        # Overdue before its turn: by then the counters call oldest first, and every ticket
+        # still waiting is older than this one. It goes after all of them, at the counters
+        # that serve its service and every service those counters share.
+        pool = {sid for c in serving for sid in c.weights}
+        older = {}
+        for line in lines:
+            if line.service_id in pool:
+                left = line.count - pace.taken.get((line.service_id, line.priority, line.front), 0)
+                older[line.service_id] = older.get(line.service_id, 0) + left
+        drain = drain_here = 0.0
+        for c in counters.values():
+            mine = [sid for sid in c.weights if sid in pool]
+            if not mine:
+                continue
+            part = sum(c.weights[sid] for sid in mine) / sum(c.weights.values())
+            n = sum(older.get(sid, 0) for sid in mine)
+            mean = (sum(older.get(sid, 0) * times.mean(sid, c.id) for sid in mine) / n if n
+                    else times.mean(mine[0], c.id))
+            drain += part / mean
+            if service_id in c.weights:
+                drain_here += part / mean
+        backlog = sum(older.values())
+        if drain > 0:
+            wait = max(wait, stop + backlog / drain)
+            people = max(people, ahead + round(backlog * drain_here / drain))
+    return WaitEstimate(people, round(wait), open_for)
 
 
 def arrival_rates(

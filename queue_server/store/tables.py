@@ -229,6 +229,24 @@ class Ticket(Base):
         ),
         Index("ix_tickets_queue", "site_id", "business_day", "state"),
         Index("ix_tickets_device_issued", "device_id", "issued_at"),
+        # the lines of waiting tickets (service, class, placement) in call order: calling and
+        # the wait estimate read each line's head and count its length, never the whole queue
+        # (state and number too, so SQLite answers both from the index alone)
+        Index(
+            "ix_tickets_waiting",
+            "service_id",
+            "business_day",
+            "priority",
+            "front",
+            "queued_at",
+            "id",
+            "state",
+            "number",
+            sqlite_where=text("state = 'waiting'"),
+            postgresql_where=text("state = 'waiting'"),
+        ),
+        # a counter's calls of the day, latest first (the ratio policy's recent classes)
+        Index("ix_tickets_counter_calls", "counter_id", "business_day", "called_at", "id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))

@@ -15,6 +15,8 @@ from queue_server.domain.dispatch import (
     WaitingTicket,
     choose_next,
     decide_next,
+    queue_heads,
+    waiting_lines,
 )
 
 T0 = datetime(2025, 3, 4, 1, 0, tzinfo=UTC)  # 8:00 in Hà Nội
@@ -391,3 +393,61 @@ def test_no_ticket_waits_forever_with_max_wait(stream, weights, mode, max_wait, 
         older = sum(1 for _, o in tickets if (o.queued_at, o.id) < (t.queued_at, t.id))
         bound = max(queued_s + max_wait, appear) + gap * (1 + older + fronts - t.front)
         assert called[t.id] <= bound
+
+
+# ---------------------------------------------------------------- the bounded view
+
+
+honoured = st.frozensets(st.sampled_from(sorted(c for c in PriorityClass if c.is_priority)), min_size=1)
+any_policies = st.builds(
+    DispatchPolicy,
+    mode=st.sampled_from(["strict", "ratio"]),
+    ratio_priority=st.integers(1, 3),
+    ratio_normal=st.integers(1, 4),
+    max_wait_seconds=st.none() | st.integers(60, 3600),
+    priority_classes=honoured,
+)
+
+
+@settings(max_examples=300, deadline=None)  # a loaded machine is no counterexample
+@given(waiting_lists(max_size=60), counters, any_policies, nows, recents)
+def test_the_heads_of_the_lines_pick_exactly_what_the_whole_queue_picks(waiting, counter, policy, now,
+                                                                         recent) -> None:
+    """What the server reads (the first ticket of each service, class and placement) is
+    enough: the same ticket, for the same reason, as from every waiting ticket."""
+    heads = queue_heads(waiting)
+    assert len(heads) <= len(SERVICES) * len(PriorityClass) * 2
+    assert decide_next(heads, counter, policy, now, recent) == decide_next(waiting, counter, policy, now, recent)
+
+
+@settings(max_examples=60, deadline=None)
+@given(waiting_lists(max_size=60), st.lists(counters, min_size=1, max_size=3), any_policies, st.integers(1, 600))
+def test_a_hall_drained_from_the_heads_calls_in_the_same_order(waiting, counter_list, policy, step) -> None:
+    """Call after call, each time deciding from the heads only, a hall is served in exactly
+    the order it would be with the whole queue in view."""
+    full, bounded = list(waiting), list(waiting)
+    recent: dict[int, list[PriorityClass]] = {}
+    now = T0 + timedelta(seconds=3600)
+    for _ in range(len(waiting) + 3):
+        for index, counter in enumerate(counter_list):
+            r = recent.setdefault(index, [])
+            a = decide_next(full, counter, policy, now, r)
+            b = decide_next(queue_heads(bounded), counter, policy, now, r)
+            assert a == b
+            if a is not None:
+                full.remove(a.ticket)
+                bounded.remove(b.ticket)
+                r.insert(0, a.ticket.priority)
+            now += timedelta(seconds=step)
+
+
+@settings(deadline=None)
+@given(waiting_lists(max_size=40), st.integers(1, 5))
+def test_lines_hold_their_first_tickets_in_call_order_and_count_the_rest(waiting, per_line) -> None:
+    lines = waiting_lines(waiting, per_line)
+    assert sum(line.count for line in lines) == len(waiting)
+    for line in lines:
+        members = sorted((t for t in waiting if (t.service_id, t.priority, t.front) ==
+                          (line.service_id, line.priority, line.front)), key=lambda t: (t.queued_at, t.id))
+        assert list(line.head) == members[:per_line]
+        assert line.count == len(members) and line.complete == (len(members) <= per_line)

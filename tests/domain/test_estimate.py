@@ -221,3 +221,53 @@ def test_when_every_service_takes_exactly_its_average_the_estimate_comes_true(ha
         free.append((at_s + durations[chosen.service_id], cid))
         free.sort()
     assert estimate == WaitEstimate(ahead, round(at_s), sum(service in c.weights for c in counters))
+
+
+# ---------------------------------------------------------------- long queues: bounded replay
+
+
+EXACT = 10**9  # a replay budget no queue reaches: the whole queue replayed, as before
+
+
+def long_queue(n: int, services: tuple[int, ...] = (1,), every_priority: int = 0) -> list[WaitingTicket]:
+    return [waiting(i, service=services[i % len(services)],
+                    cls=E if every_priority and i % every_priority == 0 else N, age=2 * (n - i) + 1)
+            for i in range(1, n + 1)]
+
+
+def test_a_long_queue_is_estimated_like_the_full_replay() -> None:
+    """3,000 people ahead at two counters: the replay of the first calls and the closed
+    form for the rest tell what replaying all 3,000 calls tells."""
+    queue = long_queue(3000)
+    counters = [OpenCounter(1, {1: 1}), OpenCounter(2, {1: 1})]
+    bounded = estimate_wait(1, N, queue, counters, times(s1=300), STRICT, NOW)
+    full = estimate_wait(1, N, queue, counters, times(s1=300), STRICT, NOW, replay_calls=EXACT)
+    assert full == WaitEstimate(3000, 3000 * 300 // 2, 2)
+    assert bounded.people_ahead == 3000
+    assert abs(bounded.wait_seconds - full.wait_seconds) <= 0.01 * full.wait_seconds
+
+
+@pytest.mark.parametrize("mode", ["strict", "ratio"])
+def test_a_long_mixed_queue_at_shared_counters_stays_close_to_the_full_replay(mode: str) -> None:
+    """Two services sharing weighted counters, a priority ticket in every 25, recent arrivals:
+    the bounded estimate stays within 10 % of replaying everything."""
+    queue = long_queue(2000, services=(1, 2), every_priority=25)
+    counters = [OpenCounter(1, {1: 3, 2: 1}), OpenCounter(2, {1: 1, 2: 3}), OpenCounter(3, {2: 1}),
+                OpenCounter(4, {1: 1}, serving=Serving(1, ago(60)))]
+    policy = DispatchPolicy(mode=mode, max_wait_seconds=3600)
+    rates = [ArrivalRate(1, N, 20), ArrivalRate(2, N, 10), ArrivalRate(1, E, 2)]
+    for service, cls in ((1, N), (2, N), (1, E)):
+        bounded = estimate_wait(service, cls, queue, counters, times(s1=240, s2=420), policy, NOW, rates)
+        full = estimate_wait(service, cls, queue, counters, times(s1=240, s2=420), policy, NOW, rates,
+                             replay_calls=EXACT)
+        assert abs(bounded.wait_seconds - full.wait_seconds) <= 0.1 * max(full.wait_seconds, 600), (service, cls)
+        assert abs(bounded.people_ahead - full.people_ahead) <= 0.1 * max(full.people_ahead, 20), (service, cls)
+
+
+def test_a_short_queue_is_still_replayed_call_by_call() -> None:
+    """Below the replay's bound nothing is extrapolated: the answer is the full replay's."""
+    queue = long_queue(40, services=(1, 2), every_priority=7)
+    counters = [OpenCounter(1, {1: 3, 2: 1}), OpenCounter(2, {2: 1})]
+    for service in (1, 2):
+        assert estimate_wait(service, N, queue, counters, times(s1=200, s2=300), STRICT, NOW) == estimate_wait(
+            service, N, queue, counters, times(s1=200, s2=300), STRICT, NOW, replay_calls=EXACT)

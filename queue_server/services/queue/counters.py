@@ -11,6 +11,7 @@ from queue_server.domain.business_day import business_day
 from queue_server.events import log
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict
+from queue_server.services.queue.queries import IS_WAITING
 from queue_server.services.queue.tickets import (
     _current,
     _lock_counter,
@@ -89,11 +90,14 @@ def counter_detail(session: Session, counter: Counter) -> dict[str, Any]:
 
 
 def waiting_counts(session: Session, site_id: int, day, service_ids: list[int] | None = None) -> dict[int, int]:  # noqa: ANN001
+    """People waiting per service today, counted from the line index alone (no ticket row read)."""
+    if service_ids is None:
+        service_ids = list(session.scalars(select(Service.id).where(Service.site_id == site_id)))
+    if not service_ids:
+        return {}
     stmt = select(Ticket.service_id, func.count()).where(
-        Ticket.site_id == site_id, Ticket.business_day == day, Ticket.state == "waiting"
+        IS_WAITING, Ticket.business_day == day, Ticket.service_id.in_(service_ids)
     ).group_by(Ticket.service_id)
-    if service_ids is not None:
-        stmt = stmt.where(Ticket.service_id.in_(service_ids))
     return {sid: n for sid, n in session.execute(stmt)}
 
 

@@ -1,26 +1,30 @@
 """Gather what the wait estimate needs from the database and ask the domain for it.
 
-Inputs: every waiting ticket of the site today, the open counters (weights, what they
-serve now, their recent calls), today's service durations (call to finish or no-show),
-and the last hour's arrivals. The decision itself is `domain.estimate.estimate_wait`.
+Inputs: the bounded view of the site's waiting tickets (each line's first tickets and its
+count: queries.waiting_lines), the open counters (weights, what they serve now, their
+recent calls), today's service durations (call to finish or no-show), and the last hour's
+arrivals. Nothing read grows with the queue. The decision itself is
+`domain.estimate.estimate_wait`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Protocol
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select, union_all
 from sqlalchemy.orm import Session
 
 from queue_server.domain import dispatch
 from queue_server.domain import estimate as est
 from queue_server.domain.business_day import business_day
 from queue_server.services.queue import policy as site_policy
-from queue_server.services.queue.queries import SITE_ROW, waiting_tickets
+from queue_server.services.queue.queries import AT_A_COUNTER, SITE_ROW, waiting_lines
 from queue_server.store.tables import Counter, CounterService, Ticket
 
 SAMPLE_LIMIT = 300
@@ -49,12 +53,12 @@ class Estimate:
 
 @dataclass
 class HallState:
-    """One read of the hall, enough to estimate for any service."""
+    """One read of the hall, enough to estimate for any service it was read for."""
 
     site: SiteLike
     day: date
     policy: dispatch.DispatchPolicy
-    waiting: list[dispatch.WaitingTicket]
+    lines: list[dispatch.WaitingLine]
     counters: list[est.OpenCounter]
     numbers: dict[int, int]  # counter id -> number
     times: est.ServiceTimes
@@ -62,45 +66,58 @@ class HallState:
 
 
 _AT_COUNTER = select(Ticket.counter_id, Ticket.service_id, Ticket.last_called_at).where(
-    Ticket.site_id == bindparam("site_id"), Ticket.state.in_(["called", "serving"]))
+    Ticket.counter_id.in_(bindparam("ids", expanding=True)), AT_A_COUNTER)
 _OPEN_COUNTERS = select(Counter.id, Counter.number).where(
     Counter.site_id == bindparam("site_id"), Counter.state == "open")
 _WEIGHTS = select(CounterService.counter_id, CounterService.service_id, CounterService.weight).where(
     CounterService.counter_id.in_(bindparam("ids", expanding=True)))
-_rank = func.row_number().over(partition_by=Ticket.counter_id,
-                               order_by=(Ticket.called_at.desc(), Ticket.id.desc())).label("rank")
-_ranked = select(Ticket.counter_id, Ticket.priority, _rank).where(
-    Ticket.counter_id.in_(bindparam("ids", expanding=True)), Ticket.business_day == bindparam("day"),
-    Ticket.called_at.is_not(None), Ticket.out_of_order.is_(False)).subquery()
-# the last `window` classes each counter called today, in one query
-_RECENT = select(_ranked.c.counter_id, _ranked.c.priority).where(
-    _ranked.c.rank <= bindparam("window")).order_by(_ranked.c.counter_id, _ranked.c.rank)
 
 
-def read_hall(db: Session | Connection, site: SiteLike, now: datetime) -> HallState:
-    """One read of the hall. `db` may be a plain connection (issuing reads it on every ticket)."""
+@cache
+def _recent_statement(n: int) -> Select:
+    """The last `window` classes each of n counters called today: n index seeks, one query."""
+    parts = [select(Ticket.counter_id, Ticket.priority, Ticket.called_at, Ticket.id).where(
+        Ticket.counter_id == bindparam(f"c{i}"), Ticket.business_day == bindparam("day"),
+        Ticket.called_at.is_not(None), Ticket.out_of_order.is_(False),
+    ).order_by(Ticket.called_at.desc(), Ticket.id.desc()).limit(bindparam("window")).subquery(f"r{i}")
+        for i in range(n)]
+    return select(*union_all(*[select(*p.c) for p in parts]).subquery("recent").c)
+
+
+def read_hall(db: Session | Connection, site: SiteLike, now: datetime, services: Iterable[int] = (),
+              before: TicketLike | None = None) -> HallState:
+    """One read of the hall, for the services the open counters serve and `services`.
+
+    With `before` (a waiting ticket), its own service's tickets queued after it are left
+    out: the estimate is then for that ticket. `db` may be a plain connection (issuing reads
+    it on every ticket)."""
     day = business_day(now, site.timezone)
     pol = site_policy.dispatch_policy(site)
-    waiting = waiting_tickets(db, site.id, day)
-    at_counter = {cid: (sid, at) for cid, sid, at in db.execute(_AT_COUNTER, {"site_id": site.id})}
     open_counters = list(db.execute(_OPEN_COUNTERS, {"site_id": site.id}))
     ids = [c.id for c in open_counters]
     weights: dict[int, dict[int, int]] = {i: {} for i in ids}
-    recent: dict[int, list[str]] = {i: [] for i in ids}
+    recent: dict[int, list[tuple[datetime, int, str]]] = {i: [] for i in ids}
+    at_counter: dict[int, tuple[int, datetime | None]] = {}
     if ids:
         for cid, sid, weight in db.execute(_WEIGHTS, {"ids": ids}):
             weights[cid][sid] = weight
-        for cid, prio in db.execute(_RECENT, {"ids": ids, "day": day, "window": pol.recent_window}):
-            recent[cid].append(prio)
+        params = {f"c{i}": cid for i, cid in enumerate(ids)} | {"day": day, "window": pol.recent_window}
+        for cid, prio, called_at, tid in db.execute(_recent_statement(len(ids)), params):
+            recent[cid].append((called_at, tid, prio))
+        at_counter = {cid: (sid, at) for cid, sid, at in db.execute(_AT_COUNTER, {"ids": ids})}
     counters, numbers = [], {}
     for c in open_counters:
         current = at_counter.get(c.id)
         serving = est.Serving(current[0], current[1] or now) if current else None
         if weights[c.id]:
-            counters.append(est.OpenCounter(c.id, weights[c.id], serving, tuple(recent[c.id])))
+            classes = tuple(p for _, _, p in sorted(recent[c.id], reverse=True))
+            counters.append(est.OpenCounter(c.id, weights[c.id], serving, classes))
             numbers[c.id] = c.number
+    wanted = sorted({s for w in weights.values() for s in w} | set(services))
+    where = (before.service_id, before.queued_at, before.id) if before is not None else None
+    lines = waiting_lines(db, day, wanted, est.LINE_HEAD, where)
     times, arrivals = _history(db, site.id, day, now)
-    return HallState(site, day, pol, waiting, counters, numbers, times, arrivals)
+    return HallState(site, day, pol, lines, counters, numbers, times, arrivals)
 
 
 # Service durations and arrival rates move slowly: read them at most every few seconds
@@ -112,9 +129,11 @@ _DONE = select(Ticket.service_id, Ticket.counter_id, Ticket.called_at, Ticket.fi
     Ticket.site_id == bindparam("site_id"), Ticket.business_day == bindparam("day"), Ticket.called_at.is_not(None),
     Ticket.finished_at.is_not(None), Ticket.state.in_(["finished", "no_show", "transferred"]),
 ).order_by(Ticket.finished_at.desc()).limit(SAMPLE_LIMIT)
-_ISSUED = select(Ticket.service_id, Ticket.priority, Ticket.issued_at).where(
-    Ticket.site_id == bindparam("site_id"), Ticket.issued_at > bindparam("since"),
-    Ticket.transfer_origin_id.is_(None))
+# tickets issued in the last hour, counted per service and class in the database
+_ISSUED = select(Ticket.service_id, Ticket.priority, func.count()).where(
+    Ticket.site_id == bindparam("site_id"), Ticket.business_day == bindparam("day"),
+    Ticket.issued_at > bindparam("since"), Ticket.transfer_origin_id.is_(None),
+).group_by(Ticket.service_id, Ticket.priority)
 
 
 def _history(db: Session | Connection, site_id: int, day: date,
@@ -129,8 +148,9 @@ def _history(db: Session | Connection, site_id: int, day: date,
     done = db.execute(_DONE, {"site_id": site_id, "day": day})
     samples = [est.DurationSample(sid, (fin - called).total_seconds(), cid)
                for sid, cid, called, fin in done if fin >= called]
-    issued = db.execute(_ISSUED, {"site_id": site_id, "since": now - timedelta(hours=1)})
-    arrivals = est.arrival_rates(((sid, dispatch.PriorityClass(p), at) for sid, p, at in issued), now)
+    issued = db.execute(_ISSUED, {"site_id": site_id, "day": day, "since": now - timedelta(hours=1)})
+    arrivals = [est.ArrivalRate(sid, dispatch.PriorityClass(p), float(n))  # n in one hour: n per hour
+                for sid, p, n in sorted(issued, key=lambda r: (r[0], r[1]))]
     times = est.ServiceTimes(samples)
     with _history_lock:
         if len(_history_cache) > 256:
@@ -139,15 +159,10 @@ def _history(db: Session | Connection, site_id: int, day: date,
     return times, arrivals
 
 
-def estimate_in(state: HallState, service_id: int, priority: str, now: datetime,
-                ticket: TicketLike | None = None) -> Estimate:
-    """Estimate for a new ticket, or for `ticket` already waiting (then only those queued
-    before it in its own service, and every other service's tickets, count as ahead)."""
-    waiting = state.waiting
-    if ticket is not None:
-        waiting = [t for t in waiting if t.id != ticket.id and not (
-            t.service_id == ticket.service_id and (t.queued_at, t.id) > (ticket.queued_at, ticket.id))]
-    result = est.estimate_wait(service_id, dispatch.PriorityClass(priority), waiting,
+def estimate_in(state: HallState, service_id: int, priority: str, now: datetime) -> Estimate:
+    """Estimate for a new ticket of a service the state was read for (or for the ticket
+    the state was read `before`)."""
+    result = est.estimate_wait(service_id, dispatch.PriorityClass(priority), state.lines,
                                state.counters, state.times, state.policy, now, state.arrivals)
     numbers = sorted(state.numbers[c.id] for c in state.counters if service_id in c.weights)
     if isinstance(result, est.NoCounterOpen):
@@ -158,4 +173,5 @@ def estimate_in(state: HallState, service_id: int, priority: str, now: datetime,
 def estimate_for_ticket(db: Session | Connection, ticket: TicketLike, now: datetime) -> Estimate:
     """People ahead of a waiting ticket and its expected wait."""
     site = db.execute(SITE_ROW, {"site_id": ticket.site_id}).one()
-    return estimate_in(read_hall(db, site, now), ticket.service_id, ticket.priority, now, ticket)
+    state = read_hall(db, site, now, [ticket.service_id], before=ticket)
+    return estimate_in(state, ticket.service_id, ticket.priority, now)

@@ -74,7 +74,7 @@ def kiosk_services(ctx: Context, site: Site) -> list[dict[str, Any]]:
         rows = list(session.scalars(select(Service).where(Service.site_id == site.id, Service.active.is_(True))
                                     .order_by(Service.sort_order, Service.code)))
         counts = waiting_counts(session, site.id, day)
-        state = read_hall(session, site, now)
+        state = read_hall(session, site, now, [s.id for s in rows])
         out = []
         for s in rows:
             est = estimate_in(state, s.id, "normal", now)

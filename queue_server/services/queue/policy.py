@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from queue_server.domain import dispatch
@@ -17,7 +19,13 @@ DEFAULT_POLICY: dict[str, Any] = {
 
 
 def dispatch_policy(site: Site) -> dispatch.DispatchPolicy:
-    return dispatch.DispatchPolicy.from_mapping({**DEFAULT_POLICY, **(site.policy or {})})
+    """The site's policy, checked and built once per distinct setting (every call reads it)."""
+    return _policy(json.dumps(site.policy or {}, sort_keys=True))
+
+
+@lru_cache(maxsize=256)
+def _policy(stored: str) -> dispatch.DispatchPolicy:
+    return dispatch.DispatchPolicy.from_mapping({**DEFAULT_POLICY, **json.loads(stored)})
 
 
 def validate_policy(data: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, RateLimited, not_found
 from queue_server.services.queue import policy as site_policy
 from queue_server.services.queue.procedures import check_procedure_code
-from queue_server.services.queue.queries import SITE_ROW, waiting_tickets
+from queue_server.services.queue.queries import SITE_ROW, queue_heads
 from queue_server.services.views import TicketView
 from queue_server.store.tables import Counter, CounterService, Service, Site, Ticket, TicketSequence, User
 
@@ -475,7 +475,7 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> TicketView | None:
         view = dispatch.CounterView(id=counter.id, weights=weights)
         recent = _recent_classes(conn, counter, day, pol.recent_window)
         for _ in range(CLAIM_ATTEMPTS):
-            candidates = waiting_tickets(conn, site.id, day, list(weights))
+            candidates = queue_heads(conn, day, list(weights))
             choice = dispatch.choose_next(candidates, view, pol, now, recent)
             if choice is None:
                 return None
