@@ -66,7 +66,9 @@ def postgres_database() -> tuple[str, callable]:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False), drop
 
 
-def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2) -> BenchHall:
+def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2, workers: int = 1,
+               cpus: str | None = None) -> BenchHall:
+    """`cpus` (e.g. "0"): run the server under `taskset -c cpus`, away from the load generator."""
     data = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
     cleanup = []
     if engine == "postgres":
@@ -86,8 +88,10 @@ def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2) 
     ctx.db.dispose()
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MOTCUA_KIOSK_TICKETS_PER_MINUTE": "100000"}
-    proc = subprocess.Popen([sys.executable, "-m", "queue_server.cli", "serve", "--data", str(data),
-                             "--database-url", url, "--port", str(port), "--log-level", "warning"],
+    pin = ["taskset", "-c", cpus] if cpus else []
+    proc = subprocess.Popen([*pin, sys.executable, "-m", "queue_server.cli", "serve", "--data", str(data),
+                             "--database-url", url, "--port", str(port), "--log-level", "warning",
+                             "--workers", str(workers)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
