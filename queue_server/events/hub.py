@@ -71,7 +71,8 @@ class EventHub:
         self._base: tuple[int, int] = (0, 0)  # everything after _base up to cursor is in _buffer
         self.cursor: tuple[int, int] = (0, 0)
         self._wake = asyncio.Event()
-        self._waiters: set[asyncio.Future] = set()  # one per subscriber waiting for news
+        # one future per subscriber waiting for news, with its filter
+        self._waiters: dict[asyncio.Future, Filter] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
@@ -166,13 +167,20 @@ class EventHub:
             self._base = self._keys[cut - 1]
             del self._buffer[:cut]
             del self._keys[:cut]
-        self._notify()
+        self._notify(batch)
 
-    def _notify(self) -> None:
-        waiters, self._waiters = self._waiters, set()
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+    def _notify(self, batch: list[EventRecord] | None = None) -> None:
+        """Wake the subscribers that `batch` has something for (all of them without a batch:
+        the hub stops). A hall display waiting for calls is not woken by each finish: with a
+        thousand screens a wake-up that yields nothing is most of the cost of an event."""
+        waiters, self._waiters = self._waiters, {}
+        for waiter, flt in waiters.items():
+            if waiter.done():
+                continue
+            if batch is None or any(flt.accepts(e) for e in batch):
+                waiter.set_result(True)
+            else:
+                self._waiters[waiter] = flt
 
     # -- reading the log ------------------------------------------------------------
     def _read_head(self) -> tuple[int, int]:
@@ -246,17 +254,17 @@ class EventHub:
         i = bisect.bisect_right(self._keys, cursor)
         return self._buffer[i:]
 
-    async def _wait(self, timeout: float | None) -> None:
-        """Until the hub has news or stops, or `timeout` seconds. A future and a timer per
-        waiting subscriber: with a thousand screens, news wakes each one in one step."""
+    async def _wait(self, flt: Filter, timeout: float | None) -> bool:
+        """Until the hub has news for `flt` or stops (True), or `timeout` seconds (False).
+        A future and a timer per waiting subscriber: news wakes each one in one step."""
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
-        self._waiters.add(waiter)
-        timer = loop.call_later(timeout, _resolve, waiter) if timeout is not None else None
+        self._waiters[waiter] = flt
+        timer = loop.call_later(timeout, _resolve, waiter, False) if timeout is not None else None
         try:
-            await waiter
+            return await waiter
         finally:
-            self._waiters.discard(waiter)
+            self._waiters.pop(waiter, None)
             if timer is not None:
                 timer.cancel()
 
@@ -264,7 +272,8 @@ class EventHub:
                         *, heartbeat: float | None = None) -> AsyncIterator[EventRecord | None]:
         """Yield events after `cursor` (from now when None) that pass `flt`, forever.
 
-        With `heartbeat`, yields None after that many idle seconds (for keep-alives).
+        With `heartbeat`, yields None after that many seconds without an event for `flt`
+        (for keep-alives).
         """
         if cursor is None:
             cursor = self.cursor
@@ -282,11 +291,10 @@ class EventHub:
                 cursor = max(cursor, events[-1].cursor)
                 continue
             if self.cursor <= cursor and not self._stopping:
-                await self._wait(heartbeat)
-            if self.cursor <= cursor:
-                yield None
+                if not await self._wait(flt, heartbeat):
+                    yield None
 
 
-def _resolve(waiter: asyncio.Future) -> None:
+def _resolve(waiter: asyncio.Future, value: bool) -> None:
     if not waiter.done():
-        waiter.set_result(None)
+        waiter.set_result(value)

@@ -175,3 +175,35 @@ def test_on_postgres_our_commit_waits_for_an_older_open_transaction(pg_ctx):
         other.dispose()
     assert [e.kind for e in early] == []
     assert [e.kind for e in events] == ["hall.slow", "hall.ours"]
+
+
+def test_a_screen_waiting_for_calls_gets_keep_alives_while_other_events_flow(ctx):
+    """Finishes and issues keep coming, but a display asked only for calls: it is not woken
+    for each of them, and its connection still gets a keep-alive when no call came."""
+    hall = build_hall(ctx)
+    now = ctx.clock.now()
+
+    async def scenario() -> list:
+        hub = EventHub(ctx.db, poll_interval=0.05)
+        await hub.start()
+        seen: list = []
+        try:
+            async def screen() -> None:
+                async for event in hub.subscribe(None, Filter(kinds=("ticket.called",)), heartbeat=0.4):
+                    seen.append(None if event is None else event.kind)
+                    if "ticket.called" in seen:
+                        return
+
+            watching = asyncio.create_task(screen())
+            for _ in range(12):  # 1.2 s of other events
+                await asyncio.to_thread(_append, ctx.db, hall.site_id, "ticket.finished", now)
+                await asyncio.sleep(0.1)
+            await asyncio.to_thread(_append, ctx.db, hall.site_id, "ticket.called", now)
+            await asyncio.wait_for(watching, 10)
+            return seen
+        finally:
+            await hub.stop()
+
+    seen = asyncio.run(scenario())
+    assert seen[-1] == "ticket.called" and "ticket.finished" not in seen
+    assert seen.count(None) >= 2  # keep-alives at 0.4 s and 0.8 s despite the finishes
