@@ -76,6 +76,7 @@ class EventHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
+        self._listening = False  # the LISTEN connection is up (PostgreSQL)
 
     # -- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
@@ -132,7 +133,10 @@ class EventHub:
         if loop is None or loop.is_closed():
             return
         if self.db.is_postgres:
-            loop.call_soon_threadsafe(self._wake.set)
+            # a commit that wrote events also NOTIFYs, and that wakes this hub like every
+            # other process's: waking here too would read the log twice per commit
+            if not self._listening:
+                loop.call_soon_threadsafe(self._wake.set)
             return
         events = [item for item in items if isinstance(item, EventRecord)]
         if events:
@@ -234,12 +238,14 @@ class EventHub:
                 conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True, connect_timeout=5)
                 try:
                     await conn.execute(f"LISTEN {log.CHANNEL}")
+                    self._listening = True
                     self._wake.set()  # catch up on whatever happened while not listening
                     while not self._stopping:
                         # a bounded wait, so that stopping never depends on cancelling inside psycopg
                         async for _ in conn.notifies(timeout=1.0):
                             self._wake.set()
                 finally:
+                    self._listening = False
                     await conn.close()
             except Exception as exc:
                 if self._stopping:
