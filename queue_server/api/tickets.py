@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
@@ -20,13 +19,6 @@ from queue_server.services.queue import tickets as queue
 router = APIRouter(prefix="/api/v1", tags=["queue"])
 
 Priority = Literal["normal", "elderly", "disabled", "pregnant", "meritorious"]
-
-
-def _json(content: dict[str, Any], status_code: int = 200) -> Response:
-    """The answer of a hot endpoint, encoded by orjson: FastAPI would first check the dict
-    against the declared `dict[str, Any]` and then encode it (the schema stays declared
-    through `response_model`)."""
-    return Response(orjson.dumps(content), status_code=status_code, media_type="application/json")
 
 
 def _site_for(ctx: Context, who: Actor, site: str | None):  # noqa: ANN202
@@ -49,9 +41,9 @@ class IssueBody(BaseModel):
     procedure_code: str | None = Field(default=None, max_length=40)
 
 
-@router.post("/tickets", status_code=201, response_model=dict[str, Any])
+@router.post("/tickets", status_code=201)
 async def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx),
-                idempotency_key: str | None = Header(default=None, alias="Idempotency-Key")) -> Response:
+                idempotency_key: str | None = Header(default=None, alias="Idempotency-Key")) -> dict[str, Any]:
     """Take a number. A kiosk may send `Idempotency-Key`: repeating the request with the same
     key (its answer was lost) returns the same ticket, never a second number."""
     issued = await offload.run(queue.issue_ticket, ctx, who, body.service_id, priority=body.priority,
@@ -60,7 +52,7 @@ async def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), 
     key = ticket_key(request.app.state.secret, issued.ticket.id)
     out["position_url"] = f"{ctx.settings.effective_public_url}/t/{issued.ticket.id}?k={key}"
     out["position_key"] = key
-    return _json(out, 201)
+    return out
 
 
 @router.get("/tickets/{ticket_id}")
@@ -126,13 +118,12 @@ def close_counter(counter_id: Id, who: Actor = Depends(actor), ctx: Context = De
     return counters.set_state(ctx, who, counter_id, "closed")
 
 
-@router.post("/counters/{counter_id}/call-next", responses={204: {"description": "Nobody is waiting"}},
-             response_model=dict[str, Any])
-async def call_next(counter_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Response:
+@router.post("/counters/{counter_id}/call-next", responses={204: {"description": "Nobody is waiting"}})
+async def call_next(counter_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Any:
     view = await offload.run(queue.call_next, ctx, who, counter_id)
     if view is None:
         return Response(status_code=204, headers={"X-Motcua-Empty": "nobody-waiting"})
-    return _json(view.as_json())
+    return view.as_json()
 
 
 @router.post("/counters/{counter_id}/call")
@@ -143,12 +134,12 @@ def call_ticket(counter_id: Id, body: CallBody, who: Actor = Depends(actor),
 
 def _counter_op(name: str, fn) -> None:  # noqa: ANN001
     async def endpoint(counter_id: Id, body: CounterAction | None = None, who: Actor = Depends(actor),
-                       ctx: Context = Depends(get_ctx)) -> Response:
+                       ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
         view = await offload.run(fn, ctx, who, counter_id, body.ticket_id if body else None)
-        return _json(view.as_json())
+        return view.as_json()
 
     endpoint.__name__ = name.replace("-", "_")
-    router.post(f"/counters/{{counter_id}}/{name}", response_model=dict[str, Any])(endpoint)
+    router.post(f"/counters/{{counter_id}}/{name}")(endpoint)
 
 
 _counter_op("recall", queue.recall)
