@@ -94,16 +94,20 @@ def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2, 
                              "--workers", str(workers)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    token = httpx.post(base + "/api/v1/auth/login", json={"username": "sup", "password": PASSWORD},
-                       timeout=60).json()["token"]  # Argon2 takes seconds on a loaded machine
-    for c in ctr:
-        httpx.post(f"{base}/api/v1/counters/{c}/open", headers={"Authorization": f"Bearer {token}"})
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        token = httpx.post(base + "/api/v1/auth/login", json={"username": "sup", "password": PASSWORD},
+                           timeout=60).json()["token"]  # Argon2 takes seconds on a loaded machine
+        for c in ctr:
+            httpx.post(f"{base}/api/v1/counters/{c}/open", headers={"Authorization": f"Bearer {token}"})
+    except BaseException:  # a server that never became usable is not left running
+        BenchHall(base, svc, ctr, "", kiosk, proc, cleanup).stop()
+        raise
     return BenchHall(base, svc, ctr, token, kiosk, proc, cleanup)
 
 
