@@ -67,8 +67,10 @@ def postgres_database() -> tuple[str, callable]:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False), drop
 
 
-def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2, waiting: int = 0) -> BenchHall:
-    """A served hall; `waiting` tickets are loaded in bulk first (a day with a backlog)."""
+def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2, waiting: int = 0, workers: int = 1,
+               cpus: str | None = None) -> BenchHall:
+    """A served hall; `waiting` tickets are loaded in bulk first (a day with a backlog).
+    `cpus` (e.g. "0"): run the server under `taskset -c cpus`, away from the load generator."""
     data = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
     cleanup = []
     if engine == "postgres":
@@ -92,19 +94,26 @@ def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2, 
     ctx.db.dispose()
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MOTCUA_KIOSK_TICKETS_PER_MINUTE": "100000"}
-    proc = subprocess.Popen([sys.executable, "-m", "queue_server.cli", "serve", "--data", str(data),
-                             "--database-url", url, "--port", str(port), "--log-level", "warning"],
+    pin = ["taskset", "-c", cpus] if cpus else []
+    proc = subprocess.Popen([*pin, sys.executable, "-m", "queue_server.cli", "serve", "--data", str(data),
+                             "--database-url", url, "--port", str(port), "--log-level", "warning",
+                             "--workers", str(workers)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    token = httpx.post(base + "/api/v1/auth/login", json={"username": "sup", "password": PASSWORD}).json()["token"]
-    for c in ctr:
-        httpx.post(f"{base}/api/v1/counters/{c}/open", headers={"Authorization": f"Bearer {token}"})
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        token = httpx.post(base + "/api/v1/auth/login", json={"username": "sup", "password": PASSWORD},
+                           timeout=60).json()["token"]  # Argon2 takes seconds on a loaded machine
+        for c in ctr:
+            httpx.post(f"{base}/api/v1/counters/{c}/open", headers={"Authorization": f"Bearer {token}"})
+    except BaseException:  # a server that never became usable is not left running
+        BenchHall(base, svc, ctr, "", kiosk, proc, cleanup, url).stop()
+        raise
     return BenchHall(base, svc, ctr, token, kiosk, proc, cleanup, url)
 
 

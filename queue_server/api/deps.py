@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from fastapi import Depends, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from queue_server.services import auth
@@ -69,7 +69,10 @@ async def optional_actor(request: Request) -> Actor:
     return principal.actor
 
 
-async def actor(who: Actor = Depends(optional_actor)) -> Actor:
+async def actor(request: Request) -> Actor:
+    # optional_actor called, not declared as a sub-dependency: one level less for FastAPI
+    # to solve on every staff request (it remembers its answer in request.state anyway)
+    who = await optional_actor(request)
     if who.kind == "anonymous":
         raise Unauthorized("Vui lòng đăng nhập.", "Please log in.")
     return who

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from queue_server.api import offload
 from queue_server.api.deps import BigId, Id, actor, get_ctx, optional_actor
 from queue_server.events import projection
 from queue_server.services import admin
@@ -42,12 +43,12 @@ class IssueBody(BaseModel):
 
 
 @router.post("/tickets", status_code=201)
-def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx),
-          idempotency_key: str | None = Header(default=None, alias="Idempotency-Key")) -> dict[str, Any]:
+async def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx),
+                idempotency_key: str | None = Header(default=None, alias="Idempotency-Key")) -> dict[str, Any]:
     """Take a number. A kiosk may send `Idempotency-Key`: repeating the request with the same
     key (its answer was lost) returns the same ticket, never a second number."""
-    issued = queue.issue_ticket(ctx, who, body.service_id, priority=body.priority, procedure_code=body.procedure_code,
-                                request_key=idempotency_key)
+    issued = await offload.run(queue.issue_ticket, ctx, who, body.service_id, priority=body.priority,
+                               procedure_code=body.procedure_code, request_key=idempotency_key)
     out = issued.as_json()
     if not projection.is_staff(who.kind, who.role):  # a kiosk prints the code, not the priority class
         out["ticket"] = projection.public_ticket(out["ticket"])
@@ -125,8 +126,8 @@ def close_counter(counter_id: Id, who: Actor = Depends(actor), ctx: Context = De
 
 
 @router.post("/counters/{counter_id}/call-next", responses={204: {"description": "Nobody is waiting"}})
-def call_next(counter_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Any:
-    view = queue.call_next(ctx, who, counter_id)
+async def call_next(counter_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Any:
+    view = await offload.run(queue.call_next, ctx, who, counter_id)
     if view is None:
         return Response(status_code=204, headers={"X-Motcua-Empty": "nobody-waiting"})
     return view.as_json()
@@ -139,9 +140,10 @@ def call_ticket(counter_id: Id, body: CallBody, who: Actor = Depends(actor),
 
 
 def _counter_op(name: str, fn) -> None:  # noqa: ANN001
-    def endpoint(counter_id: Id, body: CounterAction | None = None, who: Actor = Depends(actor),
-                 ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-        return fn(ctx, who, counter_id, body.ticket_id if body else None).as_json()
+    async def endpoint(counter_id: Id, body: CounterAction | None = None, who: Actor = Depends(actor),
+                       ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+        view = await offload.run(fn, ctx, who, counter_id, body.ticket_id if body else None)
+        return view.as_json()
 
     endpoint.__name__ = name.replace("-", "_")
     router.post(f"/counters/{{counter_id}}/{name}")(endpoint)

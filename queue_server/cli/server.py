@@ -54,6 +54,12 @@ def _export_env(settings: Settings, args: argparse.Namespace) -> None:
         os.environ["MOTCUA_PUBLIC_URL"] = settings.public_url
 
 
+def uvicorn_options(*, workers: int = 1, log_level: str = "info", access_log: bool = False) -> dict[str, object]:
+    """How uvicorn runs the server (also used by bench/trivial_app.py, so that the stack
+    benchmark compares like with like)."""
+    return {"workers": workers, "log_level": log_level, "timeout_graceful_shutdown": 3, "access_log": access_log}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -68,8 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _export_env(settings, args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run("queue_server.api.asgi:app_factory", factory=True, host=settings.host, port=settings.port,
-                workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=3,
-                access_log=args.access_log)
+                **uvicorn_options(workers=args.workers, log_level=args.log_level, access_log=args.access_log))
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from queue_server.store.engine import after_commit
 from queue_server.store.tables import Event
 
 CHANNEL = "motcua_events"
@@ -82,7 +83,9 @@ def append(
     actor: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Add one event to the current transaction (and wake listeners when it commits).
+    """Add one event to the current transaction; when it commits, the event is handed to
+    this process's event hub as written (see `store.engine.after_commit`), and on
+    PostgreSQL other processes are told through NOTIFY.
 
     Written at once with a Core insert (a session's pending changes are flushed first, so
     the event never refers to a row not yet written)."""
@@ -96,7 +99,10 @@ def append(
         # Delivered at commit, to every process LISTENing on the channel; dropped on rollback.
         db.execute(_NOTIFY, {"channel": CHANNEL, "payload": str(site_id)})
     else:
-        db.execute(_INSERT, row)
+        event_id = db.execute(_INSERT, row).inserted_primary_key[0]
+        # the record as the log will give it back: UTC time, the JSON document's copy of data
+        after_commit(db, EventRecord(event_id, 0, site_id, kind, at.astimezone(UTC), ticket_id, counter_id,
+                                     actor, dict(row["data"])))
 
 
 def append_many(db: Connection, site_id: int, rows: Sequence[dict[str, Any]]) -> None:

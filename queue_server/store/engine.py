@@ -9,6 +9,7 @@ correctness comes from row locks and unique constraints, never in-process locks.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,17 @@ from sqlalchemy.orm import Session, sessionmaker
 T = TypeVar("T")
 
 READONLY = "motcua_readonly"
+# Where a writing transaction collects what its commit listeners receive (see after_commit).
+_AFTER_COMMIT = "motcua_after_commit"
+
+
+def after_commit(conn: Connection, item: object) -> None:
+    """Hand `item` to the database's commit listeners once the transaction `conn` is in
+    commits (the event log hands its freshly written events to the local event hub this way).
+    Nothing is handed on rollback, nor for a transaction not begun by `Database`."""
+    bucket = conn.info.get(_AFTER_COMMIT)
+    if bucket is not None:
+        bucket.append(item)
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -88,25 +100,40 @@ class Database:
         self.engine = make_engine(url, echo=echo)
         self.is_postgres = is_postgres(self.engine)
         self._write = sessionmaker(self.engine, expire_on_commit=False)
+        # a connection going back to the pool forgets its transaction's bucket, so a later
+        # transaction on it (one not begun by `writing`/`transaction`) never adds to it
+        event.listen(self.engine, "checkin", lambda _dbapi, record: record.info.pop(_AFTER_COMMIT, None))
         self._read_engine = self.engine.execution_options(**{READONLY: True})
         self._read = sessionmaker(self._read_engine, expire_on_commit=False)
-        self._commit_listeners: list[Callable[[], None]] = []
+        self._commit_listeners: list[Callable[[list], None]] = []
         # SQLite admits one writer at a time; a waiting writer sleeps in SQLite's busy
         # handler (up to 100 ms a nap). Queueing this process's writers on a lock hands
         # the file over at once. Correctness still comes from SQLite's own locking.
         self._writer_turn = threading.Lock() if not self.is_postgres else contextlib.nullcontext()
 
-    def add_commit_listener(self, listener: Callable[[], None]) -> None:
-        """Call `listener` after each writing transaction commits (wakes the event hub)."""
+    def add_commit_listener(self, listener: Callable[[list], None]) -> None:
+        """Call `listener(items)` after each writing transaction commits, in the committing
+        thread, with what the transaction passed to `after_commit` (often nothing). On SQLite
+        it runs before the next writer of this process begins, so listeners see this
+        process's commits in commit order."""
         self._commit_listeners.append(listener)
 
-    def remove_commit_listener(self, listener: Callable[[], None]) -> None:
+    def remove_commit_listener(self, listener: Callable[[list], None]) -> None:
         if listener in self._commit_listeners:
             self._commit_listeners.remove(listener)
 
-    def _committed(self) -> None:
+    def _begin(self, session: Session) -> list:
+        bucket: list = []
+        if self._commit_listeners:
+            session.connection().info[_AFTER_COMMIT] = bucket
+        return bucket
+
+    def _committed(self, bucket: list) -> None:
         for listener in list(self._commit_listeners):
-            listener()
+            try:
+                listener(bucket)
+            except Exception:  # the transaction is committed: a listener's failure must not retry it
+                logging.getLogger(__name__).exception("commit listener failed")
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -124,17 +151,21 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         with _unavailable_as_error(), self._writer_turn:
-            with self._write() as session, session.begin():
-                yield session
-        self._committed()
+            with self._write() as session:
+                with session.begin():
+                    bucket = self._begin(session)
+                    yield session
+                self._committed(bucket)
 
     def transaction(self, work: Callable[[Session], T], *, attempts: int = 6) -> T:
         """Run `work` in one writing transaction, retrying on deadlocks and lock timeouts."""
         for attempt in range(1, attempts + 1):
             try:
-                with self._writer_turn, self._write() as session, session.begin():
-                    result = work(session)
-                self._committed()
+                with self._writer_turn, self._write() as session:
+                    with session.begin():
+                        bucket = self._begin(session)
+                        result = work(session)
+                    self._committed(bucket)
                 return result
             except OperationalError as exc:
                 if attempt < attempts and _is_retryable(exc):
