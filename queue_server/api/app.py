@@ -36,6 +36,7 @@ logger = logging.getLogger("motcua")
 
 
 SWEEP_SECONDS = 300
+MAINTAIN_SECONDS = 600  # how often a server checks whether a backup or a purge is due
 
 
 async def _sweep_stale_tickets(ctx: Context) -> None:
@@ -52,6 +53,34 @@ async def _sweep_stale_tickets(ctx: Context) -> None:
             await asyncio.to_thread(dossiers.flag_overdue, ctx, SYSTEM)
         except Exception:
             logger.exception("flagging overdue dossiers failed")
+
+
+async def _maintain(ctx: Context, every: float) -> None:
+    """Backups when the newest is older than backup_every_hours; personal data past its
+    retention erased once a day. The first round comes `every` seconds after start-up, so a
+    server restarted again and again does not back up at each start."""
+    import asyncio
+
+    from queue_server.services import backups, retention
+
+    purged_on = None
+    while True:
+        await asyncio.sleep(every)
+        try:
+            made = await asyncio.to_thread(backups.backup_if_due, ctx)
+            if made is not None:
+                logger.info("backup written: %s", made.summary())
+        except Exception:  # a full disk must not stop the hall; doctor and the log say so
+            logger.exception("the scheduled backup failed")
+        today = ctx.clock.now().date()
+        if purged_on != today:
+            try:
+                report = await asyncio.to_thread(retention.purge_all, ctx, SYSTEM)
+                purged_on = today
+                if report.total:
+                    logger.info("personal data past retention erased: %s", report.as_json())
+            except Exception:
+                logger.exception("the daily purge of personal data failed")
 
 
 def _end_streams_on_signals(hub: EventHub) -> None:
@@ -75,7 +104,7 @@ def _end_streams_on_signals(hub: EventHub) -> None:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context | None = None,
-               poll_interval: float | None = None) -> FastAPI:
+               poll_interval: float | None = None, maintain_seconds: float = MAINTAIN_SECONDS) -> FastAPI:
     ctx = ctx or Context.create(settings, clock)
 
     @asynccontextmanager
@@ -92,10 +121,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         app.state.hub = hub
         _end_streams_on_signals(hub)
         sweeper = asyncio.create_task(_sweep_stale_tickets(ctx), name="stale-ticket-sweeper")
+        maintainer = asyncio.create_task(_maintain(ctx, maintain_seconds), name="backups-and-retention")
         try:
             yield
         finally:
             sweeper.cancel()
+            maintainer.cancel()
             await hub.stop()
             ctx.db.dispose()
 

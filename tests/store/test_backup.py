@@ -182,3 +182,37 @@ def test_backup_and_restore_from_the_command_line_serve_the_same_hall(tmp_path):
         assert issued.json()["ticket"]["code"] == "A004" and codes == ["A001", "A002", "A003"]
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_running_server_backs_itself_up_and_purges_on_its_own(hall: Hall, clock, tmp_path):
+    """The server's own schedule, not only the command: a backup when none is fresh, and the
+    daily purge of personal data past retention."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from queue_server.api.app import create_app
+
+    from queue_server.services import feedback
+
+    ctx = hall.ctx
+    ctx.settings.backup_dir = str(tmp_path / "scheduled")
+    ctx.settings.retention_feedback_days = 1
+    feedback.give_rating(ctx, hall.kiosk, level="satisfied", comment="Gọi tôi: 0912345678")
+    clock.advance(days=2)
+
+    def comment() -> str:
+        with ctx.db.reading() as session:
+            return session.scalars(select(Event).where(Event.kind == "rating.given")).one().data["comment"]
+
+    with TestClient(create_app(ctx.settings, ctx=ctx, maintain_seconds=0.2)):
+        deadline = time.monotonic() + 30
+        while (not backups.backups(tmp_path / "scheduled") or comment()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # a few more rounds
+    assert len(backups.backups(tmp_path / "scheduled")) == 1  # one, not one per round
+    assert comment() == ""  # the daily purge ran
+    with ctx.db.reading() as session:
+        assert session.scalars(select(Event).where(Event.kind == "system.backup")).first() is not None
+        assert session.scalars(select(Event).where(Event.kind == "system.purge")).one().data["comments"] == 1
