@@ -213,7 +213,8 @@ def receive_dossier(ctx: Context, actor: Actor, payload: dict[str, Any], *, site
         now = ctx.clock.now()
         ticket = None
         if ticket_id:
-            ticket = session.get(Ticket, int(ticket_id))
+            ident = row_id(ticket_id, INT8_MAX)
+            ticket = session.get(Ticket, ident) if ident is not None else None
             if ticket is None or not actor.in_site(ticket.site_id):
                 raise invalid([*errors, FieldError("ticket_id", "Không tìm thấy số thứ tự này.", "No such ticket.")])
         site_obj = _site(session, ticket.site_id if ticket else site_row.id)
@@ -235,7 +236,11 @@ def receive_dossier(ctx: Context, actor: Actor, payload: dict[str, Any], *, site
         assert procedure is not None and channel is not None
         counter = None
         if counter_id:
-            counter = session.get(Counter, int(counter_id))
+            ident = row_id(counter_id)
+            counter = session.get(Counter, ident) if ident is not None else None
+            if counter is None or counter.site_id != site_obj.id:
+                raise invalid([FieldError("counter_id", "Không có quầy này ở điểm phục vụ.",
+                                          "No such counter at this site.")])
         elif ticket is not None and ticket.counter_id:
             counter = session.get(Counter, ticket.counter_id)
         tz = site_obj.timezone
