@@ -34,6 +34,7 @@ logger = logging.getLogger("motcua")
 
 
 SWEEP_SECONDS = 300
+DOSSIER_SWEEP_SECONDS = 60
 
 
 async def _sweep_stale_tickets(ctx: Context) -> None:
@@ -46,7 +47,16 @@ async def _sweep_stale_tickets(ctx: Context) -> None:
             await asyncio.to_thread(queue.expire_stale, ctx, SYSTEM)
         except Exception:  # the sweep must never stop; the next round tries again
             logger.exception("closing stale tickets failed")
-        try:  # dossiers that became due soon or overdue: one event each (dossier.due_soon / .overdue)
+
+
+async def _sweep_dossiers(ctx: Context, every: float) -> None:
+    """Dossiers that became due soon or overdue: one event each (dossier.due_soon / .overdue).
+    Scheduled here, not run by the reports that read them: a read writes nothing."""
+    import asyncio
+
+    while True:
+        await asyncio.sleep(every)
+        try:
             await asyncio.to_thread(dossiers.flag_overdue, ctx, SYSTEM)
         except Exception:
             logger.exception("flagging overdue dossiers failed")
@@ -73,7 +83,7 @@ def _end_streams_on_signals(hub: EventHub) -> None:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context | None = None,
-               poll_interval: float | None = None) -> FastAPI:
+               poll_interval: float | None = None, dossier_sweep_seconds: float = DOSSIER_SWEEP_SECONDS) -> FastAPI:
     ctx = ctx or Context.create(settings, clock)
 
     @asynccontextmanager
@@ -90,10 +100,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         app.state.hub = hub
         _end_streams_on_signals(hub)
         sweeper = asyncio.create_task(_sweep_stale_tickets(ctx), name="stale-ticket-sweeper")
+        dossier_sweeper = asyncio.create_task(_sweep_dossiers(ctx, dossier_sweep_seconds), name="dossier-sweeper")
         try:
             yield
         finally:
             sweeper.cancel()
+            dossier_sweeper.cancel()
             await hub.stop()
             ctx.db.dispose()
 

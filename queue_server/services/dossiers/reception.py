@@ -587,8 +587,9 @@ def issue_apology(ctx: Context, actor: Actor, ref: int | str, *, reason: str,
 
 def flag_overdue(ctx: Context, actor: Actor) -> dict[str, int]:
     """Announce open dossiers that became due soon or overdue (once per change of flag):
-    events `dossier.due_soon` and `dossier.overdue`. Run by the supervisor's lists and by
-    `motcua dossier sweep` (e.g. from cron every few minutes)."""
+    events `dossier.due_soon` and `dossier.overdue`. Run by the server every minute, by
+    `motcua dossier sweep` and by a supervisor's `POST /api/v1/dossiers/sweep`; never by a
+    read (a report answers from the clock and writes nothing)."""
     settings = dossier_settings(ctx)
 
     def work(session: Session) -> dict[str, int]:
