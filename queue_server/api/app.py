@@ -21,6 +21,7 @@ from queue_server.api import pages as page_routes
 from queue_server.api import problems
 from queue_server.api import tickets as ticket_routes
 from queue_server.api.deps import get_ctx
+from queue_server.api.headers import SecurityHeaders
 from queue_server.clock import Clock
 from queue_server.config import Settings
 from queue_server.events.hub import EventHub
@@ -116,6 +117,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.add_middleware(SecurityHeaders)  # CSP, nosniff, Referrer-Policy, frame protection on every answer
     problems.install(app)
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,

@@ -291,7 +291,7 @@ def letter_pdf(ref: DossierRef, kind: Literal["apology", "supplement", "refusal"
 @router.get(API + "/{ref}/receipt.bin")
 def receipt_slip(ref: DossierRef, profile: str | None = Query(default=None, max_length=60, pattern=r"^[A-Za-z0-9 ._+()-]*$",
                                              description="python-escpos printer model, e.g. TM-T20II"),
-                 width: Literal[58, 80] = 80, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Response:
+                 width: int = Query(default=80, ge=58, le=80, description="paper width in mm: 58 or 80"), who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Response:
     """ESC/POS bytes of the receipt slip (for a counter printer driven by the clerk's PC)."""
     data = dossier_documents.receipt_slip_bytes(ctx, who, ref, profile=profile, width_mm=width)
     return Response(data, media_type="application/octet-stream",
