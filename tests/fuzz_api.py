@@ -32,6 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "artifacts" / "fuzz"
 SCHEMATHESIS = ROOT / ".venv-fuzz" / "bin" / "schemathesis"
+SCHEMATHESIS_CRASHES = "/(apology|receipt/print)$"
 
 
 def main(engine: str = "sqlite", examples: int = 60) -> int:
@@ -62,14 +63,19 @@ def main(engine: str = "sqlite", examples: int = 60) -> int:
         token = httpx.post(server.url + "/api/v1/auth/login",
                            json={"username": "fuzz-admin", "password": PASSWORD}).json()["token"]
         devices = demo["devices"]
-        passes = [("staff", token, [])]
+        passes = []  # the devices first: the staff pass may revoke a device (DELETE /admin/devices/{id})
         if "kiosk" in devices:
             passes.append(("kiosk", devices["kiosk"]["token"],
                            ["--include-path-regex", "^/api/v1/(tickets$|ratings|kiosk/)"]))
         if "agent" in devices:
             passes.append(("agent", devices["agent"]["token"], ["--include-path-regex", "^/api/v1/counters"]))
+        passes.append(("staff", token, ["--exclude-path-regex", SCHEMATHESIS_CRASHES]))
+        # schemathesis' own coverage phase crashes on these two bodies (a regex recursion error in
+        # the generator, not an answer of ours): they get the random phases only
+        passes.append(("staff", token, ["--include-path-regex", SCHEMATHESIS_CRASHES,
+                                        "--phases", "examples,fuzzing,stateful"]))
         for name, bearer, only in passes:
-            print(f"== {engine}: schemathesis as {name}", flush=True)
+            print(f"== {engine}: schemathesis as {name} {' '.join(only)}", flush=True)
             # logging out would end the token every later request uses
             rc |= subprocess.call([str(SCHEMATHESIS), "run", f"{server.url}/openapi.json",
                                    "-H", f"Authorization: Bearer {bearer}", "-c", "not_a_server_error",

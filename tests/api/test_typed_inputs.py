@@ -102,3 +102,14 @@ def test_the_openapi_document_describes_the_reception_body(client):
     schema = doc["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
     assert {"applicant", "documents", "sets", "ticket_id", "counter_id"} <= set(schema["properties"])
     assert schema["properties"]["sets"]["maximum"] == 99
+
+
+def test_a_request_cannot_make_the_server_write_a_file_as_its_printer(client, hall, tmp_path):
+    token = client.post("/api/v1/auth/login", json={"username": "giam", "password": PASSWORD}).json()["token"]
+    h = {"Authorization": f"Bearer {token}"}
+    d = client.post("/api/v1/dossiers", json=payload(), headers=h).json()
+    target = tmp_path / "written-by-a-request.bin"
+    for url in (f"file://{target}", f"FILE://{target}", f" file:{target}"):
+        r = client.post(f"/api/v1/dossiers/{d['id']}/receipt/print", json={"printer_url": url}, headers=h)
+        assert r.status_code == 422 and r.json()["field"] == "printer_url", r.text
+    assert not target.exists()

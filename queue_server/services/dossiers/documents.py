@@ -100,6 +100,11 @@ def print_receipt(ctx: Context, actor: Actor, ref: int | str, printer_url: str |
     if printer_url and not actor.has_role("supervisor"):
         raise InvalidInput("Chỉ giám sát viên được chọn máy in khác.", "Only supervisors may choose another printer.",
                            field="printer_url")
+    if printer_url and printer_url.strip().lower().startswith("file:"):
+        # a path on the server is configuration, never a request's choice (it would write any file)
+        raise InvalidInput("Không được chọn tệp làm máy in qua yêu cầu; hãy cấu hình trong [dossiers] printer_url.",
+                           "A file cannot be chosen as the printer in a request; configure [dossiers] printer_url.",
+                           field="printer_url")
     view, header = _read(ctx, actor, ref)
     url = printer_url or dossier_settings(ctx).for_site(SiteRef(header.site_code, header.tz)).printer_url
     if not url:
