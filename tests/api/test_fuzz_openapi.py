@@ -70,7 +70,7 @@ def _resolve(node: object) -> object:
     return node
 
 
-class Hall1:
+class FuzzedHall:
     """The hall the fuzzer works on, with the tokens of everyone it acts as."""
 
     def __init__(self, hall: Hall, server: ServerProcess, dossier: dict, tickets: list[int], spare: dict) -> None:
@@ -96,7 +96,7 @@ class Hall1:
 
 
 @pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory) -> Hall1:
+def fuzzed(tmp_path_factory) -> FuzzedHall:
     data = tmp_path_factory.mktemp("fuzz")
     ctx = Context.create(load_settings(env={}, data_dir=str(data)))
     migrate.upgrade(ctx.db.engine)
@@ -109,7 +109,7 @@ def fuzzed(tmp_path_factory) -> Hall1:
     ctx.db.dispose()
     server = ServerProcess(data).start(timeout=90)
     try:
-        yield Hall1(hall, server, dossier, tickets, spare)
+        yield FuzzedHall(hall, server, dossier, tickets, spare)
     finally:
         server.stop()
 
@@ -211,7 +211,7 @@ def _last_traceback(log: Path) -> str:
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
-def test_no_generated_request_answers_5xx(fuzzed: Hall1, method: str, path: str) -> None:
+def test_no_generated_request_answers_5xx(fuzzed: FuzzedHall, method: str, path: str) -> None:
     strategy = _request(method, path, fuzzed.known())
 
     @settings(max_examples=_examples(DOC["paths"][path][method.lower()]), derandomize=True, database=None, deadline=None,
