@@ -8,44 +8,47 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from queue_server.api.deps import Id, actor, get_ctx
+from queue_server.api.types import NO_NUL
 from queue_server.services import admin
 from queue_server.services.context import Actor, Context
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
+TZ_NAME = r"^[A-Za-z0-9_+/-]+$"  # an IANA zone name such as Asia/Ho_Chi_Minh
+
 
 class SiteBody(BaseModel):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    name: str = Field(min_length=1, max_length=200)
-    agency_code: str = Field(default="", max_length=40)
-    timezone: str = "Asia/Ho_Chi_Minh"
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    agency_code: str = Field(default="", max_length=40, pattern=NO_NUL)
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", max_length=60, pattern=TZ_NAME)
     policy: dict[str, Any] | None = None
 
 
 class SitePatch(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    agency_code: str | None = Field(default=None, max_length=40)
-    timezone: str | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
+    agency_code: str | None = Field(default=None, max_length=40, pattern=NO_NUL)
+    timezone: str | None = Field(default=None, max_length=60, pattern=TZ_NAME)
     policy: dict[str, Any] | None = None
 
 
 class ServiceBody(BaseModel):
-    code: str = Field(min_length=1, max_length=40)
-    name_vi: str = Field(min_length=1, max_length=200)
-    name_en: str = Field(default="", max_length=200)
-    group_vi: str = Field(default="", max_length=200)
-    group_en: str = Field(default="", max_length=200)
-    prefix: str = Field(min_length=1, max_length=3)
+    code: str = Field(min_length=1, max_length=40, pattern=NO_NUL)
+    name_vi: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    name_en: str = Field(default="", max_length=200, pattern=NO_NUL)
+    group_vi: str = Field(default="", max_length=200, pattern=NO_NUL)
+    group_en: str = Field(default="", max_length=200, pattern=NO_NUL)
+    prefix: str = Field(min_length=1, max_length=3, pattern=NO_NUL)
     number_width: int = Field(default=3, ge=1, le=6)
     sort_order: int = Field(default=0, ge=-9999, le=9999)
 
 
 class ServicePatch(BaseModel):
-    name_vi: str | None = Field(default=None, min_length=1, max_length=200)
-    name_en: str | None = Field(default=None, max_length=200)
-    group_vi: str | None = None
-    group_en: str | None = None
-    prefix: str | None = Field(default=None, min_length=1, max_length=3)
+    name_vi: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
+    name_en: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
+    group_vi: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
+    group_en: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
+    prefix: str | None = Field(default=None, min_length=1, max_length=3, pattern=NO_NUL)
     number_width: int | None = Field(default=None, ge=1, le=6)
     sort_order: int | None = Field(default=None, ge=-9999, le=9999)
     active: bool | None = None
@@ -58,33 +61,33 @@ class CounterServiceBody(BaseModel):
 
 class CounterBody(BaseModel):
     number: int = Field(ge=1, le=9999)
-    name: str = Field(default="", max_length=200)
+    name: str = Field(default="", max_length=200, pattern=NO_NUL)
     services: list[CounterServiceBody] = []
 
 
 class CounterPatch(BaseModel):
-    name: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     services: list[CounterServiceBody] | None = None
 
 
 class UserBody(BaseModel):
-    username: str = Field(min_length=1, max_length=80)
-    password: str = Field(min_length=8, max_length=200)
+    username: str = Field(min_length=1, max_length=80, pattern=NO_NUL)
+    password: str = Field(min_length=8, max_length=200, pattern=NO_NUL)
     role: Literal["clerk", "supervisor", "admin"]
-    full_name: str = Field(default="", max_length=200)
+    full_name: str = Field(default="", max_length=200, pattern=NO_NUL)
     site_id: Id | None = None
 
 
 class UserPatch(BaseModel):
-    password: str | None = Field(default=None, min_length=8, max_length=200)
+    password: str | None = Field(default=None, min_length=8, max_length=200, pattern=NO_NUL)
     role: Literal["clerk", "supervisor", "admin"] | None = None
-    full_name: str | None = Field(default=None, max_length=200)
+    full_name: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     active: bool | None = None
 
 
 class DeviceBody(BaseModel):
     kind: Literal["kiosk", "display", "agent"]
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
 
 
 @router.get("/sites")

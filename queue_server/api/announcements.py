@@ -72,7 +72,7 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     responses={200: {"content": {"audio/wav": {}}, "description": "mono 16-bit WAV"},
                304: {"description": "unchanged since the ETag sent in If-None-Match"}},
 )
-def announcement(request: Request, lang: str, code: str = Path(min_length=1, max_length=MAX_CODE_LENGTH),
+def announcement(request: Request, lang: str = Path(max_length=8), code: str = Path(min_length=1, max_length=MAX_CODE_LENGTH),
                  counter: int = Path(ge=0, le=9999)) -> Response:
     """ "Xin mời công dân có số thứ tự A012 đến quầy số 3" (vi) or "Ticket number A twelve, please go
     to counter three" (en), built offline from the voice pack."""

@@ -22,6 +22,7 @@ from queue_server.api import phone as phone_routes
 from queue_server.api import problems
 from queue_server.api import tickets as ticket_routes
 from queue_server.api.deps import get_ctx
+from queue_server.api.headers import SecurityHeaders
 from queue_server.api.request_log import RequestLog
 from queue_server.clock import Clock
 from queue_server.config import Settings
@@ -36,6 +37,7 @@ logger = logging.getLogger("motcua")
 
 
 SWEEP_SECONDS = 300
+DOSSIER_SWEEP_SECONDS = 60
 MAINTAIN_SECONDS = 600  # how often a server checks whether a backup or a purge is due
 
 
@@ -49,7 +51,16 @@ async def _sweep_stale_tickets(ctx: Context) -> None:
             await asyncio.to_thread(queue.expire_stale, ctx, SYSTEM)
         except Exception:  # the sweep must never stop; the next round tries again
             logger.exception("closing stale tickets failed")
-        try:  # dossiers that became due soon or overdue: one event each (dossier.due_soon / .overdue)
+
+
+async def _sweep_dossiers(ctx: Context, every: float) -> None:
+    """Dossiers that became due soon or overdue: one event each (dossier.due_soon / .overdue).
+    Scheduled here, not run by the reports that read them: a read writes nothing."""
+    import asyncio
+
+    while True:
+        await asyncio.sleep(every)
+        try:
             await asyncio.to_thread(dossiers.flag_overdue, ctx, SYSTEM)
         except Exception:
             logger.exception("flagging overdue dossiers failed")
@@ -104,7 +115,8 @@ def _end_streams_on_signals(hub: EventHub) -> None:
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context | None = None,
-               poll_interval: float | None = None, maintain_seconds: float = MAINTAIN_SECONDS) -> FastAPI:
+               poll_interval: float | None = None, dossier_sweep_seconds: float = DOSSIER_SWEEP_SECONDS,
+               maintain_seconds: float = MAINTAIN_SECONDS) -> FastAPI:
     ctx = ctx or Context.create(settings, clock)
 
     @asynccontextmanager
@@ -122,11 +134,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         _end_streams_on_signals(hub)
         sweeper = asyncio.create_task(_sweep_stale_tickets(ctx), name="stale-ticket-sweeper")
         maintainer = asyncio.create_task(_maintain(ctx, maintain_seconds), name="backups-and-retention")
+        dossier_sweeper = asyncio.create_task(_sweep_dossiers(ctx, dossier_sweep_seconds), name="dossier-sweeper")
         try:
             yield
         finally:
             sweeper.cancel()
             maintainer.cancel()
+            dossier_sweeper.cancel()
             await hub.stop()
             ctx.db.dispose()
 
@@ -137,6 +151,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.add_middleware(SecurityHeaders)  # CSP, nosniff, Referrer-Policy, frame protection on every answer
     problems.install(app)
     app.add_middleware(RequestLog)  # one log line per request; X-Request-ID on every answer
     # the pages last: their paths ("/", "/console"...) never shadow the API

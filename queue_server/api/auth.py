@@ -24,9 +24,12 @@ def _actor_json(who: Actor) -> dict[str, Any]:
 
 
 @router.post("/login")
-def login(body: LoginBody, response: Response, ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def login(body: LoginBody, request: Request, response: Response, ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     result = auth.login(ctx, body.username, body.password)
-    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", secure=ctx.settings.cookie_secure,
+    # Secure when configured, or when this request came over HTTPS (uvicorn's proxy headers
+    # set the scheme only for the proxies it trusts): the cookie then never travels in clear
+    secure = ctx.settings.cookie_secure or request.url.scheme == "https"
+    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", secure=secure,
                         max_age=ctx.settings.session_hours * 3600, path="/")
     return {"token": result.token, "csrf_token": result.csrf_token, "expires_at": result.expires_at,
             "user": _actor_json(result.actor)}

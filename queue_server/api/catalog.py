@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from queue_server.api.deps import get_ctx, optional_actor
+from queue_server.api.types import SiteParam
 from queue_server.services import admin
 from queue_server.services import catalog as catalog_service
 from queue_server.services.context import Actor, Context
@@ -31,7 +32,7 @@ def _matches(request: Request, etag: str) -> bool:
 
 
 @router.get("", responses={304: {"description": "The kiosk's cached copy is current"}})
-def whole_catalog(request: Request, response: Response, site: str | None = None,
+def whole_catalog(request: Request, response: Response, site: SiteParam = None,
                   who: Actor = Depends(optional_actor), ctx: Context = Depends(get_ctx)) -> Any:
     """Fields, procedures (with the service id each one queues for) and the version."""
     s = _site(ctx, who, site)
@@ -46,6 +47,6 @@ def whole_catalog(request: Request, response: Response, site: str | None = None,
 
 
 @router.get("/procedures/{code}")
-def one_procedure(code: str, site: str | None = None, who: Actor = Depends(optional_actor),
+def one_procedure(code: str = Path(max_length=40, pattern=r"^[^\x00]*$"), site: SiteParam = None, who: Actor = Depends(optional_actor),
                   ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return catalog_service.get_procedure(ctx, _site(ctx, who, site), code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from annotated_types import Ge, Le
@@ -62,7 +63,8 @@ async def optional_actor(request: Request) -> Actor:
         return ANONYMOUS
     if from_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
-        if not principal.csrf_token or sent != principal.csrf_token:
+        # constant time: how much of a guess matches must not show in how long the refusal takes
+        if not principal.csrf_token or not hmac.compare_digest(sent.encode(), principal.csrf_token.encode()):
             raise Forbidden("Thiếu hoặc sai mã chống giả mạo (CSRF). Hãy tải lại trang.",
                             "Missing or wrong CSRF token; reload the page.")
     request.state.actor = principal.actor

@@ -28,16 +28,18 @@ Pages: /dossiers/reception?ticket_id=, /dossiers/lookup, /dossiers/rate?counter=
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from queue_server.api.deps import BigId, actor, get_ctx, optional_actor
+from queue_server.api.deps import BigId, Id, actor, get_ctx, optional_actor
+from queue_server.api.types import SiteParam, text
 from queue_server.services import admin
 from queue_server.services.context import Actor, Context
 from queue_server.services.dossiers import documents as dossier_documents
@@ -48,6 +50,10 @@ from queue_server.services.dossiers.setup import dossier_settings, find_procedur
 from queue_server.services.errors import InvalidInput, NotFound
 
 router = APIRouter(tags=["dossiers"])
+
+# a dossier by id or by code (e.g. 000.00.01.H01-260302-0001)
+DossierRef = Annotated[str, PathParam(min_length=1, max_length=80, pattern=r"^[^\x00/]*$",
+                                 description="Dossier id or code")]
 API = "/api/v1/dossiers"
 WEB = Path(__file__).resolve().parents[1] / "web" / "dossiers"
 
@@ -77,7 +83,7 @@ def lookup(request: Request, response: Response, code: str = Query(default="", m
 # -- reception -------------------------------------------------------------------------------
 
 @router.get(f"{API}/procedures")
-def procedures(site: str | None = None, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def procedures(site: SiteParam = None, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     dossiers.require_staff(who)
     s = _site(ctx, who, site)
     settings = dossier_settings(ctx)
@@ -87,7 +93,11 @@ def procedures(site: str | None = None, who: Actor = Depends(actor), ctx: Contex
 
 
 @router.get(f"{API}/due")
-def due_preview(procedure: str, channel: str | None = None, received: str | None = None, site: str | None = None,
+def due_preview(procedure: str = Query(max_length=40, pattern=r"^[^\x00]*$"),
+                channel: str | None = Query(default=None, max_length=40, pattern=r"^[^\x00]*$"),
+                received: str | None = Query(default=None, max_length=16, pattern=r"^[0-9: -]*$",
+                                             description="YYYY-MM-DD HH:MM, site time"),
+                site: SiteParam = None,
                 who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     """The appointment reception would print for `procedure` received at `received` (site time, default now)."""
     from queue_server.services.dossiers.format import local, vi_datetime
@@ -120,10 +130,43 @@ def due_preview(procedure: str, channel: str | None = None, received: str | None
             "calendar_unconfirmed_years": sorted(due.calendar_unconfirmed_years)}
 
 
+class ApplicantIn(BaseModel):
+    """Who hands the dossier in. Types and lengths here; what a valid ID or phone is, the service says."""
+    name: text(300) = ""
+    address: text(500) = ""
+    id_type: text(20) = "cccd"
+    id_number: text(40) = ""
+    phone: text(40) = ""
+    email: text(254) = ""
+
+
+class DocumentIn(BaseModel):
+    name: text(400) = ""
+    originals: int = Field(default=0, ge=0, le=99)
+    certified_copies: int = Field(default=0, ge=0, le=99)
+    photocopies: int = Field(default=0, ge=0, le=99)
+    received: bool = True
+    note: text(300) = ""
+
+
+class ReceptionBody(BaseModel):
+    procedure_code: text(40) = ""
+    channel: text(40) = ""
+    applicant: ApplicantIn = Field(default_factory=ApplicantIn)
+    documents: list[DocumentIn] = Field(default_factory=list, max_length=100)
+    sets: int = Field(default=1, ge=1, le=dossiers.MAX_SETS)
+    fee_vnd: int | None = Field(default=None, ge=0, le=10**12)
+    result_delivery: Literal["counter", "post"] | None = "counter"
+    delivery_address: text(500) = ""
+    ticket_id: BigId | None = None
+    counter_id: Id | None = None
+    note: text(1000) = ""
+
+
 @router.post(API, status_code=201)
-def receive(payload: dict[str, Any] = Body(...), site: str | None = None, who: Actor = Depends(actor),
+def receive(body: ReceptionBody, site: SiteParam = None, who: Actor = Depends(actor),
             ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-    return dossiers.receive_dossier(ctx, who, payload, site=site)
+    return dossiers.receive_dossier(ctx, who, body.model_dump(), site=site)
 
 
 @router.get(API)
@@ -138,76 +181,76 @@ def sweep(who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[
 
 
 @router.get(API + "/{ref}")
-def get_dossier(ref: str, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def get_dossier(ref: DossierRef, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return dossiers.get_dossier(ctx, who, ref)
 
 
 # -- tracking --------------------------------------------------------------------------------
 
 class HandOffBody(BaseModel):
-    to_agency: str = Field(max_length=300)
-    received_by: str = Field(default="", max_length=200)
-    handed_by: str = Field(default="", max_length=200)
-    step_due: str | None = Field(default=None, max_length=30)
-    note: str = Field(default="", max_length=1000)
+    to_agency: text(300)
+    received_by: text(200) = ""
+    handed_by: text(200) = ""
+    step_due: text(30) | None = Field(default=None, description="YYYY-MM-DD HH:MM, site time")
+    note: text(1000) = ""
 
 
 class SupplementRequestBody(BaseModel):
-    missing: list[str] = Field(max_length=30)
-    reason: str = Field(max_length=1000)
-    contact: str = Field(default="", max_length=300)
+    missing: list[text(300)] = Field(max_length=30)
+    reason: text(1000)
+    contact: text(300) = ""
 
 
 class NoteBody(BaseModel):
-    note: str = Field(default="", max_length=1000)
+    note: text(1000) = ""
 
 
 class RefuseBody(BaseModel):
-    reason: str = Field(max_length=1000)
+    reason: text(1000)
 
 
 class ReturnBody(BaseModel):
-    collected_by: str = Field(default="", max_length=200)
+    collected_by: text(200) = ""
     ticket_id: BigId | None = None
-    note: str = Field(default="", max_length=1000)
+    note: text(1000) = ""
 
 
 class ApologyBody(BaseModel):
-    reason: str = Field(max_length=1000)
-    new_appointment: str = Field(max_length=30, description="YYYY-MM-DD HH:MM, site time")
+    reason: text(1000)
+    new_appointment: text(30) = Field(description="YYYY-MM-DD HH:MM, site time")
 
 
 @router.post(API + "/{ref}/hand-off")
-def hand_off(ref: str, body: HandOffBody, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def hand_off(ref: DossierRef, body: HandOffBody, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return dossiers.hand_off(ctx, who, ref, to_agency=body.to_agency, received_by=body.received_by,
                              handed_by=body.handed_by, step_due=body.step_due, note=body.note)
 
 
 @router.post(API + "/{ref}/supplement-request")
-def supplement_request(ref: str, body: SupplementRequestBody, who: Actor = Depends(actor),
+def supplement_request(ref: DossierRef, body: SupplementRequestBody, who: Actor = Depends(actor),
                        ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return dossiers.request_supplement(ctx, who, ref, missing=body.missing, reason=body.reason, contact=body.contact)
 
 
 @router.post(API + "/{ref}/supplemented")
-def supplemented(ref: str, body: NoteBody | None = None, who: Actor = Depends(actor),
+def supplemented(ref: DossierRef, body: NoteBody | None = None, who: Actor = Depends(actor),
                  ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return dossiers.supplement(ctx, who, ref, note=body.note if body else "")
 
 
 @router.post(API + "/{ref}/refuse")
-def refuse(ref: str, body: RefuseBody, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def refuse(ref: DossierRef, body: RefuseBody, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return dossiers.refuse(ctx, who, ref, reason=body.reason)
 
 
 @router.post(API + "/{ref}/result-ready")
-def result_ready(ref: str, body: NoteBody | None = None, who: Actor = Depends(actor),
+def result_ready(ref: DossierRef, body: NoteBody | None = None, who: Actor = Depends(actor),
                  ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return dossiers.result_ready(ctx, who, ref, note=body.note if body else "")
 
 
 @router.post(API + "/{ref}/return")
-def return_result(ref: str, body: ReturnBody | None = None, who: Actor = Depends(actor),
+def return_result(ref: DossierRef, body: ReturnBody | None = None, who: Actor = Depends(actor),
                   ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     body = body or ReturnBody()
     return dossiers.return_result(ctx, who, ref, collected_by=body.collected_by, ticket_id=body.ticket_id,
@@ -215,7 +258,7 @@ def return_result(ref: str, body: ReturnBody | None = None, who: Actor = Depends
 
 
 @router.post(API + "/{ref}/apology")
-def apology(ref: str, body: ApologyBody, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def apology(ref: DossierRef, body: ApologyBody, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return dossiers.issue_apology(ctx, who, ref, reason=body.reason, new_appointment=body.new_appointment)
 
 
@@ -227,12 +270,12 @@ def _pdf(name: str, data: bytes) -> Response:
 
 
 @router.get(API + "/{ref}/receipt.pdf")
-def receipt_pdf(ref: str, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Response:
+def receipt_pdf(ref: DossierRef, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Response:
     return _pdf(*dossier_documents.receipt_pdf(ctx, who, ref))
 
 
 @router.get(API + "/{ref}/control-slip.pdf")
-def control_slip_pdf(ref: str, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Response:
+def control_slip_pdf(ref: DossierRef, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Response:
     return _pdf(*dossier_documents.control_slip_pdf(ctx, who, ref))
 
 
@@ -240,14 +283,15 @@ _LETTER_KINDS = {"apology": "apology", "supplement": "supplement_requested", "re
 
 
 @router.get(API + "/{ref}/letters/{kind}.pdf")
-def letter_pdf(ref: str, kind: Literal["apology", "supplement", "refusal"], step_id: BigId | None = None,
+def letter_pdf(ref: DossierRef, kind: Literal["apology", "supplement", "refusal"], step_id: BigId | None = None,
                who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Response:
     return _pdf(*dossier_documents.letter_pdf(ctx, who, ref, _LETTER_KINDS[kind], step_id))
 
 
 @router.get(API + "/{ref}/receipt.bin")
-def receipt_slip(ref: str, profile: str | None = Query(default=None, max_length=60),
-                 width: Literal[58, 80] = 80, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Response:
+def receipt_slip(ref: DossierRef, profile: str | None = Query(default=None, max_length=60, pattern=r"^[A-Za-z0-9 ._+()-]*$",
+                                             description="python-escpos printer model, e.g. TM-T20II"),
+                 width: int = Query(default=80, ge=58, le=80, description="paper width in mm: 58 or 80"), who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> Response:
     """ESC/POS bytes of the receipt slip (for a counter printer driven by the clerk's PC)."""
     data = dossier_documents.receipt_slip_bytes(ctx, who, ref, profile=profile, width_mm=width)
     return Response(data, media_type="application/octet-stream",
@@ -255,11 +299,11 @@ def receipt_slip(ref: str, profile: str | None = Query(default=None, max_length=
 
 
 class PrintBody(BaseModel):
-    printer_url: str | None = Field(default=None, max_length=300)
+    printer_url: text(300) | None = None
 
 
 @router.post(API + "/{ref}/receipt/print")
-def print_receipt(ref: str, body: PrintBody | None = None, who: Actor = Depends(actor),
+def print_receipt(ref: DossierRef, body: PrintBody | None = None, who: Actor = Depends(actor),
                   ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     state = dossier_documents.print_receipt(ctx, who, ref, body.printer_url if body else None)
     return {"printed": True, "printer_state": state}
@@ -271,21 +315,21 @@ REPORTS = "/api/v1/dossier-reports"
 
 
 @router.get(REPORTS + "/logbook.{fmt}")
-def logbook(fmt: Literal["csv", "xlsx", "pdf"], from_: str | None = Query(default=None, alias="from"),
-            to: str | None = None, site: str | None = None, who: Actor = Depends(actor),
+def logbook(fmt: Literal["csv", "xlsx", "pdf"], from_: date | None = Query(default=None, alias="from"),
+            to: date | None = None, site: SiteParam = None, who: Actor = Depends(actor),
             ctx: Context = Depends(get_ctx)) -> Response:
     name, media, data = dossier_reports.logbook(ctx, who, fmt, site=site, start=from_, end=to)
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get(REPORTS + "/supervision")
-def supervision(from_: str | None = Query(default=None, alias="from"), to: str | None = None,
-                site: str | None = None, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+def supervision(from_: date | None = Query(default=None, alias="from"), to: date | None = None,
+                site: SiteParam = None, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return dossier_reports.supervision(ctx, who, site=site, start=from_, end=to)
 
 
 @router.get(REPORTS + "/ratings")
-def ratings(from_: str | None = Query(default=None, alias="from"), to: str | None = None, site: str | None = None,
+def ratings(from_: date | None = Query(default=None, alias="from"), to: date | None = None, site: SiteParam = None,
             who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return dossier_reports.ratings_report(ctx, who, site=site, start=from_, end=to)
 
@@ -321,7 +365,7 @@ def page_supervisor() -> FileResponse:
 
 
 @router.get("/dossiers/static/{name}", include_in_schema=False)
-def static(name: str) -> FileResponse:
+def static(name: str = PathParam(max_length=80, pattern=r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")) -> FileResponse:
     path = (WEB / "static" / name).resolve()
     if path.parent != (WEB / "static").resolve() or not path.is_file():
         raise NotFound("Không tìm thấy tệp.", "File not found.")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from queue_server.api.deps import INT8_MAX, actor, get_ctx, optional_actor
+from queue_server.api.types import SiteParam
 from queue_server.events import log, projection
 from queue_server.events.hub import EventHub, Filter
 from queue_server.events.log import EventRecord
@@ -72,9 +73,11 @@ def _parse_cursor(ctx: Context, raw: str | None) -> tuple[int, int] | None:
 
 
 @router.get("", summary="Live stream of events (text/event-stream)")
-async def stream(request: Request, site: str | None = None, kinds: str | None = None,
-                 last_event_id: str | None = Query(default=None),
-                 last_event_id_header: str | None = Header(default=None, alias="Last-Event-ID"),
+async def stream(request: Request, site: SiteParam = None,
+                 kinds: str | None = Query(default=None, max_length=400, pattern=r"^[a-z_.,\s]*$",
+                                           description="comma-separated kinds or prefixes, e.g. ticket.,counter."),
+                 last_event_id: str | None = Query(default=None, max_length=20),
+                 last_event_id_header: str | None = Header(default=None, alias="Last-Event-ID", max_length=20),
                  who: Actor = Depends(optional_actor), ctx: Context = Depends(get_ctx)) -> StreamingResponse:
     """Every event after Last-Event-ID (header or query), in order, then live ones, forever.
 
@@ -99,7 +102,7 @@ async def stream(request: Request, site: str | None = None, kinds: str | None = 
 
 @router.get("/log")
 def event_log(after: int = Query(default=0, ge=0, le=INT8_MAX), limit: int = Query(default=200, ge=1, le=1000),
-              site: str | None = None, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+              site: SiteParam = None, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     """The audit trail, oldest first, a page at a time (supervisors)."""
     admin.require(who, "supervisor")
     flt = _filter(ctx, who, site, None)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from queue_server.api.deps import BigId, actor, get_ctx
+from queue_server.api.types import text
 from queue_server.services import feedback
 from queue_server.services.context import Actor, Context
 
@@ -23,13 +24,13 @@ class RatingBody(BaseModel):
     ticket_id: BigId | None = None
     counter_number: int | None = Field(default=None, ge=1, le=9999)
     level: Literal["very_satisfied", "satisfied", "unsatisfied"]
-    reasons: list[str] = Field(default_factory=list, max_length=10)
-    comment: str = Field(default="", max_length=2000)
+    reasons: list[text(60)] = Field(default_factory=list, max_length=10)
+    comment: text(2000) = ""
 
 
 class PrintFailureBody(BaseModel):
     ticket_id: BigId
-    reason: str = Field(min_length=1, max_length=400)
+    reason: text(400, min_length=1)
 
 
 @router.get("/ratings/options")

@@ -8,8 +8,8 @@
 
 Pages are plain files from queue_server/web/; they talk to the JSON API and the event
 stream like any other client. Every response carries a strict Content-Security-Policy
-(scripts and styles only from this server), and `no-cache` so a hall PC picks up a
-new version at the next load while still revalidating by ETag.
+(scripts and styles only from this server, api/headers.py), and `no-cache` so a hall PC
+picks up a new version at the next load while still revalidating by ETag.
 """
 
 from __future__ import annotations
@@ -27,15 +27,8 @@ PAGES_DIR = WEB_DIR / "pages"
 STATIC_DIR = WEB_DIR / "static"
 FONTS_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "media-src 'self' data: blob:; font-src 'self'; connect-src 'self'; frame-ancestors 'self'; "
-       "base-uri 'none'; form-action 'self'; object-src 'none'")
-PAGE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+# Content-Security-Policy, nosniff, Referrer-Policy and frame protection: api/headers.py, on every response
+PAGE_HEADERS = {"Cache-Control": "no-cache"}
 
 router = APIRouter(include_in_schema=False)
 _static = StaticFiles(directory=STATIC_DIR)
@@ -70,7 +63,6 @@ def counter_display(number: int) -> FileResponse:
 async def _serve(files: StaticFiles, path: str, request: Request) -> Response:
     response = await files.get_response(path, request.scope)
     response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

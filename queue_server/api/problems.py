@@ -43,8 +43,72 @@ def problem(status: int, detail_vi: str, detail_en: str = "", *, code: str = "",
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+    """`applicant.name`, `documents[0].originals`: the names the forms mark (as the services' FieldError)."""
+    name = ""
+    for part in loc:
+        if part in ("body", "query", "path", "header", "cookie") and not name:
+            continue
+        if isinstance(part, int):
+            name += f"[{part}]"
+        elif not isinstance(part, str) or "[" in part or part.startswith("function-"):
+            continue  # pydantic's names of union members and validators, not fields
+        else:
+            name += ("." if name else "") + part
+    return name or "body"
+
+
+# pydantic's error kinds in Vietnamese; the English is pydantic's own message
+_MESSAGES_VI = {
+    "missing": "thiếu thông tin bắt buộc",
+    "string_type": "phải là chuỗi ký tự",
+    "int_type": "phải là số nguyên",
+    "int_parsing": "phải là số nguyên",
+    "int_from_float": "phải là số nguyên",
+    "float_type": "phải là số",
+    "float_parsing": "phải là số",
+    "bool_type": "phải là đúng/sai (true/false)",
+    "bool_parsing": "phải là đúng/sai (true/false)",
+    "list_type": "phải là danh sách",
+    "dict_type": "phải là một đối tượng (các trường)",
+    "model_type": "phải là một đối tượng (các trường)",
+    "model_attributes_type": "phải là một đối tượng (các trường)",
+    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
+    "greater_than": "phải lớn hơn {gt}",
+    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+    "less_than": "phải nhỏ hơn {lt}",
+    "string_too_short": "cần ít nhất {min_length} ký tự",
+    "string_too_long": "dài quá {max_length} ký tự",
+    "too_short": "cần ít nhất {min_length} mục",
+    "too_long": "nhiều quá {max_length} mục",
+    "string_pattern_mismatch": "có ký tự hoặc dạng không được phép",
+    "literal_error": "phải là một trong: {expected}",
+    "enum": "phải là một trong: {expected}",
+    "date_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "date_type": "phải là ngày dạng YYYY-MM-DD",
+    "date_from_datetime_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "datetime_parsing": "phải là thời điểm dạng ISO 8601",
+    "datetime_type": "phải là thời điểm dạng ISO 8601",
+    "json_invalid": "không phải JSON hợp lệ",
+    "json_type": "không phải JSON hợp lệ",
+    "extra_forbidden": "không được phép gửi trường này",
+}
+
+
+def _message_vi(error: dict[str, Any]) -> str:
+    template = _MESSAGES_VI.get(error.get("type", ""), "không hợp lệ")
+    try:
+        return template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return template.split(":")[0].split("{")[0].strip()
+
+
+def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    """Each refused field: {field, message (Vietnamese), message_en} (the services' FieldError shape)."""
+    out = []
+    for e in exc.errors():
+        out.append({"field": _field_name(tuple(e.get("loc", ()))), "message": _message_vi(e),
+                    "message_en": str(e.get("msg", ""))})
+    return out
 
 
 RANGE = ("Có một số quá lớn hoặc quá nhỏ so với giới hạn cho phép.", "A number is outside the allowed range.")
@@ -85,9 +149,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in exc.errors()]
-        names = ", ".join(e["field"] for e in errors)
-        return problem(422, f"Dữ liệu không hợp lệ ở: {names}.", f"Invalid data in: {names}.", code="invalid",
+        errors = field_errors(exc)
+        names = ", ".join(dict.fromkeys(e["field"] for e in errors))
+        first = errors[0] if errors else {"field": "body", "message": "", "message_en": ""}
+        return problem(422, f"Dữ liệu không hợp lệ ở: {names} ({first['field']} {first['message']}).",
+                       f"Invalid data in: {names} ({first['field']}: {first['message_en']}).", code="invalid",
                        request=request, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 from queue_server.api import offload
 from queue_server.api.deps import BigId, Id, actor, get_ctx, optional_actor
+from queue_server.api.types import ID_LIST, NO_NUL, IdListParam, SiteParam
+from queue_server.domain.tickets import TicketState
 from queue_server.events import projection
 from queue_server.services import admin
 from queue_server.services.auth import ticket_key
@@ -16,6 +18,7 @@ from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Forbidden, NotFound
 from queue_server.services.queue import counters, hall
 from queue_server.services.queue import tickets as queue
+from queue_server.store.tables import INT4_MAX
 
 router = APIRouter(prefix="/api/v1", tags=["queue"])
 
@@ -29,7 +32,7 @@ def _site_for(ctx: Context, who: Actor, site: str | None):  # noqa: ANN202
 
 
 @router.get("/kiosk/services")
-def kiosk_services(site: str | None = None, who: Actor = Depends(optional_actor),
+def kiosk_services(site: SiteParam = None, who: Actor = Depends(optional_actor),
                    ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     """Services to take a number for, with people waiting and the expected wait (public)."""
     s = _site_for(ctx, who, site)
@@ -92,11 +95,11 @@ class TransferBody(BaseModel):
 
 
 class CancelBody(BaseModel):
-    reason: str = Field(default="", max_length=200)
+    reason: str = Field(default="", max_length=200, pattern=NO_NUL)
 
 
 @router.get("/counters")
-def list_counters(site: str | None = None, who: Actor = Depends(optional_actor),
+def list_counters(site: SiteParam = None, who: Actor = Depends(optional_actor),
                   ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
     """The counters of a site; anyone but staff gets their public form (no clerk, no priority class)."""
     s = _site_for(ctx, who, site)
@@ -174,18 +177,19 @@ def cancel(ticket_id: BigId, body: CancelBody | None = None, who: Actor = Depend
 
 
 @router.get("/tickets")
-def list_tickets(site: str | None = None, state: str | None = None, who: Actor = Depends(actor),
+def list_tickets(site: SiteParam = None, state: TicketState | None = None, who: Actor = Depends(actor),
                  ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
     """Today's tickets (codes and states, no personal data) for clerks and supervisors."""
     if not who.has_role("clerk"):
         raise Forbidden("Chỉ cán bộ được xem danh sách số.", "Only staff may list tickets.")
     s = _site_for(ctx, who, site)
-    return hall.todays_tickets(ctx, s, state=state)
+    return hall.todays_tickets(ctx, s, state=state.value if state else None)
 
 
 @router.get("/display/snapshot")
-def display_snapshot(site: str | None = None, counters_: str | None = Query(default=None, alias="counters"),
-                     services: str | None = Query(default=None), calls: int = Query(default=10, ge=0, le=100),
+def display_snapshot(site: SiteParam = None, counters_: str | None = Query(default=None, alias="counters", max_length=400, pattern=ID_LIST,
+                                                  description="Comma-separated counter ids, e.g. 1,2,3"),
+                     services: IdListParam = None, calls: int = Query(default=10, ge=0, le=100),
                      who: Actor = Depends(optional_actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     """Current ticket per counter, last calls, waiting per service (public: codes only)."""
     s = _site_for(ctx, who, site)
@@ -197,7 +201,10 @@ def _ints(raw: str | None, name: str) -> list[int] | None:
     if not raw:
         return None
     try:
-        return [int(x) for x in raw.split(",") if x.strip()]
+        ids = [int(x) for x in raw.split(",") if x.strip()]
+        if any(not 1 <= i <= INT4_MAX for i in ids):
+            raise ValueError(raw)
+        return ids
     except ValueError:
         from queue_server.services.errors import InvalidInput
 

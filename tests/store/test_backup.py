@@ -193,7 +193,6 @@ def test_a_running_server_backs_itself_up_and_purges_on_its_own(hall: Hall, cloc
     from fastapi.testclient import TestClient
 
     from queue_server.api.app import create_app
-
     from queue_server.services import feedback
 
     ctx = hall.ctx

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from hardware.printer import PrinterError, Slip, SlipBuilder, print_slip, render_slip
+from hardware.printer import PrinterError, Slip, SlipBuilder, print_slip, render_slip, resolve_profile
+from hardware.printer.errors import UnknownProfile
 from queue_server.domain.catalog import ProcessingTime
 from queue_server.domain.working_days import TimeUnit
 from queue_server.services.context import Actor, Context
@@ -74,8 +75,20 @@ def receipt_slip(ctx: Context, actor: Actor, ref: int | str) -> Slip:
 
 def receipt_slip_bytes(ctx: Context, actor: Actor, ref: int | str, *, profile: str | None = None,
                        width_mm: int = 80) -> bytes:
-    """ESC/POS bytes of the receipt slip, for a printer the clerk's PC drives itself."""
-    return render_slip(receipt_slip(ctx, actor, ref), profile=profile, width_mm=width_mm)
+    """ESC/POS bytes of the receipt slip, for a printer the clerk's PC drives itself.
+
+    `profile` is a python-escpos model name; an unknown one is the caller's mistake (422
+    naming `profile`, with the close matches), found before the dossier is read."""
+    try:
+        resolved = resolve_profile(profile, width_mm)
+    except UnknownProfile as exc:
+        hint_vi = f" Có phải: {', '.join(exc.close_matches)}?" if exc.close_matches else ""
+        hint_en = f" Did you mean: {', '.join(exc.close_matches)}?" if exc.close_matches else ""
+        raise InvalidInput(f"Không có mẫu máy in “{profile}”.{hint_vi}", f"Unknown printer profile {profile!r}.{hint_en}",
+                           field="profile", close_matches=list(exc.close_matches)) from None
+    except PrinterError as exc:  # a paper width other than 58 or 80
+        raise InvalidInput("Khổ giấy phải là 58 hoặc 80 mm.", str(exc), field="width") from None
+    return render_slip(receipt_slip(ctx, actor, ref), profile=resolved, width_mm=width_mm)
 
 
 def print_receipt(ctx: Context, actor: Actor, ref: int | str, printer_url: str | None = None) -> str:
@@ -86,6 +99,11 @@ def print_receipt(ctx: Context, actor: Actor, ref: int | str, printer_url: str |
     """
     if printer_url and not actor.has_role("supervisor"):
         raise InvalidInput("Chỉ giám sát viên được chọn máy in khác.", "Only supervisors may choose another printer.",
+                           field="printer_url")
+    if printer_url and printer_url.strip().lower().startswith("file:"):
+        # a path on the server is configuration, never a request's choice (it would write any file)
+        raise InvalidInput("Không được chọn tệp làm máy in qua yêu cầu; hãy cấu hình trong [dossiers] printer_url.",
+                           "A file cannot be chosen as the printer in a request; configure [dossiers] printer_url.",
                            field="printer_url")
     view, header = _read(ctx, actor, ref)
     url = printer_url or dossier_settings(ctx).for_site(SiteRef(header.site_code, header.tz)).printer_url

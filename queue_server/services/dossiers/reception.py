@@ -214,7 +214,8 @@ def receive_dossier(ctx: Context, actor: Actor, payload: dict[str, Any], *, site
         now = ctx.clock.now()
         ticket = None
         if ticket_id:
-            ticket = session.get(Ticket, int(ticket_id))
+            ident = row_id(ticket_id, INT8_MAX)
+            ticket = session.get(Ticket, ident) if ident is not None else None
             if ticket is None or not actor.in_site(ticket.site_id):
                 raise invalid([*errors, FieldError("ticket_id", "Không tìm thấy số thứ tự này.", "No such ticket.")])
         site_obj = _site(session, ticket.site_id if ticket else site_row.id)
@@ -589,8 +590,9 @@ def issue_apology(ctx: Context, actor: Actor, ref: int | str, *, reason: str,
 
 def flag_overdue(ctx: Context, actor: Actor) -> dict[str, int]:
     """Announce open dossiers that became due soon or overdue (once per change of flag):
-    events `dossier.due_soon` and `dossier.overdue`. Run by the supervisor's lists and by
-    `motcua dossier sweep` (e.g. from cron every few minutes)."""
+    events `dossier.due_soon` and `dossier.overdue`. Run by the server every minute, by
+    `motcua dossier sweep` and by a supervisor's `POST /api/v1/dossiers/sweep`; never by a
+    read (a report answers from the clock and writes nothing)."""
     settings = dossier_settings(ctx)
 
     def work(session: Session) -> dict[str, int]:

@@ -28,7 +28,7 @@ from queue_server.services import admin
 from queue_server.services.context import Actor, Context
 from queue_server.services.dossiers import pdf as dossier_pdf
 from queue_server.services.dossiers.format import local, short
-from queue_server.services.dossiers.reception import due_state_of, flag_overdue, outcome_timing, require_staff
+from queue_server.services.dossiers.reception import due_state_of, outcome_timing, require_staff
 from queue_server.services.dossiers.setup import agency_header, dossier_settings, place_name
 from queue_server.services.errors import InvalidInput
 from queue_server.store.tables import Dossier, DossierStep, Event, Service, Site, Ticket, User
@@ -202,9 +202,12 @@ def _brief(d: Dossier, site: Site, now: datetime, settings: Any) -> dict[str, An
 
 def supervision(ctx: Context, actor: Actor, *, site: str | int | None = None, start: str | date | None = None,
                 end: str | date | None = None) -> dict[str, Any]:
-    """Dossiers due soon and late now, and those returned late within the range, grouped."""
+    """Dossiers due soon and late now, and those returned late within the range, grouped.
+
+    A read: it writes nothing. Due-soon and overdue are computed here from the clock; the
+    events that announce them (`dossier.due_soon`, `dossier.overdue`) are the sweep's, which
+    the server runs every minute (and `motcua dossier sweep`, `POST /api/v1/dossiers/sweep`)."""
     s = _site_for(ctx, actor, site)
-    flag_overdue(ctx, actor)
     settings = dossier_settings(ctx)
     tz = s.timezone
     now = ctx.clock.now()
