@@ -227,7 +227,51 @@ LINE_HEAD = REPLAY_CALLS // 2
 _ARRIVAL_IDS = 1 << 62  # ids of the new ticket and of expected arrivals: after every real one
 
 
+# Sanity floor: with N people ahead at C counters serving the service, the new ticket is the
+# (N+1)-th to start there, which takes at least N // C rounds; a round lasts at least the
+# quickest service those counters give (by the samples), and is counted at FLOOR_MIN_S at
+# most, so a burst of quick services in the replay never tells someone with several people
+# ahead that it is their turn now, and a hall whose services really are quick is not slowed.
+FLOOR_MIN_S = 45.0
+
+
+def floor_seconds(people_ahead: int, open_counters: int, quickest_seconds: float) -> int:
+    """The least a wait can plausibly be with `people_ahead` at `open_counters` counters."""
+    if people_ahead <= 0 or open_counters <= 0:
+        return 0
+    return round((people_ahead // open_counters) * min(FLOOR_MIN_S, max(0.0, quickest_seconds)))
+
+
+def _quickest(service_id: int, counters: Sequence[OpenCounter], times: ServiceTimes) -> float:
+    """The shortest expected service any open counter serving `service_id` gives."""
+    means = [times.mean(s, c.id) for c in counters if service_id in c.weights for s in c.weights]
+    return min(means) if means else 0.0
+
+
 def estimate_wait(
+    service_id: int,
+    priority: PriorityClass,
+    waiting: Sequence[WaitingTicket] | Sequence[WaitingLine],
+    counters: Sequence[OpenCounter],
+    times: ServiceTimes,
+    policy: DispatchPolicy,
+    now: datetime,
+    arrivals: Sequence[ArrivalRate] = (),
+    *,
+    replay_calls: int = REPLAY_CALLS,
+) -> WaitEstimate | NoCounterOpen:
+    """`_replayed_wait` (below), never under the sanity floor (`floor_seconds`)."""
+    result = _replayed_wait(service_id, priority, waiting, counters, times, policy, now, arrivals,
+                            replay_calls=replay_calls)
+    if isinstance(result, NoCounterOpen):
+        return result
+    floor = floor_seconds(result.people_ahead, result.open_counters, _quickest(service_id, counters, times))
+    if result.wait_seconds >= floor:
+        return result
+    return WaitEstimate(result.people_ahead, floor, result.open_counters)
+
+
+def _replayed_wait(
     service_id: int,
     priority: PriorityClass,
     waiting: Sequence[WaitingTicket] | Sequence[WaitingLine],
