@@ -99,7 +99,7 @@ def run_demo(args: argparse.Namespace) -> int:
     devices = start_demo_displays(settings, info, numbers)
     try:
         uvicorn.run(create_app(settings, ctx=ctx), host=settings.host, port=settings.port, log_level="warning",
-                    timeout_graceful_shutdown=3)
+                    timeout_graceful_shutdown=3, proxy_headers=False)
     finally:
         devices.stop()
         if kiosk is not None and kiosk.poll() is None:

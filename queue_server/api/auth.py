@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from queue_server.api.client_address import client_address
 from queue_server.api.deps import SESSION_COOKIE, actor, get_ctx
 from queue_server.services import auth
 from queue_server.services.context import Actor, Context
@@ -24,8 +25,11 @@ def _actor_json(who: Actor) -> dict[str, Any]:
 
 
 @router.post("/login")
-def login(body: LoginBody, response: Response, ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-    result = auth.login(ctx, body.username, body.password)
+async def login(body: LoginBody, request: Request, response: Response,
+                ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """Throttled per account and per client address (429 with Retry-After); see
+    services/login_throttle.py. The hash runs on its own threads, never on the event loop."""
+    result = await auth.login_async(ctx, body.username, body.password, client_address(request))
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", secure=ctx.settings.cookie_secure,
                         max_age=ctx.settings.session_hours * 3600, path="/")
     return {"token": result.token, "csrf_token": result.csrf_token, "expires_at": result.expires_at,

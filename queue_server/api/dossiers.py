@@ -37,6 +37,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from queue_server.api.client_address import client_address
 from queue_server.api.deps import BigId, actor, get_ctx, optional_actor
 from queue_server.services import admin
 from queue_server.services.context import Actor, Context
@@ -61,7 +62,7 @@ def _site(ctx: Context, who: Actor, site: str | None):  # noqa: ANN202
 def _client_id(request: Request, who: Actor) -> str:
     if who.kind == "device":
         return f"device:{who.id}"
-    host = request.client.host if request.client else "unknown"
+    host = client_address(request)
     return "ip:" + hashlib.sha256(host.encode()).hexdigest()[:24]
 
 

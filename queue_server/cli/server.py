@@ -67,7 +67,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run("queue_server.api.asgi:app_factory", factory=True, host=settings.host, port=settings.port,
                 workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=3,
-                access_log=args.access_log)
+                access_log=args.access_log,
+                # uvicorn would rewrite the client address from X-Forwarded-For sent via 127.0.0.1;
+                # queue_server/api/client_address.py alone decides, from trusted_proxies
+                proxy_headers=False)
     return 0
 
 
