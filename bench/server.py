@@ -66,7 +66,8 @@ def postgres_database() -> tuple[str, callable]:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False), drop
 
 
-def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2) -> BenchHall:
+def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2,
+               env: dict[str, str] | None = None) -> BenchHall:
     data = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
     cleanup = []
     if engine == "postgres":
@@ -85,7 +86,7 @@ def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2) 
     kiosk = admin.create_device(ctx, SYSTEM, site["id"], kind="kiosk", name="k")["token"]
     ctx.db.dispose()
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MOTCUA_KIOSK_TICKETS_PER_MINUTE": "100000"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MOTCUA_KIOSK_TICKETS_PER_MINUTE": "100000", **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "queue_server.cli", "serve", "--data", str(data),
                              "--database-url", url, "--port", str(port), "--log-level", "warning"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import os
 import secrets
 import threading
 import time
@@ -73,7 +74,8 @@ class LoginGate:
     def __init__(self, hash_slots: int) -> None:
         self.hash_slots = max(1, hash_slots)
         self.max_pending = self.hash_slots * (1 + LOGIN_WAITING_PER_SLOT)
-        self.hashes = ThreadPoolExecutor(self.hash_slots, thread_name_prefix="motcua-argon2")
+        self.hashes = ThreadPoolExecutor(self.hash_slots, thread_name_prefix="motcua-argon2",
+                                         initializer=_yield_to_the_queue)
         self.steps = ThreadPoolExecutor(4, thread_name_prefix="motcua-login")  # the database steps
         self._pending = 0
         self._lock = threading.Lock()
@@ -89,6 +91,15 @@ class LoginGate:
     def leave(self) -> None:
         with self._lock:
             self._pending -= 1
+
+
+def _yield_to_the_queue() -> None:
+    """Hashing threads (and the lane threads Argon2 starts from them) run at a lower CPU
+    priority (Linux nice is per thread and inherited), so kiosks and counters come first."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):  # not Linux, or not allowed: run at normal priority
+        pass
 
 
 _gate: LoginGate | None = None
