@@ -160,3 +160,57 @@ def test_the_count_is_shared_by_server_processes(ctx, hall, clock) -> None:
             auth.login(other, "an", PASSWORD, address="192.0.2.77")
     finally:
         other.db.dispose()
+
+
+def test_a_thousand_concurrent_logins_leave_kiosks_and_counters_answered(tmp_path, clock) -> None:
+    """1,000 logins at once (spread over addresses behind a trusted proxy, so none is throttled
+    by address) against `motcua serve`: every login is answered 401 or 429, never 5xx, and a
+    kiosk's tickets and a counter's calls made meanwhile all succeed."""
+    import asyncio
+
+    import httpx
+
+    from tests.conftest import ServerProcess, build_hall, make_ctx
+
+    ctx = make_ctx(f"sqlite:///{tmp_path / 'motcua.db'}", tmp_path, clock)
+    hall = build_hall(ctx)
+    ctx.db.dispose()
+    server = ServerProcess(tmp_path, env={"MOTCUA_TRUSTED_PROXIES": "127.0.0.1"}).start()
+    try:
+        staff = httpx.post(server.url + "/api/v1/auth/login", json={"username": "giam", "password": PASSWORD},
+                           timeout=30).json()["token"]
+        httpx.post(f"{server.url}/api/v1/counters/{hall.c1}/open", headers={"Authorization": f"Bearer {staff}"},
+                   timeout=30)
+
+        async def scenario() -> tuple[list[int], list[int]]:
+            limits = httpx.Limits(max_connections=1000)
+            async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=limits) as c:
+                async def bad_login(i: int) -> int:
+                    r = await c.post("/api/v1/auth/login", json={"username": f"user{i}", "password": "wrong-pass"},
+                                     headers={"X-Forwarded-For": f"10.0.{i // 250}.{i % 250 + 1}"})
+                    return r.status_code
+
+                async def hall_work() -> list[int]:
+                    codes = []
+                    for _ in range(10):
+                        r = await c.post("/api/v1/tickets", json={"service_id": hall.a},
+                                         headers={"Authorization": f"Bearer {hall.kiosk_token}"})
+                        codes.append(r.status_code)
+                        r = await c.post(f"/api/v1/counters/{hall.c1}/call-next",
+                                         headers={"Authorization": f"Bearer {staff}"})
+                        codes.append(r.status_code)
+                        if r.status_code == 200:
+                            r = await c.post(f"/api/v1/counters/{hall.c1}/finish", json={"ticket_id": r.json()["id"]},
+                                             headers={"Authorization": f"Bearer {staff}"})
+                            codes.append(r.status_code)
+                    return codes
+
+                logins = [asyncio.create_task(bad_login(i)) for i in range(1000)]
+                work = await hall_work()
+                return list(await asyncio.gather(*logins)), work
+
+        logins, work = asyncio.run(scenario())
+    finally:
+        server.stop()
+    assert set(logins) <= {401, 429} and 429 in logins
+    assert work and set(work) <= {200, 201}
