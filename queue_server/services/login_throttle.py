@@ -20,6 +20,7 @@ counted like a known one (an attacker learns nothing from the answers).
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -150,8 +151,9 @@ def record_failure(session: Session, settings: Settings, k: Keys, now: datetime,
         if failures == _limits(settings, key)[1]:
             _lockout_event(session, scope=scope, username=username, address=address, failures=failures,
                            until=until, now=now, site_id=site_id)
-    session.execute(delete(RateCounter).where(RateCounter.key.like("login:%"),
-                                              RateCounter.window_start < now - timedelta(days=1)))
+    if secrets.randbelow(100) == 0:  # now and then, not on every failure: old counts are dead weight
+        session.execute(delete(RateCounter).where(RateCounter.key.like("login:%"),
+                                                  RateCounter.window_start < now - timedelta(days=1)))
 
 
 def record_success(session: Session, k: Keys) -> None:
