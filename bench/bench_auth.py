@@ -105,16 +105,16 @@ def issue_p99(flood: str | None, engine: str = "sqlite") -> tuple[float, Counter
 
 def run():  # noqa: ANN201
     quiet, _ = issue_p99(None)
-    one, _ = issue_p99("one")
-    spread, answers = issue_p99("spread")
-    worst = max(one, spread)
-    note = ", ".join(f"{k}: {v}" for k, v in sorted(answers.items()))
     yield {"name": "auth.issue_p99_quiet_ms", "value": round(quiet, 1), "unit": "ms", "target": None,
            "better": "lower"}
+    one, _ = issue_p99("one")
     yield {"name": "auth.login_flood_one_address_issue_p99_ms", "value": round(one, 1), "unit": "ms",
            "target": round(2 * quiet, 1), "better": "lower"}
+    spread, answers = issue_p99("spread")
     yield {"name": "auth.login_flood_spread_issue_p99_ms", "value": round(spread, 1), "unit": "ms",
-           "target": round(2 * quiet, 1), "better": "lower", "note": note}
+           "target": round(2 * quiet, 1), "better": "lower",
+           "note": ", ".join(f"{k}: {v}" for k, v in sorted(answers.items()))}
+    worst = max(one, spread)
     yield {"name": "auth.login_flood_issue_p99_ms", "value": round(worst, 1), "unit": "ms",
            "target": round(2 * quiet, 1), "better": "lower"}
     yield {"name": "auth.login_flood_issue_p99_ratio", "value": round(worst / quiet, 2), "unit": "x",

@@ -97,7 +97,8 @@ def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2,
                 break
         except httpx.HTTPError:
             time.sleep(0.1)
-    token = httpx.post(base + "/api/v1/auth/login", json={"username": "sup", "password": PASSWORD}).json()["token"]
+    token = httpx.post(base + "/api/v1/auth/login", json={"username": "sup", "password": PASSWORD},
+                       timeout=60).json()["token"]
     for c in ctr:
         httpx.post(f"{base}/api/v1/counters/{c}/open", headers={"Authorization": f"Bearer {token}"})
     return BenchHall(base, svc, ctr, token, kiosk, proc, cleanup)
