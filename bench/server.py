@@ -68,7 +68,7 @@ def postgres_database() -> tuple[str, callable]:
 
 
 def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2, waiting: int = 0, workers: int = 1,
-               cpus: str | None = None) -> BenchHall:
+               cpus: str | None = None, env: dict[str, str] | None = None) -> BenchHall:
     """A served hall; `waiting` tickets are loaded in bulk first (a day with a backlog).
     `cpus` (e.g. "0"): run the server under `taskset -c cpus`, away from the load generator."""
     data = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
@@ -93,7 +93,7 @@ def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2, 
         load_backlog(ctx, SYSTEM, svc, waiting)
     ctx.db.dispose()
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MOTCUA_KIOSK_TICKETS_PER_MINUTE": "100000"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MOTCUA_KIOSK_TICKETS_PER_MINUTE": "100000", **(env or {})}
     pin = ["taskset", "-c", cpus] if cpus else []
     proc = subprocess.Popen([*pin, sys.executable, "-m", "queue_server.cli", "serve", "--data", str(data),
                              "--database-url", url, "--port", str(port), "--log-level", "warning",

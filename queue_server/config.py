@@ -37,8 +37,16 @@ class Settings:
     # Numbers for a service no open counter serves (e.g. before the counters open in the
     # morning): given, with the wait shown as unknown (true), or refused with the reason (false)
     issue_when_no_counter_open: bool = True
-    # Sessions
+    # Sessions: an absolute limit, and an idle limit (no request for that long ends the session)
     session_hours: int = 12
+    session_idle_minutes: int = 60
+    # Login throttling (per account and per client address; counted in the database)
+    login_free_failures: int = 3  # wrong passwords for one account before delays begin
+    login_lockout_failures: int = 10  # ... and before the account is locked out
+    login_address_free_failures: int = 10  # the same for one client address (a hall may share one)
+    login_address_lockout_failures: int = 30
+    login_lockout_minutes: int = 15
+    login_hash_concurrency: int = 1  # password hashes (64 MiB each) running at once per process
     cookie_secure: bool = False
     # Backups: made every N hours while a server runs (0: only by `motcua backup`), the newest kept
     backup_dir: str = ""  # default: DATA_DIR/backups
@@ -78,6 +86,10 @@ class Settings:
             lines.append(f"{key} = {_toml_value(value)}")
         return "\n".join(lines) + "\n"
 
+
+_POSITIVE = ("session_hours", "session_idle_minutes", "login_free_failures", "login_lockout_failures",
+             "login_address_free_failures", "login_address_lockout_failures", "login_lockout_minutes",
+             "login_hash_concurrency")
 
 _CHOICES = {
     "transfer_placement": {"original", "front"},
@@ -153,4 +165,21 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
     for key, allowed in _CHOICES.items():
         if getattr(settings, key) not in allowed:
             raise ConfigError(f"{key} must be one of {sorted(allowed)}, got {getattr(settings, key)!r}")
+    _check_trusted_proxies(settings.trusted_proxies)
+    for key in _POSITIVE:
+        if getattr(settings, key) < 1:
+            raise ConfigError(f"{key} must be at least 1, got {getattr(settings, key)!r}")
     return settings
+
+
+def _check_trusted_proxies(value: str) -> None:
+    import ipaddress
+
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(f"trusted_proxies: {item!r} is not an IP address or CIDR "
+                              "(e.g. \"127.0.0.1\" or \"10.0.0.0/24\")") from None

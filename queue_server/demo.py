@@ -117,7 +117,8 @@ def run_demo(args: argparse.Namespace) -> int:
     devices = start_demo_displays(settings, info, numbers)
     try:
         server = uvicorn.Server(uvicorn.Config(create_app(settings, ctx=ctx), host=settings.host, port=settings.port,
-                                               log_level="warning", timeout_graceful_shutdown=3))
+                                               log_level="warning", timeout_graceful_shutdown=3,
+                                               proxy_headers=False))
         try:
             server.run(sockets=listening_sockets(binds, settings.port) if len(binds) > 1 else None)
         except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it shut down for; it is the normal end

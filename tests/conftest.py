@@ -124,6 +124,16 @@ def pg_url() -> Iterator[str]:
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # Monday 08:30 in Hà Nội
 
 
+@pytest.fixture(autouse=True)
+def _forget_login_refusals() -> Iterator[None]:
+    """Every test starts at START: a login refusal this process remembered from another test's
+    database (an account that must wait until START + n s) must not leak into the next test."""
+    from queue_server.services import login_throttle
+
+    login_throttle.forget()
+    yield
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)

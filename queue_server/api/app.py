@@ -27,6 +27,7 @@ from queue_server.api.request_log import RequestLog
 from queue_server.clock import Clock
 from queue_server.config import Settings
 from queue_server.events.hub import EventHub
+from queue_server.services import auth
 from queue_server.services.auth import instance_secret
 from queue_server.services.context import SYSTEM, Context
 from queue_server.services.dossiers import reception as dossiers
@@ -133,11 +134,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         app.state.hub = hub
         _end_streams_on_signals(hub)
         sweeper = asyncio.create_task(_sweep_stale_tickets(ctx), name="stale-ticket-sweeper")
+        await asyncio.to_thread(auth.read_generation, ctx)
+        revocations = asyncio.create_task(auth.watch_generation(ctx), name="revocation-watcher")
         maintainer = asyncio.create_task(_maintain(ctx, maintain_seconds), name="backups-and-retention")
         dossier_sweeper = asyncio.create_task(_sweep_dossiers(ctx, dossier_sweep_seconds), name="dossier-sweeper")
         try:
             yield
         finally:
+            revocations.cancel()
             sweeper.cancel()
             maintainer.cancel()
             dossier_sweeper.cancel()

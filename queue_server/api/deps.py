@@ -33,7 +33,7 @@ async def get_ctx(request: Request) -> Context:
 
 
 async def _authenticate(request: Request, token: str) -> auth.Principal | None:
-    known = auth.remembered(token)
+    known = auth.remembered(request.app.state.ctx, token)
     if known is not auth.MISS:
         return known
     return await run_in_threadpool(auth.authenticate, request.app.state.ctx, token)

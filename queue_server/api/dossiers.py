@@ -38,6 +38,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from queue_server.api.client_address import client_address
 from queue_server.api.deps import BigId, Id, actor, get_ctx, optional_actor
 from queue_server.api.types import SiteParam, text
 from queue_server.services import admin
@@ -67,7 +68,7 @@ def _site(ctx: Context, who: Actor, site: str | None):  # noqa: ANN202
 def _client_id(request: Request, who: Actor) -> str:
     if who.kind == "device":
         return f"device:{who.id}"
-    host = request.client.host if request.client else "unknown"
+    host = client_address(request)
     return "ip:" + hashlib.sha256(host.encode()).hexdigest()[:24]
 
 

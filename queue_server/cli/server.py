@@ -57,7 +57,10 @@ def _export_env(settings: Settings, args: argparse.Namespace) -> None:
 def uvicorn_options(*, workers: int = 1, log_level: str = "info", access_log: bool = False) -> dict[str, object]:
     """How uvicorn runs the server (also used by bench/trivial_app.py, so that the stack
     benchmark compares like with like)."""
-    return {"workers": workers, "log_level": log_level, "timeout_graceful_shutdown": 3, "access_log": access_log}
+    # proxy_headers off: uvicorn would rewrite the client address from X-Forwarded-For sent via
+    # 127.0.0.1; queue_server/api/client_address.py alone decides, from trusted_proxies
+    return {"workers": workers, "log_level": log_level, "timeout_graceful_shutdown": 3, "access_log": access_log,
+            "proxy_headers": False}
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -11,9 +11,10 @@ queue_server/services/dossiers.py call these with the site's local time.
   +84 as people write them; stored as 0xxxxxxxxx. E-mail: one @, a dotted domain.
 * Dossier code (`dossier_code`): agency code + "-" + yymmdd + "-" + daily counter of 4
   digits (5 after the 9 999th dossier of a day), e.g. 000.00.06.H56-260302-0001.
-* Lookup code (`new_lookup_code`): 6 characters from an alphabet without look-alikes
-  (no 0/O, 1/I/L); about 8.9e8 codes, so guessing one needs far more tries than the
-  lookup's rate limit allows.
+* Lookup code (`new_lookup_code`): 10 characters from an alphabet without look-alikes
+  (no 0/O, 1/I/L), printed in two groups of five (ABCDE-23456); 31^10, about 8.2e14 codes,
+  so guessing one is hopeless within the lookup's limits (the bound is in docs/dossiers.md).
+  Dossiers received before the change keep their 6-character codes, which still work.
 * Masking (`mask_name`): "Nguyễn Văn An" -> "N*** V** A": each word keeps its first letter
   and at most three stars (the length of a long word is not revealed), the last word
   (the given name) only its first letter.
@@ -149,7 +150,7 @@ def check_applicant(raw: Mapping[str, Any], *, prefix: str = "applicant.") -> tu
 # ------------------------------------------------------------------------ codes
 
 LOOKUP_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-LOOKUP_LENGTH = 6
+LOOKUP_LENGTH = 10
 
 
 def dossier_code(agency_code: str, day: date, number: int) -> str:
@@ -161,6 +162,12 @@ def dossier_code(agency_code: str, day: date, number: int) -> str:
 
 def new_lookup_code(choice: Any = secrets.choice) -> str:
     return "".join(choice(LOOKUP_ALPHABET) for _ in range(LOOKUP_LENGTH))
+
+
+def format_lookup_code(code: str) -> str:
+    """As printed: "ABCDE23456" -> "ABCDE-23456" (easier to read out and type); a short
+    code of an older dossier as it is."""
+    return f"{code[:5]}-{code[5:]}" if len(code) == 10 else code
 
 
 def normalize_lookup_code(raw: str) -> str:

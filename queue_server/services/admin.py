@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from queue_server.domain.tickets import validate_prefix
 from queue_server.events import log
-from queue_server.services import auth
+from queue_server.services import auth, login_throttle
 from queue_server.services.context import DEVICE_KINDS, Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, not_found
 from queue_server.services.queue.policy import validate_policy
@@ -317,11 +317,12 @@ def update_user(ctx: Context, actor: Actor, user_id: int, *, password: str | Non
             user.full_name = display_name(full_name, "full_name")
         if active is not None:
             user.active = active
+        if digest:  # a new password is the way out of a lockout
+            login_throttle.record_success(session, login_throttle.keys(user.username, ""))
+        auth.revoke_everywhere(session)  # a role or an account changed: every process re-reads its sessions
         return user_json(user)
 
-    result = ctx.db.transaction(work)
-    auth.forget_token()  # a role or an account changed: re-read every session
-    return result
+    return ctx.db.transaction(work)
 
 
 def list_users(ctx: Context, actor: Actor) -> list[dict[str, Any]]:
@@ -367,10 +368,10 @@ def revoke_device(ctx: Context, actor: Actor, device_id: int) -> dict[str, Any]:
         require(actor, "admin", device.site_id)
         device.active = False
         _admin_event(session, device.site_id, "admin.device_revoked", actor, ctx.clock.now(), device=device.name)
+        auth.revoke_everywhere(session)  # every process forgets the device's token within a second
         return device_json(device)
 
     result = ctx.db.transaction(work)
-    auth.forget_token()  # after the commit, so no request re-reads the old row into the cache
     return result
 
 

@@ -94,7 +94,7 @@ def test_reception_page_shows_field_errors_then_receives(browser, served) -> Non
     page.wait_for_selector("#done:not(.hidden)")
     code = page.inner_text("#d-code")
     assert re.fullmatch(r"000\.00\.01\.H01-\d{6}-0002", code)
-    assert re.fullmatch(r"[A-Z2-9]{6}", page.inner_text("#d-key"))
+    assert re.fullmatch(r"[A-Z2-9]{5}-[A-Z2-9]{5}", page.inner_text("#d-key"))  # as printed on the receipt
     page.screenshot(path=str(SHOTS / "reception-done.png"), full_page=True)
     pdf = context.request.get(server.url + page.get_attribute("#d-pdf", "href"))
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")

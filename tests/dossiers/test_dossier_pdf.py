@@ -9,6 +9,7 @@ import unicodedata
 
 import pytest
 
+from queue_server.domain.dossiers import format_lookup_code
 from queue_server.services.dossiers import documents as dossier_documents
 from queue_server.services.dossiers import reception as dossiers
 from tests.dossiers.helpers import at_local, payload, pdf_png, pdf_text
@@ -57,7 +58,7 @@ def test_receipt_has_every_field_on_both_copies(ctx, hall, received) -> None:
         "5. Thời gian trả kết quả giải quyết hồ sơ: 17 giờ 00 phút, Thứ Tư, ngày 11/03/2026",
         "6. Đăng ký nhận kết quả tại: Qua dịch vụ bưu chính (địa chỉ: Số 9 Lê Lợi, phường Thuận Hóa, Huế)",
         "Phí, lệ phí: 40.000 đồng", "Vào Sổ theo dõi hồ sơ, Quyển số: 01/2026, Số thứ tự: 1",
-        f"Mã tra cứu: {received['lookup_code']}", "NGƯỜI NỘP HỒ SƠ", "NGƯỜI TIẾP NHẬN HỒ SƠ",
+        f"Mã tra cứu: {format_lookup_code(received['lookup_code'])}", "NGƯỜI NỘP HỒ SƠ", "NGƯỜI TIẾP NHẬN HỒ SƠ",
         "(Ký và ghi rõ họ tên)",
     ]
     for page in pages:
@@ -130,7 +131,7 @@ def test_thermal_slip_in_vietnamese(ctx, hall, received) -> None:
     slip = dossier_documents.receipt_slip(ctx, hall.clerk, received["id"])
     rendering = layout_slip(slip, profile=None, width_mm=80)
     text = _flat(" ".join(line.text for line in rendering.lines))
-    for expected in (received["code"], f"Mã tra cứu: {received['lookup_code']}", f"Người nộp: {LONG_NAME}",
+    for expected in (received["code"], f"Mã tra cứu: {format_lookup_code(received['lookup_code'])}", f"Người nộp: {LONG_NAME}",
                      "Thủ tục: Đăng ký thường trú", "Hẹn trả: 17 giờ 00 phút, Thứ Tư, ngày 11/03/2026"):
         assert expected in text, expected
     assert any(line.kind in ("qr", "qr-image") for line in rendering.lines)

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from hardware.printer import PrinterError, Slip, SlipBuilder, print_slip, render_slip, resolve_profile
 from hardware.printer.errors import UnknownProfile
+from queue_server.domain import dossiers as rules
 from queue_server.domain.catalog import ProcessingTime
 from queue_server.domain.working_days import TimeUnit
 from queue_server.services.context import Actor, Context
@@ -128,7 +129,7 @@ def build_receipt_slip(view: dict[str, Any], header: dossier_pdf.FormHeader) -> 
          .separator()
          .text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "title")
          .text(f"Mã hồ sơ: {view['code']}", "bold", "center")
-         .text(f"Mã tra cứu: {view['lookup_code']}", "bold", "center")
+         .text(f"Mã tra cứu: {rules.format_lookup_code(view['lookup_code'])}", "bold", "center")
          .separator()
          .text(f"Người nộp: {view['applicant']['name']}")
          .text(f"Thủ tục: {view['procedure']['name_vi']}")

@@ -5,16 +5,23 @@ code and the lookup code printed on the receipt.
   name masked (N*** V** A); never the ID number, phone, e-mail or address.
 * A wrong lookup code answers exactly like an unknown dossier (same status, same body),
   and both are counted as failures.
-* Failures are counted per client (hashed address or kiosk) and per dossier code in the
-  database (`rate_counters`, fixed windows), so the limit holds across server processes.
-  Once a client or a code is over its limit, every lookup from it answers 429 with
-  Retry-After, even a correct one (so a guesser cannot learn it hit).
+* Only failures count, per client (hashed address, or the kiosk) and per dossier code, in the
+  database (`rate_counters`, fixed windows), so the limits hold across server processes.
+  The limits stop guessing without letting a prankster shut a citizen out:
+  - a client over its failure limit is slowed, not shut out: it may still try once every
+    `lookup_slow_seconds` (other tries answer 429 with Retry-After, unchecked), so a citizen
+    behind the same address as a guesser waits seconds, not a quarter of an hour;
+  - a dossier over its failure limit ("under attack") is checked only for clients with
+    fewer than DIRTY_FAILURES recent failures: the owner's phone, which has made no mistakes,
+    still sees its dossier; a guesser needs a fresh address for every few more guesses.
+  The guessing bound these give is in docs/dossiers.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,12 +51,28 @@ def _key(kind: str, value: str) -> str:
     return f"lookup:{kind}:" + hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
-def _blocked(session: Session, key: str, now: datetime, window: timedelta, limit: int) -> int | None:
-    """Seconds until `key` may try again, or None when it is under its limit."""
+DIRTY_FAILURES = 3  # a client with this many recent failures may not check a dossier under attack
+
+
+def _count(session: Session, key: str, now: datetime, window: timedelta) -> tuple[int, datetime | None]:
+    """Failures of `key` in its current window, and when that window began."""
     row = session.get(RateCounter, key)
-    if row is None or row.window_start <= now - window or row.count < limit:
-        return None
-    return max(1, int((row.window_start + window - now).total_seconds()) + 1)
+    if row is None or row.window_start <= now - window:
+        return 0, None
+    return row.count, row.window_start
+
+
+def _wait(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds()))
+
+
+def _mark(session: Session, key: str, now: datetime) -> None:
+    """Remember `now` as `key`'s last checked try (the slowed client's turn)."""
+    row = session.get(RateCounter, key)
+    if row is None:
+        session.add(RateCounter(key=key, window_start=now, count=1))
+    else:
+        row.window_start = now
 
 
 def _bump(session: Session, key: str, now: datetime, window: timedelta) -> int:
@@ -79,17 +102,23 @@ def lookup(ctx: Context, *, code: str, key: str, client: str) -> dict[str, Any]:
     code_n = rules.normalize_dossier_code(code)[:80]
     key_n = rules.normalize_lookup_code(key)[:20]
     window = timedelta(minutes=settings.lookup_window_minutes or 15)
-    client_key, code_key = _key("c", client), _key("d", code_n)
+    client_key, code_key, slow_key = _key("c", client), _key("d", code_n), _key("s", client)
 
     def work(session: Session) -> _Outcome:
         now = ctx.clock.now()
-        per_client = (settings.lookup_failures_per_kiosk if client.startswith("device:")
-                      else settings.lookup_failures_per_client)
-        waits = [w for w in (_blocked(session, client_key, now, window, per_client),
-                             _blocked(session, code_key, now, window, settings.lookup_failures_per_code))
-                 if w is not None]
-        if waits:
-            return _Outcome(retry_after=max(waits))
+        kiosk = client.startswith("device:")
+        per_client = settings.lookup_failures_per_kiosk if kiosk else settings.lookup_failures_per_client
+        client_failures, client_since = _count(session, client_key, now, window)
+        if client_failures >= per_client:  # slowed: one checked try every lookup_slow_seconds
+            slow = timedelta(seconds=settings.lookup_slow_seconds)
+            row = session.get(RateCounter, slow_key)
+            if row is not None and row.window_start > now - slow:
+                return _Outcome(retry_after=_wait(row.window_start + slow, now))
+            _mark(session, slow_key, now)
+        code_failures, _ = _count(session, code_key, now, window)
+        dirty = client_failures >= (per_client if kiosk else DIRTY_FAILURES)
+        if code_failures >= settings.lookup_failures_per_code and dirty and client_since is not None:
+            return _Outcome(retry_after=_wait(client_since + window, now))
         d = session.scalars(select(Dossier).where(Dossier.code == code_n)).one_or_none() if code_n else None
         stored = d.lookup_code if d is not None else _DUMMY
         if hmac.compare_digest(stored.encode(), key_n.encode()) and d is not None:
@@ -102,9 +131,11 @@ def lookup(ctx: Context, *, code: str, key: str, client: str) -> dict[str, Any]:
 
     outcome = ctx.db.transaction(work)
     if outcome.retry_after is not None:
-        raise RateLimited("Tra cứu sai quá nhiều lần. Vui lòng thử lại sau ít phút hoặc hỏi cán bộ tại quầy.",
-                          "Too many wrong lookups. Please try again in a few minutes or ask at the counter.",
-                          retry_after=outcome.retry_after)
+        wait = outcome.retry_after
+        vi, en = (f"{wait} giây", f"{wait} seconds") if wait < 120 else ("ít phút", "a few minutes")
+        raise RateLimited(f"Tra cứu sai quá nhiều lần. Vui lòng thử lại sau {vi} hoặc hỏi cán bộ tại quầy.",
+                          f"Too many wrong lookups. Please try again in {en} or ask at the counter.",
+                          retry_after=wait)
     if outcome.view is None:
         raise not_found()
     return outcome.view

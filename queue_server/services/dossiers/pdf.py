@@ -42,6 +42,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from queue_server.domain import dossiers as rules
 from queue_server.services.dossiers.format import (
     DELIVERY_NAMES,
     count2,
@@ -251,7 +252,7 @@ def _lookup_box(d: dict[str, Any], h: FormHeader, width: float) -> Table:
     barcode = Code128(d["code"], barHeight=9 * mm, barWidth=0.9, humanReadable=False)
     text = [_p("<b>Tra cứu tiến độ giải quyết hồ sơ</b> (quét mã QR hoặc nhập tại ki-ốt, trang tra cứu):", small),
             _p(f"Mã hồ sơ: <b>{_e(d['code'])}</b>", small),
-            _p(f"Mã tra cứu: <b>{_e(d['lookup_code'])}</b>", small),
+            _p(f"Mã tra cứu: <b>{_e(rules.format_lookup_code(d['lookup_code']))}</b>", small),
             _p(_e(h.lookup_url), _style("url", 8, after=2)), barcode]
     qr = _qr(h.lookup_url or d["code"], 30 * mm)
     table = Table([[qr, text]], colWidths=[34 * mm, width - 34 * mm])

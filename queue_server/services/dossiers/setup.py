@@ -66,6 +66,7 @@ class DossierSettings:
     lookup_failures_per_kiosk: int = 60
     lookup_failures_per_code: int = 20
     lookup_window_minutes: int = 15
+    lookup_slow_seconds: int = 30  # a client over its limit may still try once this often
     printer_url: str = ""
     # a site's own values (by site code), for a server that runs several halls
     sites: Mapping[str, DossierSettings] = field(default_factory=dict, compare=False)
@@ -92,7 +93,7 @@ SITE_KEYS = ("working_hours", "same_day_cutoff", "due_soon_working_days", "place
 
 _INT_KEYS = ("due_soon_working_days", "lookup_failures_per_client", "lookup_failures_per_kiosk",
              "lookup_failures_per_code",
-             "lookup_window_minutes")
+             "lookup_window_minutes", "lookup_slow_seconds")
 _STR_KEYS = ("holidays_dir", "catalog_file", "place", "agency_name", "printer_url")
 
 

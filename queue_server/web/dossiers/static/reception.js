@@ -117,7 +117,7 @@ $("#reception").addEventListener("submit", async (ev) => {
   try {
     const d = await api("/api/v1/dossiers", { method: "POST", body: collect() });
     last = d;
-    $("#d-code").textContent = d.code; $("#d-key").textContent = d.lookup_code; $("#d-due").textContent = d.appointment_at_vi;
+    $("#d-code").textContent = d.code; $("#d-key").textContent = d.lookup_code.length === 10 ? `${d.lookup_code.slice(0, 5)}-${d.lookup_code.slice(5)}` : d.lookup_code; $("#d-due").textContent = d.appointment_at_vi;
     $("#d-pdf").href = d.links.receipt_pdf;
     const cal = $("#d-calendar");
     cal.classList.toggle("hidden", !d.calendar_missing_years.length);
