@@ -39,6 +39,19 @@ async def _authenticate(request: Request, token: str) -> auth.Principal | None:
     return await run_in_threadpool(auth.authenticate, request.app.state.ctx, token)
 
 
+def request_token(request: Request) -> str | None:
+    """The bearer token or the session cookie a request carries, if any."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+async def still_valid(request: Request, token: str) -> bool:
+    """Whether `token` still names someone (not logged out, revoked or deactivated)."""
+    return await _authenticate(request, token) is not None
+
+
 async def _principal(request: Request) -> tuple[auth.Principal | None, bool]:
     """The principal and whether it came from the cookie (which needs CSRF checks)."""
     header = request.headers.get("authorization", "")

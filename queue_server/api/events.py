@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -10,18 +11,19 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from queue_server.api.deps import INT8_MAX, actor, get_ctx, optional_actor
+from queue_server.api.deps import INT8_MAX, actor, get_ctx, optional_actor, request_token, still_valid
 from queue_server.api.types import SiteParam
 from queue_server.events import log, projection
 from queue_server.events.hub import EventHub, Filter
 from queue_server.events.log import EventRecord
-from queue_server.services import admin
+from queue_server.services import admin, auth
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
 HEARTBEAT_S = 15.0
+REVOCATION_CHECK_S = 0.25  # a signed-in stream looks this often whether revocations happened
 
 
 def _filter(ctx: Context, who: Actor, site: str | None, kinds: str | None) -> Filter:
@@ -90,11 +92,42 @@ async def stream(request: Request, site: SiteParam = None,
 
     cursor = await asyncio.to_thread(_parse_cursor, ctx, last_event_id_header or last_event_id)
 
+    token = request_token(request) if who.kind != "anonymous" else None
+
     async def body() -> AsyncIterator[bytes]:
         # Starlette cancels this generator when the client goes away.
         yield b"retry: 1000\n: connected\n\n"
-        async for event in hub.subscribe(cursor, flt, heartbeat=HEARTBEAT_S):
-            yield b": keep-alive\n\n" if event is None else _frame(event, flt.public_only)
+        events = hub.subscribe(cursor, flt, heartbeat=HEARTBEAT_S).__aiter__()
+        if token is None:
+            async for event in events:
+                yield b": keep-alive\n\n" if event is None else _frame(event, flt.public_only)
+            return
+        # a signed-in stream ends once its session is logged out, its device revoked or its
+        # user deactivated (on any process: the revocation generation changes everywhere)
+        generation = auth.known_generation()
+        pending = asyncio.ensure_future(events.__anext__())
+        try:
+            while True:
+                done, _ = await asyncio.wait({pending}, timeout=REVOCATION_CHECK_S)
+                now_generation = auth.known_generation()
+                if now_generation != generation:
+                    generation = now_generation
+                    if not await still_valid(request, token):
+                        return
+                if not done:
+                    continue
+                try:
+                    event = pending.result()
+                except StopAsyncIteration:
+                    return
+                yield b": keep-alive\n\n" if event is None else _frame(event, flt.public_only)
+                pending = asyncio.ensure_future(events.__anext__())
+        finally:
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
+            with contextlib.suppress(Exception):
+                await events.aclose()
 
     return StreamingResponse(body(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

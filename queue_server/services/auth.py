@@ -284,6 +284,13 @@ def _fresh_generation() -> str | None:
     return g[0]
 
 
+def known_generation() -> str | None:
+    """The revocation generation this process last read (fresh or not): a long-lived
+    connection (an event stream) checks its principal again whenever it changes."""
+    g = _generation
+    return g[0] if g is not None else None
+
+
 def _adopt_generation(value: str, read_at: float) -> None:
     """Note `value` as read by a read that *started* at `read_at`: then a fresh generation
     always reflects every revocation committed more than GENERATION_FRESH_SECONDS ago."""

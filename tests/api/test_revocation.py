@@ -79,3 +79,47 @@ def test_the_absolute_limit_holds_however_active_the_session(ctx, hall, clock) -
         assert auth.authenticate(ctx, token) is not None
     clock.advance(minutes=31)  # 12 h 01 min after the login
     assert auth.authenticate(ctx, token) is None
+
+
+def test_an_open_event_stream_ends_when_its_session_or_device_is_revoked(shared_database, tmp_path) -> None:
+    """Not only new requests: a supervisor's or the agent's stream already open on another
+    process stops within a second or so of the logout or the revocation."""
+    import threading
+
+    ctx, hall, server_url = shared_database
+    a = ServerProcess(tmp_path, server_url).start()
+    b = ServerProcess(tmp_path, server_url).start()
+    try:
+        r = httpx.post(a.url + "/api/v1/auth/login", json={"username": "giam", "password": PASSWORD}, timeout=30)
+        giam = r.json()["token"]
+        ended: dict[str, float] = {}
+
+        def follow(name: str, token: str) -> None:
+            with httpx.stream("GET", b.url + "/api/v1/events", headers={"Authorization": f"Bearer {token}"},
+                              timeout=httpx.Timeout(30, read=40)) as stream:
+                assert stream.status_code == 200
+                for _ in stream.iter_raw():
+                    pass
+            ended[name] = time.monotonic()
+
+        threads = [threading.Thread(target=follow, args=("giam", giam), daemon=True),
+                   threading.Thread(target=follow, args=("agent", hall.agent_token), daemon=True)]
+        for t in threads:
+            t.start()
+        time.sleep(1.5)
+        assert ended == {}  # both streams are open and stay open
+        revoked = time.monotonic()
+        assert httpx.post(a.url + "/api/v1/auth/logout", headers={"Authorization": f"Bearer {giam}"},
+                          timeout=10).status_code == 204
+        with ctx.db.reading() as session:
+            from queue_server.store.tables import Device
+
+            agent_id = next(d.id for d in session.query(Device) if d.kind == "agent")
+        admin.revoke_device(ctx, SYSTEM, agent_id)
+        for t in threads:
+            t.join(15)
+        assert set(ended) == {"giam", "agent"}
+        assert max(ended.values()) - revoked < 5  # well before the next keep-alive (15 s)
+    finally:
+        a.stop()
+        b.stop()
