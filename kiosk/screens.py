@@ -17,6 +17,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
+from kivy.utils import escape_markup
 
 from kiosk.dossier_view import DossierView, Step, clean_code, clean_key, parse_scan
 from kiosk.strings import REASONS, date_text, fee_text, pick, t, wait_text
@@ -47,6 +48,16 @@ if TYPE_CHECKING:
     from kiosk.app import KioskApp
     from kiosk.tickets import Issued
 
+
+def esc(text: object) -> str:
+    """Text from the server shown in a label that reads Kivy markup: its [ ] & are shown as
+    they are, never taken as markup (a name like "[size=300]" cannot restyle the screen)."""
+    return escape_markup(str(text or ""))
+
+
+def shown(text: dict[str, str] | None, lang: str) -> str:
+    """A catalogue text in the kiosk's language, ready for a markup label."""
+    return esc(pick(text, lang))
 
 def scroller(content: Widget) -> ScrollView:
     view = ScrollView(do_scroll_x=False, bar_width=14, bar_color=(*PRIMARY[:3], 0.9),
@@ -130,8 +141,8 @@ class HomeScreen(KioskScreen):
         head = BoxLayout(size_hint_y=None, height=260, spacing=24)
         head.add_widget(self.app.logo_widget())
         names = BoxLayout(orientation="vertical")
-        names.add_widget(Txt(self.app.hall_name(), size=50, bold=True, size_hint_y=1, valign="bottom"))
-        names.add_widget(Txt(self.app.agency_name(), size=SMALL, color=MUTED, size_hint_y=1, valign="top"))
+        names.add_widget(Txt(esc(self.app.hall_name()), size=50, bold=True, size_hint_y=1, valign="bottom"))
+        names.add_widget(Txt(esc(self.app.agency_name()), size=SMALL, color=MUTED, size_hint_y=1, valign="top"))
         head.add_widget(names)
         self.body.add_widget(head)
         now = self.app.hall_now()
@@ -207,7 +218,7 @@ class ServicesScreen(KioskScreen):
             line += " · " + self.t("no_counter")
         else:
             line += " · " + self.t("estimate", wait=wait_text(s["estimated_wait_s"], self.lang))
-        return f"[b]{s['prefix']} · {name}[/b]\n[size=34]{line}[/size]"
+        return f"[b]{esc(s['prefix'])} · {esc(name)}[/b]\n[size=34]{line}[/size]"
 
     def _message(self, text: str) -> None:
         box = Panel(color=WARN if not self.app.online else WHITE, orientation="vertical", padding=30,
@@ -232,7 +243,7 @@ class PriorityScreen(KioskScreen):
         name = service.get("name_en") or service.get("name_vi", "") if self.lang == "en" else service.get(
             "name_vi", "")
         if self.params.get("procedure"):
-            name = f"{name} — {pick(self.params['procedure']['name'], self.lang)}"
+            name = f"{name} — {shown(self.params['procedure']['name'], self.lang)}"
         self.body.add_widget(Txt(self.t("for_service", name=name), size=BODY, color=MUTED))
         self.no_counter_label = None
         if service and not service.get("open_counters"):  # said before the number is given
@@ -394,7 +405,7 @@ class ProceduresScreen(KioskScreen):
             box.add_widget(Txt(self.t("fields"), size=46, bold=True, color=PRIMARY))
             for f in cache.fields:
                 count = f.get("procedures", len(cache.procedures_in(f["code"])))
-                label = f"[b]{pick(f['name'], self.lang)}[/b]\n[size=32]{self.t('n_procedures', n=count)}[/size]"
+                label = f"[b]{shown(f['name'], self.lang)}[/b]\n[size=32]{self.t('n_procedures', n=count)}[/size]"
                 btn = Btn(label, lambda code=f["code"]: self.app.go("field", field=code), kind="secondary",
                           halign="left", height=130, size=44)
                 self.field_buttons[f["code"]] = btn
@@ -427,7 +438,8 @@ class ProceduresScreen(KioskScreen):
 
 def procedure_label(screen: KioskScreen, p: dict[str, Any]) -> str:
     field = screen.app.cache.field(p.get("field", "")) or {}
-    return f"[b]{pick(p['name'], screen.lang)}[/b]\n[size=30]{p['code']} · {pick(field.get('name'), screen.lang)}[/size]"
+    return (f"[b]{shown(p['name'], screen.lang)}[/b]\n[size=30]{esc(p['code'])} · "
+            f"{shown(field.get('name'), screen.lang)}[/size]")
 
 
 def procedure_button(screen: KioskScreen, p: dict[str, Any]) -> Btn:
@@ -440,7 +452,7 @@ class FieldScreen(KioskScreen):
 
     def title(self) -> str:
         field = self.app.cache.field(self.params.get("field", "")) or {}
-        return pick(field.get("name"), self.lang) or self.t("procedures")
+        return shown(field.get("name"), self.lang) or self.t("procedures")
 
     def build(self) -> None:
         self.result_buttons: dict[str, Btn] = {}
@@ -468,10 +480,10 @@ class ProcedureScreen(KioskScreen):
             return
         lang = self.lang
         box = column(spacing=14, padding=[0, 0, 24, 0])
-        box.add_widget(Txt(pick(p["name"], lang), size=HEADING, bold=True, color=PRIMARY))
+        box.add_widget(Txt(shown(p["name"], lang), size=HEADING, bold=True, color=PRIMARY))
         field = self.app.cache.field(p.get("field", "")) or {}
-        box.add_widget(Txt(f"{self.t('code', code=p['code'])} · {pick(field.get('name'), lang)} · "
-                           f"{pick(p.get('level_name'), lang)}", size=SMALL, color=MUTED))
+        box.add_widget(Txt(f"{self.t('code', code=p['code'])} · {shown(field.get('name'), lang)} · "
+                           f"{shown(p.get('level_name'), lang)}", size=SMALL, color=MUTED))
         if self.app.cache.doc.get("demo"):
             box.add_widget(Txt(self.t("demo_data"), size=30, color=MUTED))
         self.heading(box, "documents")
@@ -479,26 +491,26 @@ class ProcedureScreen(KioskScreen):
         self.heading(box, "fees_times")
         for ch in p.get("channels", []):
             pt = ch["processing_time"]
-            lines = [f"[b]{pick(ch['kind_name'], lang)}[/b]",
+            lines = [f"[b]{shown(ch['kind_name'], lang)}[/b]",
                      "• " + self.t("fee", fee=fee_text(ch["fee"]["amount_vnd"], lang)) +
-                     (f" — {pick(ch['fee'].get('note'), lang)}" if ch["fee"].get("note") else ""),
-                     "• " + self.t("time", time=pick(pt["text"], lang)) +
-                     (f" — {pick(pt.get('note'), lang)}" if pt.get("note") else "")]
+                     (f" — {shown(ch['fee'].get('note'), lang)}" if ch["fee"].get("note") else ""),
+                     "• " + self.t("time", time=shown(pt["text"], lang)) +
+                     (f" — {shown(pt.get('note'), lang)}" if pt.get("note") else "")]
             box.add_widget(Txt("\n".join(lines), size=BODY))
         self.heading(box, "where")
-        box.add_widget(Txt(pick(p.get("where"), lang), size=BODY))
+        box.add_widget(Txt(shown(p.get("where"), lang), size=BODY))
         self.heading(box, "steps")
         for i, step in enumerate(p.get("steps", []), start=1):
-            box.add_widget(Txt(f"{i}. {pick(step, lang)}", size=BODY))
+            box.add_widget(Txt(f"{i}. {shown(step, lang)}", size=BODY))
         if p.get("requirements"):
             self.heading(box, "requirements")
             for r in p["requirements"]:
-                box.add_widget(Txt(f"• {pick(r, lang)}", size=BODY))
+                box.add_widget(Txt(f"• {shown(r, lang)}", size=BODY))
         self.heading(box, "result")
-        box.add_widget(Txt(pick(p.get("result"), lang), size=BODY))
+        box.add_widget(Txt(shown(p.get("result"), lang), size=BODY))
         self.heading(box, "legal_basis")
         for b in p.get("legal_basis", []):
-            box.add_widget(Txt(f"• {pick(b, lang)}", size=SMALL))
+            box.add_widget(Txt(f"• {shown(b, lang)}", size=SMALL))
         self.scroll = scroller(box)
         self.body.add_widget(self.scroll)
         service = self.app.service_for_procedure(p)
@@ -532,13 +544,13 @@ def documents_table(screen: KioskScreen, docs: list[dict[str, Any]]) -> GridLayo
     cell(screen.t("originals"), True)
     cell(screen.t("copies"), True)
     for d in docs:
-        name = pick(d["name"], lang)
+        name = shown(d["name"], lang)
         if not d.get("required", True) and screen.t("optional") not in name:
             name += " " + screen.t("optional")
         if d.get("form"):
-            name += "\n[size=30]" + screen.t("form", form=pick(d["form"], lang)) + "[/size]"
+            name += "\n[size=30]" + screen.t("form", form=shown(d["form"], lang)) + "[/size]"
         if d.get("note"):
-            name += "\n[size=30]" + pick(d["note"], lang) + "[/size]"
+            name += "\n[size=30]" + shown(d["note"], lang) + "[/size]"
         cell(name, width=0.6, align="left")
         originals = str(d.get("originals", 0)) if d.get("originals") else ("—" if not d.get("show_original")
                                                                            else screen.t("show_only"))
@@ -753,7 +765,7 @@ class DossierScreen(KioskScreen):
         facts_box.bind(minimum_height=facts_box.setter("height"))
         self.fact_labels: dict[str, Txt] = {}
         for label, value in facts:
-            line = Txt(f"[b]{label}:[/b] {value}" if label else value, size=BODY)
+            line = Txt(f"[b]{label}:[/b] {esc(value)}" if label else esc(value), size=BODY)
             self.fact_labels[label or value] = line
             facts_box.add_widget(line)
         frame(facts_box)
@@ -809,16 +821,16 @@ class DossierScreen(KioskScreen):
     def _step(self, number: int, step: Step) -> Panel:
         box = Panel(color=WHITE, orientation="vertical", padding=[24, 12], spacing=4, size_hint_y=None, radius=10)
         box.bind(minimum_height=box.setter("height"))
-        head = Txt(f"[b]{number}. {step.name}[/b]", size=BODY)
+        head = Txt(f"[b]{number}. {esc(step.name)}[/b]", size=BODY)
         box.add_widget(head)
         self.step_labels.append(head)
         line = step.when + (f" — {step.agency}" if step.agency else "")
-        box.add_widget(Txt(line, size=SMALL, color=MUTED))
+        box.add_widget(Txt(esc(line), size=SMALL, color=MUTED))
         if step.timing:
             box.add_widget(Txt(("⚠ " if step.late else "") + step.timing, size=SMALL, bold=step.late,
                                color=ERROR if step.late else MUTED))
         for detail in step.details:
-            box.add_widget(Txt(detail, size=SMALL))
+            box.add_widget(Txt(esc(detail), size=SMALL))
         frame(box)
         return box
 

@@ -3,7 +3,6 @@ real server process and a simulated slip printer."""
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -68,6 +67,10 @@ def test_taking_a_number_shows_the_code_and_prints_the_same_code(kiosk, kiosk_ha
 def test_a_service_with_no_counter_open_says_so_before_the_number_and_shows_no_invented_wait(kiosk):
     app = kiosk.app
     closed = next(s for s in app.services_data["services"] if not s["open_counters"])
+    # a name with markup in it is shown as written, never restyling the screen
+    odd = dict(closed, name_vi="[size=300]Đất đai[/size] & nhà ở", prefix="[b]")
+    label = app.screens["services"]._label(odd)
+    assert "[size=300]" not in label and "&bl;size=300&br;Đất đai" in label and "&amp; nhà ở" in label
     app.go("services")
     kiosk.settle()
     assert "Chưa có quầy mở" in app.screens["services"].buttons[closed["code"]].text
@@ -437,20 +440,18 @@ def test_a_wrong_lookup_code_finds_nothing_and_does_not_say_which_code_was_wrong
     assert screen.message_label.text == wrong_key  # the same words: nothing to learn from it
 
 
-def test_after_too_many_wrong_lookups_the_kiosk_says_how_many_minutes_to_wait(kiosk, kiosk_hall, hall_dossiers):
+def test_a_prankster_guessing_from_many_phones_cannot_block_the_owner_at_the_kiosk(kiosk, kiosk_hall, hall_dossiers):
     d = hall_dossiers["guessed"]
     for i in range(20):  # someone keeps guessing this dossier's lookup code from many phones
         with pytest.raises(NotFound):
-            dossier_lookup.lookup(kiosk_hall.ctx, code=d["code"], key=f"GUESS{i}", client=f"phone-{i}")
+            dossier_lookup.lookup(kiosk_hall.ctx, code=d["code"], key=f"GUESS{i}", client=f"ip:phone-{i}")
     screen = open_dossier_screen(kiosk)
     screen.code_input.text, screen.key_input.text = d["code"], d["lookup_code"]
     kiosk.tap(screen.lookup_button)
     wait_lookup(kiosk, screen)
-    text = screen.message_label.text
-    assert "TRA CỨU SAI QUÁ NHIỀU LẦN" in text
-    minutes = int(re.search(r"chờ (\d+) phút", text).group(1))
-    assert 1 <= minutes <= 16  # the server's window is 15 minutes
-    shot(kiosk, "26-dossier-too-many")
+    assert screen.params.get("result"), screen.texts()  # its owner, at the kiosk, still gets through
+
+    shot(kiosk, "26-dossier-owner-after-guessing")
 
 
 def test_every_screen_has_a_way_back_and_big_targets(kiosk):

@@ -325,3 +325,12 @@ def test_the_kiosk_never_imports_the_server(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_server_text_is_never_taken_as_kivy_markup() -> None:
+    pytest.importorskip("kivy")
+    from kiosk.screens import esc, shown
+
+    assert esc("[size=300]Hộ tịch[/size] & co") == "&bl;size=300&br;Hộ tịch&bl;/size&br; &amp; co"
+    assert shown({"vi": "[b]Đăng ký[/b]", "en": "x"}, "vi") == "&bl;b&br;Đăng ký&bl;/b&br;"
+    assert esc(None) == ""
