@@ -113,15 +113,19 @@ def test_a_screen_shows_only_the_counters_and_services_in_its_url_and_can_be_mut
     screenshot(screen, "hall-display-sections-1366x768")
 
 
+def strict_autoplay(browser):  # noqa: ANN001, ANN201
+    """A browser that plays sound only after someone has touched the page (the other tests allow it)."""
+    return browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")]
+        + ["--autoplay-policy=document-user-activation-required"])
+
+
 def test_without_autoplay_the_display_asks_for_a_click_then_speaks_only_what_is_still_current(served, browser):
     served.issue(served.hall.a, 2)
     served.post(f"/api/v1/counters/{served.hall.c3}/open")
     served.post(f"/api/v1/counters/{served.hall.c1}/open")
-    # a browser that plays sound only after someone has touched the page (the other tests allow it)
-    strict = browser.browser_type.launch(
-        executable_path=CHROMIUM, headless=True,
-        args=[a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")]
-        + ["--autoplay-policy=document-user-activation-required"])
+    strict = strict_autoplay(browser)
     try:
         page = strict.new_page(viewport={"width": 1920, "height": 1080})
         heard = audio_requests(page)
@@ -157,10 +161,7 @@ def test_without_autoplay_the_display_asks_for_a_click_then_speaks_only_what_is_
 def test_calls_older_than_the_screens_speak_age_are_shown_but_never_spoken_late(served, browser):
     served.issue(served.hall.a, 1)
     served.post(f"/api/v1/counters/{served.hall.c3}/open")
-    strict = browser.browser_type.launch(
-        executable_path=CHROMIUM, headless=True,
-        args=[a for a in CHROMIUM_ARGS if not a.startswith("--autoplay-policy")]
-        + ["--autoplay-policy=document-user-activation-required"])
+    strict = strict_autoplay(browser)
     try:
         page = strict.new_page(viewport={"width": 1920, "height": 1080})
         heard = audio_requests(page)
