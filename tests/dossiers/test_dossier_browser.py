@@ -172,3 +172,39 @@ def test_supervisor_page_lists_late_dossiers_and_records_a_hand_off(browser, ser
         r = context.request.get(server.url + page.get_attribute(f"#lb-{fmt}", "href"))
         assert r.status == 200 and len(r.body()) > 100
     context.close()
+
+
+def test_dates_read_dd_mm_yyyy_in_any_browser_language_and_the_cccd_field_fits_twelve_digits(browser, served):
+    server, ctx, hall, d = served
+    context = browser.new_context(locale="en-US", viewport={"width": 1366, "height": 768})  # a browser left in English
+    page = context.new_page()
+    page.goto(f"{server.url}/dossiers/supervisor")
+    page.fill("#login-user", "giam")
+    page.fill("#login-pass", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("#app:not(.hidden)")
+    page.wait_for_selector("#ratings p")
+    import re as _re
+    from datetime import date
+
+    start, end = page.input_value("#from"), page.input_value("#to")
+    assert _re.fullmatch(r"01/\d\d/\d{4}", start) and _re.fullmatch(r"\d\d/\d\d/\d{4}", end)
+    today = date.today()
+    assert end == f"{today:%d/%m/%Y}" or end.endswith(f"/{today:%Y}")
+    assert page.get_attribute("#lb-csv", "href").endswith(f"to={end[6:]}-{end[3:5]}-{end[:2]}")  # ISO to the API
+    page.fill("#from", "1/3/2026")  # typed the Vietnamese way, without zeros
+    page.click("#range button")
+    page.wait_for_function("() => document.querySelector('#lb-csv').href.includes('from=2026-03-01')")
+
+    reception = context.new_page()
+    reception.goto(f"{server.url}/dossiers/reception")
+    reception.wait_for_selector("#a-id", state="attached")
+    if reception.is_visible("#login-user"):
+        reception.fill("#login-user", "an")
+        reception.fill("#login-pass", PASSWORD)
+        reception.click("#login-submit")
+    reception.wait_for_selector("#a-id", state="visible")
+    reception.fill("#a-id", "001198012345")
+    fits = reception.evaluate("() => { const i = document.querySelector('#a-id'); return i.scrollWidth <= i.clientWidth; }")
+    assert fits  # all twelve digits in view, none scrolled out of the box
+    context.close()

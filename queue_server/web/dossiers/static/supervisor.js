@@ -13,8 +13,17 @@ const dossierCols = [["Mã hồ sơ", link], ["Thủ tục", (r) => r.procedure_
   ["Trạng thái", (r) => el("span", { class: "badge " + (r.due_state || ""), text: r.state_vi })]];
 const groupCols = [["", (r) => r.name], ["Sắp đến hạn", (r) => r.due], ["Quá hạn", (r) => r.late], ["Trả quá hạn", (r) => r.returned_late]];
 
+// Dates are typed and shown as dd/mm/yyyy whatever the browser's language (a date input
+// would follow the browser's locale: 12/02/2026 reads as February to some and December to
+// others); the API takes ISO dates.
+const dmy = (d) => `${String(d.getDate()).padStart(2, "0")}/${String(d.getMonth() + 1).padStart(2, "0")}/${d.getFullYear()}`;
+function isoOf(text) {
+  const m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(text);
+  return m ? `${m[3]}-${m[2].padStart(2, "0")}-${m[1].padStart(2, "0")}` : text.trim();
+}
+
 async function load() {
-  const q = `from=${$("#from").value}&to=${$("#to").value}`;
+  const q = `from=${isoOf($("#from").value)}&to=${isoOf($("#to").value)}`;
   for (const f of ["csv", "xlsx", "pdf"]) $("#lb-" + f).href = `/api/v1/dossier-reports/logbook.${f}?${q}`;
   const s = await api(`/api/v1/dossier-reports/supervision?${q}`);
   $("#n-late").textContent = s.late.length; $("#n-due").textContent = s.due.length;
@@ -79,8 +88,8 @@ async function openDossier(code) {
 async function start() {
   await window.Motcua.requireLogin($("#login"));
   $("#app").classList.remove("hidden");
-  const today = new Date(); const iso = (d) => d.toISOString().slice(0, 10);
-  $("#to").value = iso(today); $("#from").value = iso(new Date(today.getFullYear(), today.getMonth(), 1, 12));
+  const today = new Date();
+  $("#to").value = dmy(today); $("#from").value = dmy(new Date(today.getFullYear(), today.getMonth(), 1, 12));
   $("#range").addEventListener("submit", (e) => { e.preventDefault(); load().catch((err) => alert(problemText(err))); });
   $("#open-form").addEventListener("submit", (e) => { e.preventDefault(); openDossier($("#open-code").value.trim()); });
   load().catch((err) => $("#warnings").replaceChildren(el("p", { class: "error", text: problemText(err) })));
