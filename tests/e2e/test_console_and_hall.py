@@ -187,6 +187,19 @@ def test_the_current_ticket_shows_its_priority_its_procedure_and_repeated_calls(
     console.keyboard.press("s")  # here now: no longer flagged
     console.wait_for_function("() => !document.querySelector('#current').classList.contains('many-calls')")
     assert console.inner_text("#cur-calls") == "Đã gọi 2 lần"
+    # the dossier of the ticket being served is received from here: the link opens the reception
+    # page for this very ticket, with no id typed
+    console.wait_for_selector("#receive-dossier:not([hidden])")
+    href = console.get_attribute("#receive-dossier", "href")
+    assert href == f"/dossiers/reception?ticket_id={r.json()['ticket']['id']}"
+    reception = console.context.new_page()
+    reception.goto(served.url + href)
+    reception.wait_for_function("() => document.body.textContent.includes('A001')")
+    reception.close()
+    console.click("#change-counter")  # the start page links the dossier pages a clerk may open
+    console.wait_for_selector("#dossier-links a")
+    assert console.locator("#dossier-links a").evaluate_all("as => as.map(a => a.getAttribute('href'))") == [
+        "/dossiers/reception", "/dossiers/lookup"]
     assert console.errors == []
 
 

@@ -157,9 +157,24 @@ async function logout() {
 }
 
 // -- choose a counter ---------------------------------------------------------------------------
+// The dossier pages this person's role opens (the pages ask the server again, which decides)
+const DOSSIER_PAGES = [
+  ["/dossiers/reception", "Tiếp nhận hồ sơ", "Dossier reception", ["clerk", "supervisor", "admin"]],
+  ["/dossiers/lookup", "Tra cứu hồ sơ", "Dossier lookup", ["clerk", "supervisor", "admin"]],
+  ["/dossiers/supervisor", "Giám sát hồ sơ", "Dossier supervision", ["supervisor", "admin"]],
+];
+
+function renderDossierLinks() {
+  const role = S.me ? S.me.role : "";
+  $("#dossier-links").replaceChildren(...DOSSIER_PAGES.filter(([, , , roles]) => roles.includes(role)).map(
+    ([href, vi, en]) => el("a", { href, target: "_blank", rel: "noopener" }, el("span", { text: vi }),
+      el("span", { lang: "en", text: ` · ${en}` }))));
+}
+
 async function chooseCounter() {
   stopStream();
   show("choose");
+  renderDossierLinks();
   let counters;
   try {
     counters = await api("GET", "/api/v1/counters");
@@ -244,6 +259,10 @@ function render() {
     (manyCalls ? `Đã gọi ${t.call_count} lần, chưa đến · Called ${t.call_count} times, not here yet` :
       `Đã gọi ${t.call_count} lần`) : "";
   renderTags(t);
+  // the ticket being served: its dossier is received from here, no id typed
+  const receive = $("#receive-dossier");
+  receive.hidden = !(t && t.state === "serving");
+  if (t) receive.href = `/dossiers/reception?ticket_id=${encodeURIComponent(t.id)}`;
   renderTimer();
   const services = c.services || [];
   $("#queue").replaceChildren(...services.map((s) =>
