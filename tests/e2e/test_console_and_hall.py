@@ -171,8 +171,14 @@ def test_the_current_ticket_shows_its_priority_its_procedure_and_repeated_calls(
     r = httpx.post(f"{served.url}/api/v1/tickets", headers={"Authorization": f"Bearer {served.hall.kiosk_token}"},
                    json={"service_id": served.hall.a, "priority": "elderly", "procedure_code": "1.001193"})
     assert r.status_code == 201, r.text
+    r2 = httpx.post(f"{served.url}/api/v1/tickets", headers={"Authorization": f"Bearer {served.hall.kiosk_token}"},
+                    json={"service_id": served.hall.a, "priority": "pregnant"})
+    assert r2.status_code == 201, r2.text
     console = new_page(1366, 768)
     log_in_at_counter(console, served, 3)
+    # the waiting panel: the longest wait and how many priority citizens wait, not only a count
+    detail = console.inner_text("#queue tr[data-service='HT'] .q-detail")
+    assert "chờ lâu nhất 0 phút" in detail and "2 ưu tiên" in detail
     console.keyboard.press("n")
     console.wait_for_function("() => document.querySelector('#cur-code').textContent === 'A001'")
     console.wait_for_function("() => document.querySelector('#cur-tags').textContent.includes('Đăng ký khai sinh')")

@@ -110,9 +110,25 @@ def get_counter(ctx: Context, counter_id: int) -> dict[str, Any]:
             raise not_found("quầy", "Counter", counter_id)
         detail = counter_detail(session, counter)
         day = business_day(ctx.clock.now(), detail["timezone"])
-        counts = waiting_counts(session, counter.site_id, day, [s["service_id"] for s in detail["services"]])
+        ids = [s["service_id"] for s in detail["services"]]
+        counts = waiting_counts(session, counter.site_id, day, ids)
+        # for the clerk: who has waited longest, and how many priority citizens wait (the
+        # first ticket and the count of each line: bounded reads, whatever the queue's length)
+        from queue_server.domain.dispatch import PriorityClass
+        from queue_server.services.queue.queries import waiting_lines
+
+        oldest: dict[int, Any] = {}
+        priority: dict[int, int] = {}
+        for line in waiting_lines(session.connection(), day, ids, 1):
+            head = line.head[0].queued_at
+            if line.service_id not in oldest or head < oldest[line.service_id]:
+                oldest[line.service_id] = head
+            if line.priority is not PriorityClass.NORMAL:
+                priority[line.service_id] = priority.get(line.service_id, 0) + line.count
         for s in detail["services"]:
             s["waiting"] = counts.get(s["service_id"], 0)
+            s["priority_waiting"] = priority.get(s["service_id"], 0)
+            s["longest_wait_since"] = oldest[s["service_id"]].isoformat() if s["service_id"] in oldest else None
         # when a called citizen may be marked absent (the console counts down to it)
         detail["no_show_after"] = {"calls": ctx.settings.no_show_min_calls,
                                    "seconds": ctx.settings.no_show_min_seconds}

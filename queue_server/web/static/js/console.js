@@ -268,7 +268,7 @@ function render() {
   $("#queue").replaceChildren(...services.map((s) =>
     el("tr", { dataset: { service: s.code } },
       el("td", { class: "q-prefix", text: s.prefix }),
-      el("td", { class: "q-name", text: s.name_vi }),
+      el("td", { class: "q-name" }, el("span", { text: s.name_vi }), el("span", { class: "q-detail", text: queueDetail(s) })),
       el("td", { class: "q-count", text: String(s.waiting ?? 0) }))));
   const total = services.reduce((n, s) => n + (s.waiting || 0), 0);
   $("#queue-total").textContent = `Tổng cộng ${total} người đang chờ`;
@@ -290,6 +290,18 @@ function render() {
     button.classList.toggle("dim", Boolean(dim[button.dataset.action]));
   }
   renderNoShow();
+}
+
+// Beside each count: how long the first in line has waited, and how many priority citizens wait
+function queueDetail(s) {
+  if (!s.waiting) return "";
+  const parts = [];
+  if (s.longest_wait_since) {
+    const minutes = Math.max(0, Math.floor((serverNow() - Date.parse(s.longest_wait_since)) / 60000));
+    parts.push(`chờ lâu nhất ${minutes} phút · longest ${minutes} min`);
+  }
+  if (s.priority_waiting) parts.push(`${s.priority_waiting} ưu tiên · priority`);
+  return parts.join(" — ");
 }
 
 function renderTags(t) {
