@@ -69,7 +69,7 @@ def test_code_lookup_code_logbook_and_fee(ctx, hall, clock) -> None:
     second = receive_at(ctx, clock, hall.clerk, "2026-03-02 09:05", sets=2)
     assert first["code"] == "000.00.01.H01-260302-0001"
     assert second["code"] == "000.00.01.H01-260302-0002"
-    assert re.fullmatch(r"[A-HJKMNP-Z2-9]{6}", first["lookup_code"])
+    assert re.fullmatch(r"[A-HJKMNP-Z2-9]{10}", first["lookup_code"])  # 10 characters since issue 10
     assert first["logbook"] == {"book": "01/2026", "line": 1} and second["logbook"]["line"] == 2
     assert first["fee_vnd"] == 20000 and second["fee_vnd"] == 40000  # thường trú: 20.000 đ per set
     next_day = receive_at(ctx, clock, hall.clerk, "2026-03-03 08:00")
