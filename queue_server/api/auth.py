@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from queue_server.api.client_address import client_address
+from queue_server.api.client_address import came_over_https, client_address
 from queue_server.api.deps import SESSION_COOKIE, actor, get_ctx
 from queue_server.services import auth
 from queue_server.services.context import Actor, Context
@@ -30,8 +30,9 @@ async def login(body: LoginBody, request: Request, response: Response,
     """Throttled per account and per client address (429 with Retry-After); see
     services/login_throttle.py. The hash runs on its own threads, never on the event loop."""
     result = await auth.login_async(ctx, body.username, body.password, client_address(request))
-    # Secure when configured, or when this request came over HTTPS: the cookie then never travels in clear
-    secure = ctx.settings.cookie_secure or request.url.scheme == "https"
+    # Secure when configured, or when this request came over HTTPS (directly, or through a
+    # trusted proxy that says so): the cookie then never travels in clear
+    secure = ctx.settings.cookie_secure or came_over_https(request)
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax", secure=secure,
                         max_age=ctx.settings.session_hours * 3600, path="/")
     return {"token": result.token, "csrf_token": result.csrf_token, "expires_at": result.expires_at,

@@ -79,3 +79,17 @@ def client_address(request: Request) -> str:
     if not trusted:
         return forwarded_client(peer, [], ())
     return forwarded_client(peer, request.headers.getlist("x-forwarded-for"), trusted)
+
+
+def came_over_https(request: Request) -> bool:
+    """Whether the client reached us over HTTPS: directly, or through a trusted proxy that says
+    so in X-Forwarded-Proto (from anyone else the header means nothing)."""
+    if request.url.scheme == "https":
+        return True
+    peer = _ip(request.client.host) if request.client else None
+    ctx = getattr(request.app.state, "ctx", None)
+    trusted = parse_trusted(ctx.settings.trusted_proxies) if ctx is not None else ()
+    if peer is None or not trusted or not _trusted(peer, trusted):
+        return False
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+    return proto == "https"

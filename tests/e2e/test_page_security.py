@@ -133,12 +133,22 @@ def test_the_main_flows_run_under_the_policy_without_a_violation(served, new_pag
         assert page.errors == [], (name, page.errors)
 
 
-def test_the_session_cookie_is_httponly_samesite_and_secure_over_https(served):
+def test_the_session_cookie_is_httponly_samesite_and_secure_over_https(served, tmp_path):
     r = httpx.post(f"{served.url}/api/v1/auth/login", json={"username": "an", "password": PASSWORD})
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie  # plain http here
-    # behind a TLS proxy on this host (uvicorn believes X-Forwarded-Proto from 127.0.0.1 only)
+    # X-Forwarded-Proto from a client that is not a listed proxy means nothing
     r = httpx.post(f"{served.url}/api/v1/auth/login", json={"username": "an", "password": PASSWORD},
                    headers={"X-Forwarded-Proto": "https"})
+    assert "secure" not in r.headers["set-cookie"].lower()
+    # behind a TLS proxy on this host, listed in trusted_proxies: the cookie is Secure
+    from tests.conftest import ServerProcess
+
+    behind = ServerProcess(served.server.data_dir, env={"MOTCUA_TRUSTED_PROXIES": "127.0.0.1"}).start()
+    try:
+        r = httpx.post(f"{behind.url}/api/v1/auth/login", json={"username": "an", "password": PASSWORD},
+                       headers={"X-Forwarded-Proto": "https"})
+    finally:
+        behind.stop()
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "; secure" in cookie
