@@ -54,8 +54,9 @@ _COUNTER = frozenset({"counter_number", "counter_name", "state"})
 # kind -> fields of `data` a public audience may see. Not here: no public form.
 PUBLIC_FIELDS: Mapping[str, frozenset[str]] = {
     "ticket.issued": _TICKET | {"number"},
-    "ticket.called": _AT_COUNTER,
-    "ticket.recalled": _AT_COUNTER,
+    # how many times it was called: the phone page vibrates once per call, not per re-read
+    "ticket.called": _AT_COUNTER | {"call_count"},
+    "ticket.recalled": _AT_COUNTER | {"call_count"},
     "ticket.serving": _AT_COUNTER,
     "ticket.finished": _AT_COUNTER,
     "ticket.no_show": _AT_COUNTER,
@@ -105,7 +106,7 @@ def event_for(event: EventRecord, staff: bool) -> dict[str, Any] | None:
 # A ticket as its holder's phone or a screen sees it (TicketView fields).
 PUBLIC_TICKET = frozenset({"id", "code", "number", "service_id", "service_code", "service_name_vi",
                            "service_name_en", "state", "business_day", "issued_at", "called_at", "serving_at",
-                           "finished_at", "counter_id", "counter_number", "transfer_origin_id"})
+                           "finished_at", "counter_id", "counter_number", "transfer_origin_id", "call_count"})
 # A counter's current ticket on a screen (keys of the display snapshot).
 PUBLIC_CURRENT = frozenset({"ticket_id", "code", "state", "service_code", "service_name_vi", "called_at"})
 # A counter on a screen or in the public list (no clerk id, no clerk name).

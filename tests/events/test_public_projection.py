@@ -32,7 +32,8 @@ TC = T | {"counter_number", "counter_name"}
 C = {"counter_number", "counter_name", "state"}
 ALLOWED = {
     "ticket.issued": T | {"number"},
-    "ticket.called": TC, "ticket.recalled": TC, "ticket.serving": TC, "ticket.finished": TC,
+    "ticket.called": TC | {"call_count"}, "ticket.recalled": TC | {"call_count"}, "ticket.serving": TC,
+    "ticket.finished": TC,
     "ticket.no_show": TC, "ticket.cancelled": TC, "ticket.expired": TC,
     "ticket.transferred": TC | {"to_service_id", "to_service_code", "to_service_name_vi", "new_ticket_id"},
     "ticket.queued": T | {"transferred_from"},
