@@ -16,6 +16,15 @@ from queue_server.store.engine import Database
 from tests.conftest import build_hall
 
 
+def run_apart(coro):  # noqa: ANN001, ANN201
+    """asyncio.run in a thread of its own: the session's Playwright keeps an event loop running
+    in the main thread once a browser test has run, and asyncio.run refuses to nest."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _append(db: Database, site_id: int, kind: str, at) -> None:  # noqa: ANN001
     with db.writing() as session:
         log.append(session, site_id=site_id, kind=kind, at=at, data={"code": kind, "n": 1})
@@ -66,7 +75,7 @@ def test_this_process_commits_reach_its_subscribers_without_reading_the_log(ctx)
         finally:
             await hub.stop()
 
-    events, reads = asyncio.run(scenario())
+    events, reads = run_apart(scenario())
     assert [e.kind for e in events] == ["hall.one", "hall.two", "hall.three"]
     assert reads == 0
     # exactly what a screen resuming with Last-Event-ID reads back from the log
@@ -98,7 +107,7 @@ def test_an_event_another_process_committed_first_is_not_overtaken(ctx, tmp_path
             await hub.stop()
 
     try:
-        events = asyncio.run(scenario())
+        events = run_apart(scenario())
     finally:
         other.dispose()
     assert [e.kind for e in events] == ["hall.ours.1", "hall.theirs", "hall.ours.2"]
@@ -133,7 +142,7 @@ def test_many_writers_of_this_process_each_event_once_in_log_order(ctx):
         finally:
             await hub.stop()
 
-    events = asyncio.run(scenario())
+    events = run_apart(scenario())
     assert len(events) == per_thread * threads
     assert len({e.id for e in events}) == len(events)
     with ctx.db.reading() as s:
@@ -169,7 +178,7 @@ def test_on_postgres_our_commit_waits_for_an_older_open_transaction(pg_ctx):
             await hub.stop()
 
     try:
-        early, events = asyncio.run(scenario())
+        early, events = run_apart(scenario())
     finally:
         slow.close()
         other.dispose()
@@ -204,6 +213,6 @@ def test_a_screen_waiting_for_calls_gets_keep_alives_while_other_events_flow(ctx
         finally:
             await hub.stop()
 
-    seen = asyncio.run(scenario())
+    seen = run_apart(scenario())
     assert seen[-1] == "ticket.called" and "ticket.finished" not in seen
     assert seen.count(None) >= 2  # keep-alives at 0.4 s and 0.8 s despite the finishes

@@ -12,12 +12,13 @@ from alembic import command
 from sqlalchemy import create_engine, text
 
 from queue_server.store import migrate
+from queue_server.store.backup import head_revision
 from queue_server.store.engine import Database
 from tests.conftest import ServerProcess
 
 pytestmark = pytest.mark.postgres
 
-HEAD = "0003"
+HEAD = head_revision()
 
 
 def _versions(url: str) -> list[str]:
