@@ -227,10 +227,10 @@ LINE_HEAD = REPLAY_CALLS // 2
 _ARRIVAL_IDS = 1 << 62  # ids of the new ticket and of expected arrivals: after every real one
 
 
-# Sanity floor: with N people ahead at C counters serving the service, the new ticket is the
-# (N+1)-th to start there, which takes at least N // C rounds; a round lasts at least the
-# quickest service those counters give (by the samples), and is counted at FLOOR_MIN_S at
-# most, so a burst of quick services in the replay never tells someone with several people
+# Sanity floor of the closed-form remainder: with N people ahead at C counters serving the
+# service, the new ticket is the (N+1)-th to start there, which takes at least N // C rounds;
+# a round lasts at least the quickest service those counters give (by the samples), counted
+# at FLOOR_MIN_S at most, so a short replay's pace never tells someone with several people
 # ahead that it is their turn now, and a hall whose services really are quick is not slowed.
 FLOOR_MIN_S = 45.0
 
@@ -249,29 +249,6 @@ def _quickest(service_id: int, counters: Sequence[OpenCounter], times: ServiceTi
 
 
 def estimate_wait(
-    service_id: int,
-    priority: PriorityClass,
-    waiting: Sequence[WaitingTicket] | Sequence[WaitingLine],
-    counters: Sequence[OpenCounter],
-    times: ServiceTimes,
-    policy: DispatchPolicy,
-    now: datetime,
-    arrivals: Sequence[ArrivalRate] = (),
-    *,
-    replay_calls: int = REPLAY_CALLS,
-) -> WaitEstimate | NoCounterOpen:
-    """`_replayed_wait` (below), never under the sanity floor (`floor_seconds`)."""
-    result = _replayed_wait(service_id, priority, waiting, counters, times, policy, now, arrivals,
-                            replay_calls=replay_calls)
-    if isinstance(result, NoCounterOpen):
-        return result
-    floor = floor_seconds(result.people_ahead, result.open_counters, _quickest(service_id, counters, times))
-    if result.wait_seconds >= floor:
-        return result
-    return WaitEstimate(result.people_ahead, floor, result.open_counters)
-
-
-def _replayed_wait(
     service_id: int,
     priority: PriorityClass,
     waiting: Sequence[WaitingTicket] | Sequence[WaitingLine],
@@ -486,7 +463,10 @@ def _remainder(
         if drain > 0:
             wait = max(wait, stop + backlog / drain)
             people = max(people, ahead + round(backlog * drain_here / drain))
-    return WaitEstimate(people, round(wait), open_for)
+    # the pace of a short replay can run ahead of what the counters can do (the replay itself
+    # never goes below this: each ticket it calls takes at least the quickest service)
+    floor = floor_seconds(people, open_for, _quickest(service_id, counters.values(), times))
+    return WaitEstimate(people, max(round(wait), floor), open_for)
 
 
 def arrival_rates(
