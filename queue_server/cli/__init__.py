@@ -67,17 +67,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+class CommandError(Exception):
+    """A command cannot go on; its message (Vietnamese / English) is for the terminal as it is."""
+
+
 def _explain(exc: Exception) -> str | None:
     from queue_server.config import ConfigError
-    from queue_server.services.errors import ServiceError
     from queue_server.store.engine import DatabaseUnavailable
 
-    if isinstance(exc, ServiceError):
-        return f"{exc.message_vi} / {exc.message_en}"
-    if isinstance(exc, ConfigError | DatabaseUnavailable):
+    if isinstance(exc, CommandError | ConfigError | DatabaseUnavailable):
         return str(exc)
-    if type(exc).__name__ == "OutputError":  # queue_server.cli.deploy, not imported unless it ran
-        return str(exc)
+    # a refusal that says why in both languages: a use case's (services.errors.ServiceError),
+    # a backup's (store.backup.BackupError)
+    vi, en = getattr(exc, "message_vi", None), getattr(exc, "message_en", None)
+    if isinstance(vi, str) and isinstance(en, str):
+        return f"{vi} / {en}"
     return None
 
 

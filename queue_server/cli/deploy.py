@@ -16,11 +16,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from queue_server.cli import CommandError
 from queue_server.cli.server import _common, settings_from
 from queue_server.config import Settings
 
 
-class OutputError(Exception):
+class OutputError(CommandError):
     """Where the files should go cannot take them (message Vietnamese / English)."""
 
 

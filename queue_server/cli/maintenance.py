@@ -5,7 +5,6 @@ its retention period."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from queue_server.cli.server import _common, settings_from
@@ -14,14 +13,10 @@ from queue_server.cli.server import _common, settings_from
 def cmd_backup(args: argparse.Namespace) -> int:
     from queue_server.services.backups import make_backup
     from queue_server.services.context import Context
-    from queue_server.store.backup import BackupError
 
     ctx = Context.create(settings_from(args))
-    try:
+    try:  # a refusal (BackupError) is said by the motcua command itself, exit 2
         info = make_backup(ctx, Path(args.out) if args.out else None)
-    except BackupError as exc:
-        print(f"motcua: {exc}", file=sys.stderr)
-        return 2
     finally:
         ctx.db.dispose()
     print(f"Đã sao lưu / backed up: {info.summary()}")
@@ -35,15 +30,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if not settings.database_url:
         data = Path(settings.data_dir)
         if data.exists() and any(data.iterdir()):
-            print(f"motcua: thư mục {data} không trống; chỉ khôi phục vào thư mục mới / "
-                  f"{data} is not empty; restore only into a new data directory", file=sys.stderr)
-            return 2
+            raise BackupError(f"thư mục {data} không trống; chỉ khôi phục vào thư mục mới",
+                              f"{data} is not empty; restore only into a new data directory")
         data.mkdir(parents=True, exist_ok=True)
-    try:
-        info = restore_backup(Path(args.source), settings.effective_database_url)
-    except BackupError as exc:
-        print(f"motcua: {exc}", file=sys.stderr)
-        return 2
+    info = restore_backup(Path(args.source), settings.effective_database_url)
     print(f"Đã khôi phục / restored: {info.summary()}")
     return 0
 
