@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -42,57 +43,45 @@ DOSSIER_SWEEP_SECONDS = 60
 MAINTAIN_SECONDS = 600  # how often a server checks whether a backup or a purge is due
 
 
-async def _sweep_stale_tickets(ctx: Context) -> None:
-    """After midnight (site time) close what was left open the day before, with its events."""
+async def _every(seconds: float, work: Callable[[], object], what: str) -> None:
+    """Run `work` in a thread every `seconds` (the first time `seconds` after start-up, so a
+    server restarted again and again does not redo it at each start), for as long as the app
+    runs; a failure is logged and the next round tries again."""
     import asyncio
 
     while True:
-        await asyncio.sleep(SWEEP_SECONDS)
+        await asyncio.sleep(seconds)
         try:
-            await asyncio.to_thread(queue.expire_stale, ctx, SYSTEM)
-        except Exception:  # the sweep must never stop; the next round tries again
-            logger.exception("closing stale tickets failed")
-
-
-async def _sweep_dossiers(ctx: Context, every: float) -> None:
-    """Dossiers that became due soon or overdue: one event each (dossier.due_soon / .overdue).
-    Scheduled here, not run by the reports that read them: a read writes nothing."""
-    import asyncio
-
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await asyncio.to_thread(dossiers.flag_overdue, ctx, SYSTEM)
+            await asyncio.to_thread(work)
         except Exception:
-            logger.exception("flagging overdue dossiers failed")
+            logger.exception("%s failed", what)
 
 
-async def _maintain(ctx: Context, every: float) -> None:
-    """Backups when the newest is older than backup_every_hours; personal data past its
-    retention erased once a day. The first round comes `every` seconds after start-up, so a
-    server restarted again and again does not back up at each start."""
-    import asyncio
+def _backup_if_due(ctx: Context) -> None:
+    """A backup when the newest is older than backup_every_hours."""
+    from queue_server.services import backups
 
-    from queue_server.services import backups, retention
+    made = backups.backup_if_due(ctx)
+    if made is not None:
+        logger.info("backup written: %s", made.summary())
 
-    purged_on = None
-    while True:
-        await asyncio.sleep(every)
-        try:
-            made = await asyncio.to_thread(backups.backup_if_due, ctx)
-            if made is not None:
-                logger.info("backup written: %s", made.summary())
-        except Exception:  # a full disk must not stop the hall; doctor and the log say so
-            logger.exception("the scheduled backup failed")
+
+def _purge_once_a_day(ctx: Context) -> Callable[[], None]:
+    """Personal data past its retention erased, at the first round of each day."""
+    from queue_server.services import retention
+
+    done_on: list[date] = []
+
+    def work() -> None:
         today = ctx.clock.now().date()
-        if purged_on != today:
-            try:
-                report = await asyncio.to_thread(retention.purge_all, ctx, SYSTEM)
-                purged_on = today
-                if report.total:
-                    logger.info("personal data past retention erased: %s", report.as_json())
-            except Exception:
-                logger.exception("the daily purge of personal data failed")
+        if done_on and done_on[-1] == today:
+            return
+        report = retention.purge_all(ctx, SYSTEM)
+        done_on.append(today)
+        if report.total:
+            logger.info("personal data past retention erased: %s", report.as_json())
+
+    return work
 
 
 def _end_streams_on_signals(hub: EventHub) -> None:
@@ -133,17 +122,26 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         await hub.start()
         app.state.hub = hub
         _end_streams_on_signals(hub)
-        sweeper = asyncio.create_task(_sweep_stale_tickets(ctx), name="stale-ticket-sweeper")
+        # after midnight (site time) close what was left open the day before, with its events
+        sweeper = asyncio.create_task(_every(SWEEP_SECONDS, lambda: queue.expire_stale(ctx, SYSTEM),
+                                             "closing stale tickets"), name="stale-ticket-sweeper")
         await asyncio.to_thread(auth.read_generation, ctx)
         revocations = asyncio.create_task(auth.watch_generation(ctx), name="revocation-watcher")
-        maintainer = asyncio.create_task(_maintain(ctx, maintain_seconds), name="backups-and-retention")
-        dossier_sweeper = asyncio.create_task(_sweep_dossiers(ctx, dossier_sweep_seconds), name="dossier-sweeper")
+        backups = asyncio.create_task(_every(maintain_seconds, lambda: _backup_if_due(ctx), "the scheduled backup"),
+                                      name="backups")
+        purges = asyncio.create_task(_every(maintain_seconds, _purge_once_a_day(ctx), "the daily purge"),
+                                     name="personal-data-purge")
+        # due soon / overdue dossiers, one event each: scheduled here, not run by the reports
+        # that read them (a read writes nothing)
+        dossier_sweeper = asyncio.create_task(_every(dossier_sweep_seconds, lambda: dossiers.flag_overdue(ctx, SYSTEM),
+                                                     "flagging overdue dossiers"), name="dossier-sweeper")
         try:
             yield
         finally:
             revocations.cancel()
             sweeper.cancel()
-            maintainer.cancel()
+            backups.cancel()
+            purges.cancel()
             dossier_sweeper.cancel()
             await hub.stop()
             ctx.db.dispose()
