@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,14 @@ def served(tmp_path: Path):
         ctx.db.dispose()
 
 
+def log_in(page, url: str, username: str) -> None:  # noqa: ANN001
+    """Open a staff page and sign in on its login form."""
+    page.goto(url)
+    page.fill("#login-user", username)
+    page.fill("#login-pass", PASSWORD)
+    page.click("#login-submit")
+
+
 def test_public_lookup_page(browser, served) -> None:
     server, _ctx, _hall, d = served
     page = browser.new_page(locale="vi-VN")
@@ -70,10 +79,7 @@ def test_reception_page_shows_field_errors_then_receives(browser, served) -> Non
     server, ctx, hall, _d = served
     context = browser.new_context(locale="vi-VN")
     page = context.new_page()
-    page.goto(f"{server.url}/dossiers/reception")
-    page.fill("#login-user", "an")
-    page.fill("#login-pass", PASSWORD)
-    page.click("#login-submit")
+    log_in(page, f"{server.url}/dossiers/reception", "an")
     page.wait_for_selector("#reception:not(.hidden)")
     page.wait_for_function("() => document.querySelectorAll('#procedure option').length > 10")
     page.select_option("#procedure", "1.004222")
@@ -149,10 +155,7 @@ def test_supervisor_page_lists_late_dossiers_and_records_a_hand_off(browser, ser
     server, ctx, hall, d = served
     context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{server.url}/dossiers/supervisor")
-    page.fill("#login-user", "giam")
-    page.fill("#login-pass", PASSWORD)
-    page.click("#login-submit")
+    log_in(page, f"{server.url}/dossiers/supervisor", "giam")
     page.wait_for_selector("#app:not(.hidden)")
     page.wait_for_selector("#ratings p")
     assert page.inner_text("#n-late") == "0"
@@ -178,17 +181,11 @@ def test_dates_read_dd_mm_yyyy_in_any_browser_language_and_the_cccd_field_fits_t
     server, ctx, hall, d = served
     context = browser.new_context(locale="en-US", viewport={"width": 1366, "height": 768})  # a browser left in English
     page = context.new_page()
-    page.goto(f"{server.url}/dossiers/supervisor")
-    page.fill("#login-user", "giam")
-    page.fill("#login-pass", PASSWORD)
-    page.click("#login-submit")
+    log_in(page, f"{server.url}/dossiers/supervisor", "giam")
     page.wait_for_selector("#app:not(.hidden)")
     page.wait_for_selector("#ratings p")
-    import re as _re
-    from datetime import date
-
     start, end = page.input_value("#from"), page.input_value("#to")
-    assert _re.fullmatch(r"01/\d\d/\d{4}", start) and _re.fullmatch(r"\d\d/\d\d/\d{4}", end)
+    assert re.fullmatch(r"01/\d\d/\d{4}", start) and re.fullmatch(r"\d\d/\d\d/\d{4}", end)
     today = date.today()
     assert end == f"{today:%d/%m/%Y}" or end.endswith(f"/{today:%Y}")
     assert page.get_attribute("#lb-csv", "href").endswith(f"to={end[6:]}-{end[3:5]}-{end[:2]}")  # ISO to the API
@@ -197,12 +194,7 @@ def test_dates_read_dd_mm_yyyy_in_any_browser_language_and_the_cccd_field_fits_t
     page.wait_for_function("() => document.querySelector('#lb-csv').href.includes('from=2026-03-01')")
 
     reception = context.new_page()
-    reception.goto(f"{server.url}/dossiers/reception")
-    reception.wait_for_selector("#a-id", state="attached")
-    if reception.is_visible("#login-user"):
-        reception.fill("#login-user", "an")
-        reception.fill("#login-pass", PASSWORD)
-        reception.click("#login-submit")
+    reception.goto(f"{server.url}/dossiers/reception")  # signed in already: the context keeps the session
     reception.wait_for_selector("#a-id", state="visible")
     reception.fill("#a-id", "001198012345")
     fits = reception.evaluate("() => { const i = document.querySelector('#a-id'); return i.scrollWidth <= i.clientWidth; }")
