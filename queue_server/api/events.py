@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections import OrderedDict
@@ -24,6 +25,10 @@ router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
 HEARTBEAT_S = 15.0
 REVOCATION_CHECK_S = 0.25  # a signed-in stream looks this often whether revocations happened
+# ": ready" follows ": connected" this much later, in a write of its own: a screen counts its
+# stream as live only once it arrives, so a proxy that passes the first bytes and then holds
+# the rest in a buffer shows up at once as a stale screen (and to `motcua doctor`).
+READY_AFTER_S = 0.5
 
 
 def _filter(ctx: Context, who: Actor, site: str | None, kinds: str | None) -> Filter:
@@ -57,6 +62,10 @@ def _frame(event: EventRecord, public: bool) -> bytes:
     return frame
 
 
+def _frame_or_keep_alive(event: EventRecord | None, public: bool) -> bytes:
+    return b": keep-alive\n\n" if event is None else _frame(event, public)
+
+
 def _parse_cursor(ctx: Context, raw: str | None) -> tuple[int, int] | None:
     if raw is None or raw == "":
         return None
@@ -88,8 +97,6 @@ async def stream(request: Request, site: SiteParam = None,
     """
     hub: EventHub = request.app.state.hub
     flt = _filter(ctx, who, site, kinds)
-    import asyncio
-
     cursor = await asyncio.to_thread(_parse_cursor, ctx, last_event_id_header or last_event_id)
 
     token = request_token(request) if who.kind != "anonymous" else None
@@ -98,20 +105,24 @@ async def stream(request: Request, site: SiteParam = None,
         # Starlette cancels this generator when the client goes away.
         yield b"retry: 1000\n: connected\n\n"
         events = hub.subscribe(cursor, flt, heartbeat=HEARTBEAT_S).__aiter__()
-        if token is None:
-            async for event in events:
-                yield b": keep-alive\n\n" if event is None else _frame(event, flt.public_only)
-            return
+        loop = asyncio.get_running_loop()
+        ready_at: float | None = loop.time() + READY_AFTER_S
         # a signed-in stream ends once its session is logged out, its device revoked or its
         # user deactivated (on any process: the revocation generation changes everywhere)
         generation = auth.known_generation()
         pending = asyncio.ensure_future(events.__anext__())
         try:
-            while True:
-                done, _ = await asyncio.wait({pending}, timeout=REVOCATION_CHECK_S)
-                now_generation = auth.known_generation()
-                if now_generation != generation:
-                    generation = now_generation
+            while ready_at is not None or token is not None:
+                timeout = REVOCATION_CHECK_S if token is not None else None
+                if ready_at is not None:
+                    left = max(0.0, ready_at - loop.time())
+                    timeout = left if timeout is None else min(timeout, left)
+                done, _ = await asyncio.wait({pending}, timeout=timeout)
+                if ready_at is not None and loop.time() >= ready_at:
+                    ready_at = None
+                    yield b": ready\n\n"
+                if token is not None and auth.known_generation() != generation:
+                    generation = auth.known_generation()
                     if not await still_valid(request, token):
                         return
                 if not done:
@@ -120,8 +131,16 @@ async def stream(request: Request, site: SiteParam = None,
                     event = pending.result()
                 except StopAsyncIteration:
                     return
-                yield b": keep-alive\n\n" if event is None else _frame(event, flt.public_only)
+                yield _frame_or_keep_alive(event, flt.public_only)
                 pending = asyncio.ensure_future(events.__anext__())
+            # anonymous, once ready: nothing to check between events, so plain iteration
+            try:
+                event = await pending
+            except StopAsyncIteration:
+                return
+            yield _frame_or_keep_alive(event, flt.public_only)
+            async for event in events:
+                yield _frame_or_keep_alive(event, flt.public_only)
         finally:
             pending.cancel()
             with contextlib.suppress(BaseException):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ipaddress
 import shutil
-import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -230,40 +229,42 @@ def _check_public_url(report: Report, settings: Settings, timeout: float) -> Non
 
 
 def _check_stream(report: Report, url: str, timeout: float) -> None:
-    """The first bytes of the event stream come at once; a proxy that buffers holds them back
-    (and every hall screen then says it is stale or reconnecting)."""
-    parts = urlsplit(url)
-    if parts.scheme != "http":
-        return  # https: checked by the screens themselves
-    port = parts.port or 80
-    path = (parts.path.rstrip("/") or "") + "/api/v1/events"
+    """The stream's first bytes come at once and its ": ready" half a second later, in a write
+    of its own; a proxy that buffers holds back one or both (and every hall screen then says it
+    gets no live updates). Compression alone is no fault: nginx flushes each write."""
+    import httpx
+
     started = time.monotonic()
     data = b""
     try:
-        with socket.create_connection((parts.hostname, port), timeout=timeout) as sock:
-            # as a browser asks: a proxy that compresses the stream holds it back in its gzip buffer
-            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: text/event-stream\r\n"
-                         "Accept-Encoding: gzip, deflate\r\n\r\n".encode())
-            sock.settimeout(timeout)
-            while b": connected" not in data and time.monotonic() - started < timeout:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
+        # as a browser asks (compressed if the proxy wants): what a screen would read, decoded
+        with httpx.stream("GET", url.rstrip("/") + "/api/v1/events", timeout=timeout,
+                          headers={"Accept": "text/event-stream", "Accept-Encoding": "gzip, deflate"}) as r:
+            for chunk in r.iter_bytes():
                 data += chunk
-    except OSError:
+                if b": ready" in data or time.monotonic() - started > timeout:
+                    break
+    except httpx.HTTPError:
         pass
-    if b": connected" in data:
+    if b": ready" in data:
         report.add("event_stream", OK, "Luồng sự kiện đến ngay (không bị đệm).",
                    "The event stream arrives at once (not buffered).")
         return
-    report.add("event_stream", ERROR, f"Luồng sự kiện {url}/api/v1/events không đến trong {timeout:g} giây: "
-               "proxy đang đệm (buffer) hoặc nén (gzip) luồng, màn hình sảnh sẽ báo mất kết nối.",
-               f"The event stream {url}/api/v1/events sent nothing readable within {timeout:g} s: a proxy is "
-               "buffering or compressing it, and the hall screens will show they are stale.",
+    if b": connected" in data:
+        held_vi = "chỉ những byte đầu tiên đến, phần sau bị proxy giữ lại trong bộ đệm (buffer)"
+        held_en = "only its first bytes came through: a proxy holds the rest in a buffer"
+    else:
+        held_vi = "không có gì đến: proxy đang đệm (buffer) hoặc nén (gzip) luồng"
+        held_en = "nothing readable came through: a proxy is buffering or compressing it"
+    report.add("event_stream", ERROR, f"Luồng sự kiện {url}/api/v1/events trong {timeout:g} giây: {held_vi}; "
+               "màn hình sảnh sẽ báo không nhận được tin trực tiếp.",
+               f"The event stream {url}/api/v1/events within {timeout:g} s: {held_en}; the hall screens will "
+               "say they get no live updates.",
                "Trong nginx, cho /api/v1/events: proxy_buffering off, gzip off, không để text/event-stream trong "
-               "gzip_types (motcua deploy nginx viết sẵn như vậy).",
-               "In nginx, for /api/v1/events: proxy_buffering off, gzip off, text/event-stream not in gzip_types "
-               "(motcua deploy nginx writes it so).")
+               "gzip_types, không bỏ qua X-Accel-Buffering (motcua deploy nginx viết sẵn như vậy).",
+               "In nginx, for /api/v1/events: proxy_buffering off, gzip off, text/event-stream not in gzip_types, "
+               "X-Accel-Buffering not ignored (motcua deploy nginx writes it so).",
+               first_bytes=b": connected" in data)
 
 
 # -- time -------------------------------------------------------------------------------

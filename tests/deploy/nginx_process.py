@@ -95,3 +95,24 @@ class NginxProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+
+
+# Hand edits to the event stream's location. Compressing it alone does no harm (nginx flushes
+# every write the server makes through gzip); buffering it as well, with the server's
+# "X-Accel-Buffering: no" ignored, holds everything back, the answer's headers included.
+STREAM_EDITS = {
+    "compressed": lambda conf: conf.replace("gzip_types text/css", "gzip_types text/event-stream text/css")
+                                   .replace("            gzip off;\n", ""),
+    "buffered": lambda conf: conf.replace("proxy_buffering off;", "proxy_buffering on;\n"
+                                          "            proxy_ignore_headers X-Accel-Buffering;"),
+}
+
+
+def edit_the_stream(proxy: NginxProcess, *edits: str) -> None:
+    conf = proxy.write_config()
+    text = conf.read_text()
+    for edit in edits:
+        edited = STREAM_EDITS[edit](text)
+        assert edited != text, f"the configuration no longer has what the {edit!r} edit rewrites"
+        text = edited
+    conf.write_text(text)

@@ -7,6 +7,7 @@ import http.server
 import json
 import os
 import shutil
+import socket
 import threading
 import time
 from collections import namedtuple
@@ -19,7 +20,7 @@ from sqlalchemy import create_engine, text
 from queue_server.config import load_settings
 from queue_server.deploy import doctor
 from tests.conftest import ROOT, ServerProcess, free_port
-from tests.deploy.nginx_process import NginxProcess, motcua, require_nginx
+from tests.deploy.nginx_process import NginxProcess, edit_the_stream, motcua, require_nginx
 
 
 def run_doctor(data: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict]:
@@ -165,23 +166,80 @@ def test_a_running_server_passes_the_address_and_live_stream_checks(healthy: Pat
     assert findings(report, "public_url", "ok") and findings(report, "event_stream", "ok")
 
 
-def test_a_proxy_that_buffers_the_event_stream_is_found(healthy: Path, tmp_path: Path):
+@pytest.mark.parametrize("edits", [("compressed",), ("compressed", "buffered")])
+def test_a_proxy_that_holds_the_event_stream_back_is_found(healthy: Path, tmp_path: Path, edits: tuple[str, ...]):
     require_nginx()
     server = ServerProcess(healthy).start()
     proxy = NginxProcess(tmp_path / "nginx", [server.port])
-    conf = proxy.write_config()
-    # the mistake: the stream compressed, so nginx holds it in its gzip buffer
-    conf.write_text(conf.read_text().replace("gzip_types text/css", "gzip_types text/event-stream text/css")
-                    .replace("            gzip off;\n", ""))
+    edit_the_stream(proxy, *edits)
     proxy.start()
     try:
         code, report = run_doctor(healthy, env={"MOTCUA_PUBLIC_URL": proxy.url})
     finally:
         proxy.stop()
         server.stop()
+    if edits == ("compressed",):  # compressed but flushed: screens are live, so no false alarm
+        assert code == 0, report
+        assert findings(report, "event_stream", "ok")
+        return
     assert code == 1
     error = findings(report, "event_stream", "error")[0]
-    assert "gzip off" in error["fix_vi"] and "buffering or compressing" in error["message_en"]
+    assert "proxy_buffering off" in error["fix_vi"] and "X-Accel-Buffering" in error["fix_en"]
+    assert "buffering or compressing" in error["message_en"] and not error["detail"]["first_bytes"]
+
+
+class FirstBytesThenBuffer:
+    """A proxy (as some office and hosting proxies behave) that passes what comes in the first
+    0.2 s of an answer (its headers and first bytes) and then holds the rest until 64 KiB have
+    gathered."""
+
+    HOLD = 64 * 1024
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.port = free_port()
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        with client, socket.create_connection(("127.0.0.1", self.upstream_port)) as upstream:
+            client.settimeout(5)
+            upstream.sendall(client.recv(65536))  # the request (one small GET)
+            passing_until, held = time.monotonic() + 0.2, b""
+            while chunk := upstream.recv(65536):
+                if time.monotonic() < passing_until:
+                    client.sendall(chunk)
+                    continue
+                held += chunk
+                if len(held) >= self.HOLD:
+                    client.sendall(held)
+                    held = b""
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_proxy_that_passes_the_first_bytes_and_buffers_the_rest_is_found(healthy: Path):
+    server = ServerProcess(healthy).start()
+    proxy = FirstBytesThenBuffer(server.port)
+    try:
+        code, report = run_doctor(healthy, env={"MOTCUA_PUBLIC_URL": f"http://127.0.0.1:{proxy.port}"})
+    finally:
+        proxy.close()
+        server.stop()
+    assert code == 1
+    error = findings(report, "event_stream", "error")[0]
+    # a check of the first bytes alone would have called this proxy healthy
+    assert error["detail"]["first_bytes"] and "only its first bytes came through" in error["message_en"]
+    assert "bộ đệm" in error["message_vi"]
 
 
 def test_printers_and_serial_devices_that_cannot_be_reached_are_errors(healthy: Path):

@@ -408,7 +408,7 @@ function startStream() {
     onStatus: (status) => {
       $("#live").dataset.state = status;
       $("#live").title = { live: "Trực tuyến", connecting: "Đang kết nối…", reconnecting: "Mất kết nối, đang kết nối lại…",
-        unauthorized: "Phiên đăng nhập đã hết" }[status] || status;
+        stale: "Không nhận được tin trực tiếp", unauthorized: "Phiên đăng nhập đã hết" }[status] || status;
       if (status === "live") refreshSoon(); // whatever happened while disconnected
       if (status === "unauthorized") {
         show("login");

@@ -34,7 +34,8 @@ function render() {
 }
 
 function setStatus(status) {
-  $("#status").textContent = status === "live" ? "" : "Đang kết nối lại… · Reconnecting…";
+  $("#status").textContent = status === "live" ? "" : status === "stale"
+    ? "Không nhận được tin trực tiếp · No live updates" : "Đang kết nối lại… · Reconnecting…";
 }
 
 function onEvent(ev) {

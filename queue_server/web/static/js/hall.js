@@ -266,6 +266,7 @@ function setStatus(status) {
     live: "",
     connecting: "Đang kết nối… · Connecting…",
     reconnecting: "Mất kết nối, đang kết nối lại… · Reconnecting…",
+    stale: "Không nhận được tin trực tiếp, màn hình có thể chưa cập nhật · No live updates: this screen may be out of date",
   }[status] ?? "";
   document.body.dataset.stream = status;
 }

@@ -5,25 +5,32 @@
 //   const stream = new EventStream("/api/v1/events?site=1&kinds=ticket.,counter.", {
 //     lastEventId: snapshot.last_event_id,       // start right after the snapshot
 //     onEvent: (event) => ...,                    // {id, kind, site_id, at, ticket_id, counter_id, data}
-//     onStatus: (status, detail) => ...,          // "connecting" | "live" | "reconnecting" | "unauthorized"
-//   });
+//     onStatus: (status, detail) => ...,          // "connecting" | "live" | "reconnecting" | "stale"
+//   });                                           //   | "unauthorized"
 //   stream.start();
 //
 // Read with fetch() rather than EventSource so the page controls the reconnection: the
 // Last-Event-ID header is sent explicitly on every attempt (also after an HTTP error,
 // where EventSource gives up for good), and a connection silent for longer than the
 // server's keep-alive period (15 s) is treated as dead and replaced.
+//
+// "live" is said only once the server's ": ready" comment arrives, half a second after its
+// first bytes and in a write of its own: a proxy that passes the first bytes and then holds
+// the stream in a buffer (or compresses it) would otherwise look live while nothing comes.
+// Without it `staleMs` after asking, the status is "stale" (the page says it may be out of date);
+// events that do come through are still handed over.
 
 const SEEN_LIMIT = 5000;
 
 export class EventStream {
   constructor(url, { lastEventId = null, onEvent = () => {}, onStatus = () => {}, idleMs = 40000,
-    minDelayMs = 500, maxDelayMs = 5000 } = {}) {
+    staleMs = 5000, minDelayMs = 500, maxDelayMs = 5000 } = {}) {
     this.url = url;
     this.lastEventId = lastEventId;
     this.onEvent = onEvent;
     this.onStatus = onStatus;
     this.idleMs = idleMs;
+    this.staleMs = staleMs;
     this.minDelayMs = minDelayMs;
     this.maxDelayMs = maxDelayMs;
     this.seen = new Set();
@@ -64,12 +71,14 @@ export class EventStream {
         idleTimer = setTimeout(() => controller.abort(), this.idleMs);
       };
       let gotStream = false;
+      let staleTimer = null;
       try {
         const headers = { Accept: "text/event-stream" };
         if (this.lastEventId !== null && this.lastEventId !== undefined) {
           headers["Last-Event-ID"] = String(this.lastEventId);
         }
         kick();
+        staleTimer = setTimeout(() => this.onStatus("stale"), this.staleMs);
         const res = await fetch(this.url, { headers, cache: "no-store", credentials: "same-origin",
           signal: controller.signal });
         if (res.status === 401) {
@@ -79,9 +88,8 @@ export class EventStream {
         }
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         gotStream = true;
-        this.connects += 1;
         delay = this.minDelayMs;
-        this.onStatus("live");
+        let live = false;
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = "";
         for (;;) {
@@ -93,6 +101,12 @@ export class EventStream {
           while ((end = buffer.indexOf("\n\n")) >= 0) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
+            if (!live && (block.startsWith(": ready") || block.startsWith(": keep-alive"))) {
+              live = true;
+              clearTimeout(staleTimer);
+              this.connects += 1;
+              this.onStatus("live");
+            }
             this._block(block);
           }
         }
@@ -100,6 +114,7 @@ export class EventStream {
         // network error, server gone, idle timeout: reconnect below
       } finally {
         clearTimeout(idleTimer);
+        clearTimeout(staleTimer);
       }
       if (this.stopped) break;
       this.onStatus("reconnecting");
