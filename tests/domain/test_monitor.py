@@ -10,8 +10,8 @@ import pytest
 from queue_server.domain.monitor import (
     CounterState,
     DeviceState,
-    Happening,
     HallState,
+    Happening,
     ServiceState,
     ThresholdError,
     Thresholds,

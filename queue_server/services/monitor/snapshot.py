@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, literal_column, select
+from sqlalchemy import Float, and_, case, cast, extract, func, select
 from sqlalchemy.orm import Session
 
 from queue_server.domain import monitor as rules
@@ -43,7 +43,7 @@ def require_supervisor(actor: Actor, site_id: int) -> None:
 def _seconds(db: Session, start, end):  # noqa: ANN001, ANN202
     """end - start in seconds, in SQL, on either engine."""
     if db.get_bind().dialect.name == "postgresql":
-        return func.extract(literal_column("'epoch'"), end - start)
+        return extract("epoch", end - start)
     return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
