@@ -3,7 +3,6 @@ actions as the event log records them."""
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import select
 
