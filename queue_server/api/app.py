@@ -18,6 +18,7 @@ from queue_server.api import catalog as catalog_routes
 from queue_server.api import dossiers as dossier_routes
 from queue_server.api import events as event_routes
 from queue_server.api import feedback as feedback_routes
+from queue_server.api import monitor as monitor_routes
 from queue_server.api import pages as page_routes
 from queue_server.api import phone as phone_routes
 from queue_server.api import problems
@@ -158,7 +159,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     app.add_middleware(RequestLog)  # one log line per request; X-Request-ID on every answer
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
-                   dossier_routes, announcement_routes, phone_routes, page_routes):
+                   dossier_routes, announcement_routes, phone_routes, monitor_routes, page_routes):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"])

@@ -86,6 +86,11 @@ class CounterAction(BaseModel):
 
 class CallBody(BaseModel):
     ticket_id: BigId
+    reason: str = Field(default="", max_length=200, pattern=NO_NUL)  # required by the use case (out of turn)
+
+
+class ReasonBody(BaseModel):
+    reason: str = Field(default="", max_length=200, pattern=NO_NUL)
 
 
 class TransferBody(BaseModel):
@@ -124,8 +129,10 @@ def pause_counter(counter_id: Id, who: Actor = Depends(actor), ctx: Context = De
 
 
 @router.post("/counters/{counter_id}/close")
-def close_counter(counter_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-    return counters.set_state(ctx, who, counter_id, "closed")
+def close_counter(counter_id: Id, body: ReasonBody | None = None, who: Actor = Depends(actor),
+                  ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """Close a counter; a supervisor closing one a clerk left open gives a reason (recorded)."""
+    return counters.set_state(ctx, who, counter_id, "closed", reason=body.reason if body else "")
 
 
 @router.post("/counters/{counter_id}/call-next", responses={204: {"description": "Nobody is waiting"}})
@@ -139,7 +146,8 @@ async def call_next(counter_id: Id, who: Actor = Depends(actor), ctx: Context = 
 @router.post("/counters/{counter_id}/call")
 def call_ticket(counter_id: Id, body: CallBody, who: Actor = Depends(actor),
                 ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-    return queue.call_ticket(ctx, who, counter_id, body.ticket_id).as_json()
+    """A supervisor calls a given ticket out of turn, with a reason (recorded as out of order)."""
+    return queue.call_ticket(ctx, who, counter_id, body.ticket_id, body.reason).as_json()
 
 
 def _counter_op(name: str, fn) -> None:  # noqa: ANN001
@@ -166,8 +174,9 @@ def transfer(counter_id: Id, body: TransferBody, who: Actor = Depends(actor),
 
 
 @router.post("/tickets/{ticket_id}/requeue")
-def requeue(ticket_id: BigId, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-    return queue.requeue(ctx, who, ticket_id).as_json()
+def requeue(ticket_id: BigId, body: ReasonBody | None = None, who: Actor = Depends(actor),
+            ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return queue.requeue(ctx, who, ticket_id, body.reason if body else "").as_json()
 
 
 @router.post("/tickets/{ticket_id}/cancel")

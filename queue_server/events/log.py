@@ -202,4 +202,15 @@ def read_tail(session: Session, n: int, *, site_ids: Sequence[int] | None = None
     return [_record(row) for row in reversed(list(session.execute(stmt)))]
 
 
-__all__ = ["EventRecord", "append", "read_after", "cursor_of", "head", "read_tail", "CHANNEL"]
+def read_recent(db: Session | Connection, site_id: int, kinds: Sequence[str], since: datetime, *,
+                limit: int = 200) -> list[EventRecord]:
+    """A site's events of `kinds` at or after `since`, oldest first (index seeks on
+    site, kind and time: the monitor's recent print failures, lockouts, calls)."""
+    stmt = select(*_COLUMNS).where(Event.site_id == site_id, Event.kind.in_(list(kinds)), Event.at >= since)
+    if _dialect(db) == "postgresql":
+        stmt = stmt.where(Event.txid < _HORIZON)
+    stmt = stmt.order_by(Event.at.desc(), Event.id.desc()).limit(limit)
+    return [_record(row) for row in reversed(list(db.execute(stmt)))]
+
+
+__all__ = ["EventRecord", "append", "read_after", "cursor_of", "head", "read_tail", "read_recent", "CHANNEL"]

@@ -102,6 +102,8 @@ class Site(Base):
     timezone: Mapped[str] = mapped_column(String(60), default="Asia/Ho_Chi_Minh")
     # dispatch policy and counter rules of this hall (see docs/dispatch-policy.md)
     policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the supervisor monitor's alert thresholds (domain/monitor.py); None: the defaults
+    monitor: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime]
 
 
@@ -173,7 +175,8 @@ class Device(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(nullable=True)  # written at most once a minute
+    status: Mapped[str] = mapped_column(String(20), default="", server_default="")  # e.g. printer "paper_low"
 
 
 class AuthSession(Base):
@@ -281,7 +284,11 @@ class Event(Base):
     """
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_site_id", "site_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_site_id", "site_id", "id"),
+        # the recent events of a few kinds (the monitor's print failures, lockouts, out-of-order calls)
+        Index("ix_events_site_kind_at", "site_id", "kind", "at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     txid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))

@@ -183,12 +183,17 @@ def test_only_supervisors_call_out_of_turn_and_it_is_recorded(hall, ctx):
     queue.issue_ticket(ctx, hall.kiosk, hall.a)
     late = queue.issue_ticket(ctx, hall.kiosk, hall.a).ticket
     with pytest.raises(Forbidden):
-        queue.call_ticket(ctx, hall.clerk, hall.c3, late.id)
-    called = queue.call_ticket(ctx, hall.supervisor, hall.c3, late.id)
+        queue.call_ticket(ctx, hall.clerk, hall.c3, late.id, "khẩn")
+    with pytest.raises(InvalidInput) as refused:  # out of turn needs a reason
+        queue.call_ticket(ctx, hall.supervisor, hall.c3, late.id, "  ")
+    assert refused.value.extra["field"] == "reason"
+    called = queue.call_ticket(ctx, hall.supervisor, hall.c3, late.id, "Công dân đến theo lịch hẹn")
     assert called.code == "A002" and called.out_of_order
     with ctx.db.reading() as s:
         ev = s.scalars(select(Event).where(Event.kind == "ticket.called")).one()
         assert ev.data["out_of_order"] is True
+        assert ev.data["reason"] == "Công dân đến theo lịch hẹn"
+        assert ev.data["by_name"] == hall.supervisor.name
 
 
 def test_cancel_removes_a_ticket_from_the_queue(hall, ctx):

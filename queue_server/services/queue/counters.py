@@ -19,21 +19,25 @@ from queue_server.services.queue.tickets import (
     _view_of,
     authorize_counter,
     clerk_name,
+    supervisor_marks,
 )
 from queue_server.store.tables import Counter, Service, Ticket
 
 COUNTER_STATES = ("open", "paused", "closed")
 
 
-def _counter_event(session: Session, kind: str, counter: Counter, actor: Actor, now) -> None:  # noqa: ANN001
+def _counter_event(session: Session, kind: str, counter: Counter, actor: Actor, now, **extra: Any) -> None:  # noqa: ANN001
     log.append(session, site_id=counter.site_id, kind=kind, at=now, counter_id=counter.id, actor=actor.label,
                data={"counter_number": counter.number, "counter_name": counter.name, "state": counter.state,
-                     "clerk": clerk_name(session, counter.clerk_id)})
+                     "clerk": clerk_name(session, counter.clerk_id), **extra})
 
 
-def set_state(ctx: Context, actor: Actor, counter_id: int, state: str) -> dict[str, Any]:
+def set_state(ctx: Context, actor: Actor, counter_id: int, state: str, reason: str = "") -> dict[str, Any]:
+    """Open, pause or close a counter. A supervisor closing a counter someone else left open
+    (the end of the day) is recorded with the supervisor's name and the reason."""
     if state not in COUNTER_STATES:
         raise ValueError(state)
+    reason = " ".join((reason or "").split())[:200]
 
     def work(session: Session) -> dict[str, Any]:
         now = ctx.clock.now()
@@ -55,10 +59,15 @@ def set_state(ctx: Context, actor: Actor, counter_id: int, state: str) -> dict[s
         counter.state_changed_at = now
         if state == "open" and actor.is_user:
             counter.clerk_id = actor.id
+        left_by = counter.clerk_id
         if state == "closed":
             counter.clerk_id = None
+        extra: dict[str, Any] = {}
+        if actor.is_user and left_by not in (None, actor.id):  # someone else's counter: say who and why
+            extra = supervisor_marks(actor, reason)
+            extra["left_by"] = clerk_name(session, left_by)
         _counter_event(session, f"counter.{ {'open': 'opened', 'paused': 'paused', 'closed': 'closed'}[state] }",
-                       counter, actor, now)
+                       counter, actor, now, **extra)
         return counter_detail(session, counter)
 
     return ctx.db.transaction(work)

@@ -433,7 +433,8 @@ def _claim(conn: Connection, ticket_id: int, counter: Row, actor: Actor, now: da
     """Compare-and-set: take the ticket for this counter if nobody else did."""
     result = conn.execute(_CLAIM, {
         "ticket_id": ticket_id, "from_states": list(from_states), "new_counter_id": counter.id,
-        "new_clerk_id": actor.id if actor.is_user else counter.clerk_id, "new_now": now,
+        "new_clerk_id": counter.clerk_id if out_of_order and counter.clerk_id else
+        (actor.id if actor.is_user else counter.clerk_id), "new_now": now,
         "new_out_of_order": out_of_order,
     })
     if result.rowcount != 1:
@@ -489,11 +490,28 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> TicketView | None:
     return ctx.db.transaction(work)
 
 
-def call_ticket(ctx: Context, actor: Actor, counter_id: int, ticket_id: int) -> TicketView:
-    """A supervisor calls a given ticket out of turn (recorded as out of order)."""
+def _reason(reason: str, *, required: bool) -> str:
+    reason = " ".join((reason or "").split())[:200]
+    if required and not reason:
+        raise InvalidInput("Hãy ghi lý do.", "Give a reason.", field="reason")
+    return reason
+
+
+def supervisor_marks(actor: Actor, reason: str) -> dict[str, str]:
+    """What a supervisor's action adds to its event: who (by name) and why."""
+    marks = {"by_name": actor.name or actor.label}
+    if reason:
+        marks["reason"] = reason
+    return marks
+
+
+def call_ticket(ctx: Context, actor: Actor, counter_id: int, ticket_id: int, reason: str = "") -> TicketView:
+    """A supervisor calls a given ticket out of turn, with a reason: the event records it as
+    out of order, with the supervisor's name and the reason."""
     if not actor.has_role("supervisor"):
         raise Forbidden("Chỉ giám sát viên được gọi số không theo thứ tự.",
                         "Only supervisors may call a ticket out of turn.")
+    reason = _reason(reason, required=True)
 
     def work(session: Session) -> TicketView:
         conn = session.connection()
@@ -514,7 +532,8 @@ def call_ticket(ctx: Context, actor: Actor, counter_id: int, ticket_id: int) -> 
                          from_states=("waiting", "no_show"))
         if claimed is None:
             raise Conflict(f"Số {ticket.code} vừa được quầy khác gọi.", f"Ticket {ticket.code} was just called elsewhere.")
-        _event(conn, "ticket.called", claimed, claimed.service, actor, now, counter, out_of_order=True)
+        _event(conn, "ticket.called", claimed, claimed.service, actor, now, counter, out_of_order=True,
+               **supervisor_marks(actor, reason))
         return _view_of(claimed, counter)
 
     return ctx.db.transaction(work)
@@ -646,8 +665,9 @@ def _by_ticket(ctx: Context, actor: Actor, ticket_id: int, action: Action, apply
     return ctx.db.transaction(work)
 
 
-def requeue(ctx: Context, actor: Actor, ticket_id: int) -> TicketView:
+def requeue(ctx: Context, actor: Actor, ticket_id: int, reason: str = "") -> TicketView:
     """A citizen marked absent comes back: the ticket waits again (by the hall's rule)."""
+    reason = _reason(reason, required=False)
 
     def apply(session: Session, ticket: Ticket, now: datetime) -> None:
         site = _site(session, ticket.site_id)
@@ -661,18 +681,20 @@ def requeue(ctx: Context, actor: Actor, ticket_id: int) -> TicketView:
         if ctx.settings.requeue_placement == "back":
             ticket.queued_at = now
         _event(session, "ticket.requeued", ticket, session.get(Service, ticket.service_id), actor, now,
-               from_counter_number=counter.number if counter else None)
+               from_counter_number=counter.number if counter else None, **supervisor_marks(actor, reason))
 
     return _by_ticket(ctx, actor, ticket_id, Action.REQUEUE, apply)
 
 
 def cancel(ctx: Context, actor: Actor, ticket_id: int, reason: str = "") -> TicketView:
+    reason = _reason(reason, required=False)
+
     def apply(session: Session, ticket: Ticket, now: datetime) -> None:
         counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None
         ticket.state = TicketState.CANCELLED.value
         ticket.finished_at = now
         _event(session, "ticket.cancelled", ticket, session.get(Service, ticket.service_id), actor, now, counter,
-               reason=reason[:200])
+               **supervisor_marks(actor, reason))
 
     return _by_ticket(ctx, actor, ticket_id, Action.CANCEL, apply)
 
