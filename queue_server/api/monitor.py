@@ -1,7 +1,6 @@
 """The supervisor's live monitor and the devices' heartbeats.
 
-    /supervisor                         the monitor page (supervisors and admins; HTML + JS)
-    /supervisor/static/{name}           its script and styles
+    (the /supervisor page that reads these is not written yet)
     GET  /api/v1/monitor/snapshot       the hall's state for the monitor (staff: supervisor+)
     GET  /api/v1/monitor/estimates      the wait estimate for a new ticket of each service
     GET  /api/v1/monitor/thresholds     the site's alert thresholds (supervisor+)
@@ -14,12 +13,9 @@ requeue, cancel, close a counter), each recorded as an event with the supervisor
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Depends
-from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from queue_server.api.deps import actor, get_ctx
@@ -27,11 +23,9 @@ from queue_server.api.offload import run
 from queue_server.api.types import SiteParam
 from queue_server.services import admin
 from queue_server.services.context import Actor, Context
-from queue_server.services.errors import NotFound
 from queue_server.services.monitor import heartbeat, snapshot, thresholds
 
 router = APIRouter(tags=["monitor"])
-WEB = Path(__file__).resolve().parents[1] / "web" / "supervisor"
 
 
 def _site(ctx: Context, who: Actor, site: str | None):  # noqa: ANN202
@@ -80,18 +74,3 @@ async def device_heartbeat(body: Heartbeat | None = None, who: Actor = Depends(a
     if not heartbeat.due_soon(who, printer):
         return heartbeat.skipped(ctx)
     return await run(lambda: heartbeat.beat(ctx, who, printer=printer))
-
-
-@router.get("/supervisor", include_in_schema=False)
-def monitor_page() -> FileResponse:
-    return FileResponse(WEB / "monitor.html", media_type="text/html; charset=utf-8",
-                        headers={"Cache-Control": "no-cache"})
-
-
-@router.get("/supervisor/static/{name}", include_in_schema=False)
-def monitor_static(name: str = PathParam(max_length=80, pattern=r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")) -> FileResponse:
-    path = (WEB / name).resolve()
-    media = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}.get(path.suffix)
-    if path.parent != WEB.resolve() or not path.is_file() or media is None:
-        raise NotFound("Không tìm thấy tệp.", "File not found.")
-    return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache"})

@@ -5,6 +5,9 @@ the proxy's `X-Request-ID` when it looks like one (nginx's `$request_id`, so bot
 the same request) or makes one, puts it in `scope["state"]["request_id"]` for the problem
 answers (`request_id` in every problem body, the "sự cố" id of a 500), answers it in an
 `X-Request-ID` header, and logs `method path status duration id` when the answer is done.
+A change that was made (a write answered 2xx) also gets its use case outcome line on
+`motcua.outcome`: `done use_case route status id`; refusals have theirs from the problem
+answers (`refused status code`), and internal errors their incident.
 
 `configure_logging(log_format)` sets the process's root logger: plain text lines, or one
 JSON object per line (`log_format = "json"`) for journald or a log collector.
@@ -20,6 +23,8 @@ import time
 from typing import Any
 
 logger = logging.getLogger("motcua.request")
+outcomes = logging.getLogger("motcua.outcome")
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _VALID_ID = re.compile(rb"[A-Za-z0-9._-]{8,64}")
 HEADER = b"x-request-id"
 
@@ -63,6 +68,14 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            if 200 <= status < 300 and scope["method"] in _WRITES and outcomes.isEnabledFor(logging.INFO):
+                # a change that was made: the use case (the route's function) and what it was asked on
+                # (a refusal has its own line from the problem answers, an error its incident)
+                use_case = getattr(scope.get("endpoint"), "__name__", "")
+                route = getattr(scope.get("route"), "path", scope["path"])
+                outcomes.info("done %s %s %s id=%s", use_case, route, status, rid,
+                              extra={"outcome": "done", "use_case": use_case, "route": route, "status": status,
+                                     "path": scope["path"], "request_id": rid})
             if logger.isEnabledFor(logging.INFO):
                 ms = (time.perf_counter() - started) * 1000
                 logger.info("%s %s %s %.1fms id=%s", scope["method"], scope["path"], status or 500, ms, rid,
@@ -70,7 +83,7 @@ class RequestLog:
                                    "duration_ms": round(ms, 1), "request_id": rid})
 
 
-_FIELDS = ("method", "path", "status", "duration_ms", "request_id", "outcome", "code")
+_FIELDS = ("method", "path", "status", "duration_ms", "request_id", "outcome", "code", "use_case", "route")
 
 
 class JsonFormatter(logging.Formatter):

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from queue_server.api.app import create_app
 from queue_server.api.request_log import JsonFormatter
 from queue_server.config import ConfigError, load_settings
-from tests.conftest import ServerProcess
+from tests.conftest import PASSWORD, ServerProcess
 
 
 @pytest.fixture
@@ -45,6 +45,28 @@ def test_each_request_is_one_line_and_its_answer_names_it(app, hall, caplog):
     assert (line.method, line.path, line.status, line.request_id) == ("POST", "/api/v1/tickets", 201, rid)
     assert line.duration_ms >= 0
     assert "POST /api/v1/tickets 201" in line.getMessage() and rid in line.getMessage()
+
+
+def test_each_use_case_outcome_is_one_line_done_or_refused(app, hall, caplog):
+    caplog.set_level(logging.INFO)
+    with TestClient(app) as c:
+        login = c.post("/api/v1/auth/login", json={"username": "an", "password": PASSWORD})
+        clerk = {"Authorization": f"Bearer {login.json()['token']}"}
+        c.post("/api/v1/tickets", json={"service_id": hall.a}, headers={"Authorization": f"Bearer {hall.kiosk_token}"})
+        caplog.clear()
+        opened = c.post(f"/api/v1/counters/{hall.c3}/open", headers=clerk)
+        called = c.post(f"/api/v1/counters/{hall.c3}/call-next", headers=clerk)
+        again = c.post(f"/api/v1/counters/{hall.c3}/call-next", headers=clerk)  # A001 not finished yet
+        c.get(f"/api/v1/counters/{hall.c3}", headers=clerk)  # a read: no outcome
+    assert (opened.status_code, called.status_code, again.status_code) == (200, 200, 409)
+    done = [r for r in caplog.records if r.name == "motcua.outcome"]
+    assert [(r.outcome, r.route, r.request_id) for r in done] == [
+        ("done", "/api/v1/counters/{counter_id}/open", opened.headers["x-request-id"]),
+        ("done", "/api/v1/counters/{counter_id}/call-next", called.headers["x-request-id"]),
+    ]
+    assert all(r.use_case for r in done)
+    refused = [r for r in caplog.records if getattr(r, "outcome", None) == "refused"]
+    assert [(r.status, r.request_id) for r in refused] == [(409, again.headers["x-request-id"])]
 
 
 def test_a_problem_answer_carries_the_id_of_its_log_line(app, caplog):
