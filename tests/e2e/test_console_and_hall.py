@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 
 from tests.conftest import PASSWORD
@@ -227,3 +228,52 @@ def test_a_counter_staffed_by_someone_else_is_refused(served, new_page):
     assert console.inner_text("#login-error-vi") == "Sai tên đăng nhập hoặc mật khẩu."
     assert console.inner_text("#login-error-en") != ""
     assert console.inner_text("#login-button") == "Đăng nhập" and console.is_enabled("#login-button")
+
+
+def test_a_supervisor_calls_out_of_turn_requeues_and_cancels_from_the_console_with_reasons(served, new_page):
+    served.issue(served.hall.a, 3)
+    clerk = new_page(1366, 768)
+    log_in_at_counter(clerk, served, 1)
+    assert clerk.is_hidden("#supervise")  # a clerk has no such list
+
+    console = new_page(1366, 768)
+    log_in_at_counter(console, served, 3, username="giam")
+    rows = "() => [...document.querySelectorAll('#supervise-list tr')].map(r => r.dataset.code + ':' + r.dataset.state)"
+    console.wait_for_function(f"() => ({rows})().join() === 'A001:waiting,A002:waiting,A003:waiting'")
+    screenshot(console, "console-supervisor-list-1366x768")
+
+    # out of turn: a reason is required, and the call is recorded as out of order with it
+    console.click("#supervise-list tr[data-code='A003'] .s-call")
+    console.wait_for_selector("#reason-dialog[open]")
+    console.click("#reason-ok")
+    assert console.is_visible("#reason-error") and console.is_visible("#reason-dialog")
+    screenshot(console, "console-supervisor-reason-1366x768")
+    console.fill("#reason-text", "Người cao tuổi, sức khoẻ yếu")
+    console.click("#reason-ok")
+    assert message(console, "Đã gọi số A003 (ngoài thứ tự, đã ghi lý do).")
+    console.wait_for_function("() => document.querySelector('#cur-code').textContent === 'A003'")
+    console.wait_for_function(f"() => ({rows})().join() === 'A001:waiting,A002:waiting'")
+
+    # A003 does not come: after two calls the counter marks it absent, and it is listed so
+    served.post(f"/api/v1/counters/{served.hall.c3}/recall")
+    assert served.post(f"/api/v1/counters/{served.hall.c3}/no-show").status_code == 200
+    console.wait_for_function(f"() => ({rows})().join() === 'A001:waiting,A002:waiting,A003:no_show'")
+    console.click("#supervise-list tr[data-code='A003'] .s-requeue")
+    console.click("#reason-ok")  # a reason is optional here
+    assert message(console, "Số A003 đã được xếp lại hàng chờ.")
+    console.wait_for_function(f"() => ({rows})().join().includes('A003:waiting')")
+
+    console.click("#supervise-list tr[data-code='A002'] .s-cancel")
+    console.fill("#reason-text", "Công dân đã về")
+    console.keyboard.press("Enter")
+    assert message(console, "Đã huỷ số A002.")
+    console.wait_for_function(f"() => !({rows})().join().includes('A002')")
+
+    log = httpx.get(f"{served.url}/api/v1/events/log?limit=1000", headers=served.bearer()).json()
+    events = {(e["kind"], e["data"].get("code")): e["data"] for e in log["events"]}
+    called = events[("ticket.called", "A003")]
+    assert called["out_of_order"] is True and called["reason"] == "Người cao tuổi, sức khoẻ yếu"
+    assert called["by_name"] == "Giam"  # the full name, not the login
+    assert events[("ticket.requeued", "A003")]["by_name"] == "Giam"
+    assert events[("ticket.cancelled", "A002")]["reason"] == "Công dân đã về"
+    assert console.errors == []

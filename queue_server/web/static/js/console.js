@@ -371,6 +371,7 @@ async function refresh() {
         if (S.view === "work" && counter.id === S.counterId) {
           S.counter = counter;
           render();
+          if (supervising()) await refreshSupervise().catch((err) => console.warn("supervisor list", err));
           if (S.me && counter.clerk_id && counter.clerk_id !== S.me.id && S.me.role === "clerk") {
             message("error", `Quầy ${counter.number} đang do ${counter.clerk_name} phụ trách.`,
               `Counter ${counter.number} is now staffed by ${counter.clerk_name}.`);
@@ -384,6 +385,88 @@ async function refresh() {
     }
   })();
   return S.refreshing;
+}
+
+// -- a supervisor's actions on tickets (each an event with the supervisor's name and reason) ------
+const SUPERVISE_ACTIONS = {
+  call: { vi: "Gọi tới quầy này", en: "Call here", needsReason: true,
+    title: (t) => [`Gọi số ${t.code} tới quầy này, không theo thứ tự`, `Call ${t.code} here, out of turn`],
+    run: (t, reason) => api("POST", `/api/v1/counters/${S.counterId}/call`, { ticket_id: t.id, reason }),
+    done: (t) => [`Đã gọi số ${t.code} (ngoài thứ tự, đã ghi lý do).`, `Called ${t.code} (out of turn, reason recorded).`] },
+  requeue: { vi: "Xếp lại hàng", en: "Requeue", needsReason: false,
+    title: (t) => [`Xếp số ${t.code} vào hàng chờ lại`, `Put ${t.code} back in the queue`],
+    run: (t, reason) => api("POST", `/api/v1/tickets/${t.id}/requeue`, { reason }),
+    done: (t) => [`Số ${t.code} đã được xếp lại hàng chờ.`, `${t.code} is waiting again.`] },
+  cancel: { vi: "Huỷ số", en: "Cancel", needsReason: true,
+    title: (t) => [`Huỷ số ${t.code}`, `Cancel ${t.code}`],
+    run: (t, reason) => api("POST", `/api/v1/tickets/${t.id}/cancel`, { reason }),
+    done: (t) => [`Đã huỷ số ${t.code}.`, `${t.code} cancelled.`] },
+};
+
+function supervising() {
+  return Boolean(S.me && ["supervisor", "admin"].includes(S.me.role));
+}
+
+async function refreshSupervise() {
+  const box = $("#supervise");
+  box.hidden = !supervising();
+  if (box.hidden || !S.counter) return;
+  const snap = await api("GET", `/api/v1/monitor/snapshot?site=${encodeURIComponent(S.counter.site_id)}`);
+  const mine = new Set((S.counter.services || []).map((s) => s.service_id));
+  const names = new Map(snap.services.map((s) => [s.id, s]));
+  const rows = [
+    ...snap.waiting.filter((t) => mine.has(t.service_id)).map((t) => ({ ...t, state: "waiting" })),
+    ...snap.no_shows.filter((t) => mine.has(t.service_id)).map((t) => ({ ...t, state: "no_show" })),
+  ];
+  $("#supervise-empty").hidden = rows.length > 0;
+  $("#supervise-list").replaceChildren(...rows.map((t) => {
+    const service = names.get(t.service_id);
+    const actions = t.state === "waiting" ? ["call", "cancel"] : ["call", "requeue", "cancel"];
+    return el("tr", { dataset: { code: t.code, state: t.state } },
+      el("td", { class: "s-code", text: t.code }),
+      el("td", { class: "s-service", text: service ? service.name_vi : "" }),
+      el("td", { class: "s-state", text: t.state === "waiting" ? "Đang chờ · Waiting" : "Vắng mặt · Absent" }),
+      el("td", { class: "s-actions" }, ...actions.map((name) => {
+        const b = el("button", { type: "button", class: `s-act s-${name}`, dataset: { action: name } },
+          el("span", { text: SUPERVISE_ACTIONS[name].vi }), el("span", { lang: "en", text: SUPERVISE_ACTIONS[name].en }));
+        b.addEventListener("click", () => askReason(name, t));
+        return b;
+      })));
+  }));
+}
+
+function askReason(name, ticket) {
+  const action = SUPERVISE_ACTIONS[name];
+  const [vi, en] = action.title(ticket);
+  $("#reason-title").replaceChildren(el("span", { text: vi }), " ", el("span", { lang: "en", text: en }));
+  $("#reason-need").textContent = action.needsReason ? "(bắt buộc · required)" : "(nếu có · optional)";
+  $("#reason-text").value = "";
+  $("#reason-error").hidden = true;
+  S.pendingSupervise = { action, ticket };
+  $("#reason-dialog").showModal();
+  $("#reason-text").focus();
+}
+
+async function confirmReason(e) {
+  e.preventDefault();
+  const pending = S.pendingSupervise;
+  if (!pending) return;
+  const reason = $("#reason-text").value.trim();
+  if (pending.action.needsReason && !reason) {
+    $("#reason-error").hidden = false;
+    return;
+  }
+  $("#reason-dialog").close();
+  S.pendingSupervise = null;
+  try {
+    await pending.action.run(pending.ticket, reason);
+    const [vi, en] = pending.action.done(pending.ticket);
+    message("success", vi, en);
+  } catch (err) {
+    refusal(err);
+  } finally {
+    await refresh();
+  }
 }
 
 let refreshTimer = null;
@@ -537,6 +620,7 @@ async function runTransfer(service) {
 
 function onKey(e) {
   if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if ($("#reason-dialog").open) return; // typing a reason: no shortcuts
   const dialog = $("#transfer-dialog");
   if (dialog.open) {
     const n = parseInt(e.key, 10);
@@ -570,6 +654,9 @@ $("#change-counter").addEventListener("click", chooseCounter);
 $("#close-counter").addEventListener("click", closeCounter);
 $("#message-close").addEventListener("click", clearMessage);
 $("#transfer-cancel").addEventListener("click", () => $("#transfer-dialog").close());
+$("#reason-form").addEventListener("submit", confirmReason);
+$("#reason-text").addEventListener("input", () => { $("#reason-error").hidden = true; });
+$("#reason-cancel").addEventListener("click", () => $("#reason-dialog").close());
 for (const button of document.querySelectorAll(".act")) {
   button.addEventListener("click", () => act(button.dataset.action));
 }
