@@ -86,6 +86,12 @@ def run_demo(args: argparse.Namespace) -> int:
     base = f"http://{local_host}:{settings.port}"  # where this machine's pages and kiosk reach the server
     slips = Path(settings.data_dir).resolve() / "slips"
     printer = VirtualPrinter("127.0.0.1", 0, jobs_dir=slips, name="demo-kiosk").start()
+    # the reception desk's receipt printer ("Tiếp nhận và in giấy hẹn"), unless one is configured
+    dossier_config = settings.extra.setdefault("dossiers", {})
+    receipts = None
+    if not dossier_config.get("printer_url"):
+        receipts = VirtualPrinter("127.0.0.1", 0, jobs_dir=slips / "receipts", name="demo-receipts").start()
+        dossier_config["printer_url"] = receipts.url
     print("Motcua demo — Bộ phận một cửa mô phỏng / simulated one-stop hall")
     print(f"  Máy chủ / server:       {base}  (API: {base}/docs)")
     for role, label in DEMO_LOGINS:
@@ -96,6 +102,9 @@ def run_demo(args: argparse.Namespace) -> int:
     cat = info["catalog"]
     print(f"  Danh mục / catalogue:   {cat['procedures']} thủ tục / procedures, {cat['fields']} lĩnh vực / fields")
     print(f"  Máy in mô phỏng / simulated printer: {printer.url} (phiếu / slips: {slips})")
+    if receipts is not None:
+        print(f"  Máy in giấy hẹn mô phỏng / simulated receipt printer: {receipts.url} "
+              f"(phiếu / slips: {slips / 'receipts'})")
     print(f"  Điện thoại / phones:    {settings.effective_public_url}  (mã QR trên phiếu mở trang theo dõi lượt "
           "/ the slip's QR opens the live position page)")
     warn_if_unreachable(settings.effective_public_url)
@@ -132,6 +141,8 @@ def run_demo(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 kiosk.kill()
         printer.stop()
+        if receipts is not None:
+            receipts.stop()
     return 0
 
 

@@ -233,8 +233,9 @@ class ServerProcess:
     """`motcua serve` in a child process, as a hall would run it."""
 
     def __init__(self, data_dir: Path, database_url: str | None = None, port: int | None = None,
-                 workers: int = 1, env: dict[str, str] | None = None) -> None:
+                 workers: int = 1, env: dict[str, str] | None = None, config: Path | None = None) -> None:
         self.data_dir = data_dir
+        self.config = config
         self.database_url = database_url
         self.port = port or free_port()
         self.workers = workers
@@ -253,6 +254,8 @@ class ServerProcess:
                str(self.port), "--workers", str(self.workers), "--log-level", "warning"]
         if self.database_url:
             cmd += ["--database-url", self.database_url]
+        if self.config:
+            cmd += ["--config", str(self.config)]
         env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
         env.pop("MOTCUA_CONFIG", None)
         self._logf = open(self.log, "ab")  # noqa: SIM115

@@ -265,9 +265,15 @@ def apology(ref: DossierRef, body: ApologyBody, who: Actor = Depends(actor), ctx
 
 # -- paper -----------------------------------------------------------------------------------
 
+# A dossier's PDFs may be framed by this server's own pages (the reception page prints the
+# receipt from a hidden frame), never by another site.
+_FRAMED_BY_OWN_PAGES = {"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": "frame-ancestors 'self'"}
+
+
 def _pdf(name: str, data: bytes) -> Response:
     return Response(data, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store",
+                             **_FRAMED_BY_OWN_PAGES})
 
 
 @router.get(API + "/{ref}/receipt.pdf")

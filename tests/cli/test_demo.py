@@ -19,6 +19,7 @@ import httpx
 
 from bench.server import free_port
 from queue_server.cli.public_address import lan_address
+from tests.dossiers.helpers import payload
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,6 +91,20 @@ def test_the_demo_runs_the_hall_and_a_keypad_calls_onto_the_led_board(tmp_path):
         assert f"{demo.base}/console" in printed and f"{demo.base}/display/hall" in printed
         assert f"{demo.base}/display/counter/1" in printed
         assert "simulated printer: tcp://127.0.0.1:" in printed
+        assert "simulated receipt printer: tcp://127.0.0.1:" in printed
+
+        # "Tiếp nhận và in giấy hẹn" works in the demo: the receipt slip reaches its simulated printer
+        clerk = httpx.post(demo.base + "/api/v1/auth/login", json={"username": "canbo1", "password": "motcua-demo"})
+        staff = {"Authorization": f"Bearer {clerk.json()['token']}"}
+        received = httpx.post(demo.base + "/api/v1/dossiers", json=payload("1.000894"), headers=staff)
+        assert received.status_code == 201, received.text
+        slip = httpx.post(f"{demo.base}/api/v1/dossiers/{received.json()['id']}/receipt/print", json={}, headers=staff)
+        assert slip.status_code == 200 and slip.json()["printed"] is True, slip.text
+        receipts = tmp_path / "demo" / "slips" / "receipts"
+        deadline = time.monotonic() + 10
+        while not any(receipts.glob("*")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert any(receipts.glob("*")), "the simulated receipt printer got no slip"
 
         # a citizen takes a number at the kiosk (its token is in the demo's device file)
         kiosk = json.loads((tmp_path / "demo" / "demo-devices.json").read_text())["kiosk"]["token"]

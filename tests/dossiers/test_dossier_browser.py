@@ -75,21 +75,26 @@ def test_public_lookup_page(browser, served) -> None:
     page.close()
 
 
-def test_reception_page_shows_field_errors_then_receives(browser, served) -> None:
-    server, ctx, hall, _d = served
-    context = browser.new_context(locale="vi-VN")
-    page = context.new_page()
-    log_in(page, f"{server.url}/dossiers/reception", "an")
+def fill_reception(page, url: str, id_number: str) -> None:  # noqa: ANN001
+    """A clerk signs in at the reception page and fills a change-of-residence dossier."""
+    log_in(page, url, "an")
     page.wait_for_selector("#reception:not(.hidden)")
     page.wait_for_function("() => document.querySelectorAll('#procedure option').length > 10")
     page.select_option("#procedure", "1.004222")
     page.wait_for_selector("#docs tbody tr")
     page.wait_for_function("() => document.querySelector('#due-preview').textContent.includes('Thời hạn 7 ngày làm việc')")
     page.fill("#a-name", "Phạm Thị Thu Hà")
-    page.fill("#a-id", "12345")
+    page.fill("#a-id", id_number)
     page.fill("#a-phone", "0912 345 678")
     page.fill("#a-email", "thuha@vi-du.vn")
     page.fill("#a-address", "Số 3 phố Huế, phường Hai Bà Trưng")
+
+
+def test_reception_page_shows_field_errors_then_receives(browser, served) -> None:
+    server, ctx, hall, _d = served
+    context = browser.new_context(locale="vi-VN")
+    page = context.new_page()
+    fill_reception(page, f"{server.url}/dossiers/reception", "12345")
     page.click("#submit")
     error = page.wait_for_selector('[data-error="applicant.id_number"]')
     assert error.inner_text().startswith("Số CCCD phải gồm đúng 12 chữ số.")
@@ -104,11 +109,47 @@ def test_reception_page_shows_field_errors_then_receives(browser, served) -> Non
     page.screenshot(path=str(SHOTS / "reception-done.png"), full_page=True)
     pdf = context.request.get(server.url + page.get_attribute("#d-pdf", "href"))
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    # no slip printer in this hall: said calmly, the PDF is there to print
+    page.wait_for_function("() => document.querySelector('#d-print-msg').textContent.includes('Chưa cấu hình máy in')")
     stored = dossiers.get_dossier(ctx, hall.supervisor, code)
     assert stored["applicant"]["name"] == "Phạm Thị Thu Hà" and stored["applicant"]["phone"] == "0912345678"
     assert [doc["name"] for doc in stored["documents"] if doc["received"]][:1] == [
         "Tờ khai thay đổi thông tin cư trú"]
     context.close()
+
+
+def test_receive_and_print_opens_the_receipt_for_printing_and_prints_the_slip(browser, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ctx = Context.create(load_settings(env={}, data_dir=str(data)))
+    migrate.upgrade(ctx.db.engine)
+    build_hall(ctx)
+    slip = tmp_path / "receipt-slip.bin"
+    config = tmp_path / "motcua.toml"
+    config.write_text(f'[dossiers]\nprinter_url = "file://{slip}"\n', encoding="utf-8")
+    server = ServerProcess(data, config=config).start()
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 768})
+    # headless Chromium has no print dialog (a real print there can crash the page): the print
+    # call is recorded instead, in whichever frame it is made
+    context.add_init_script("window.print = () => { try { window.top.__printed = (window.top.__printed || 0) + 1; }"
+                            " catch (e) {} };")
+    try:
+        page = context.new_page()
+        fill_reception(page, f"{server.url}/dossiers/reception", "001305012345")
+        with page.expect_response(lambda r: r.url.endswith("/receipt.pdf")) as receipt:
+            page.click("#submit")  # "Tiếp nhận và in giấy hẹn"
+        assert receipt.value.status == 200 and receipt.value.headers["content-type"] == "application/pdf"
+        assert page.get_attribute("#print-frame", "src").endswith("/receipt.pdf")  # the frame the print dialog is for
+        page.wait_for_function("() => window.__printed >= 1")
+        page.wait_for_function("() => document.querySelector('#d-print-msg').textContent.startsWith('Đã in phiếu nhiệt')")
+        code = page.inner_text("#d-code")
+        # the receipt printer got this dossier's slip, byte for byte what the server makes for it
+        made = context.request.get(f"{server.url}/api/v1/dossiers/{code}/receipt.bin")
+        assert made.status == 200 and slip.read_bytes() == made.body()
+        page.screenshot(path=str(SHOTS / "reception-printed.png"), full_page=True)
+    finally:
+        context.close()
+        server.stop()
+        ctx.db.dispose()
 
 
 def test_counter_tablet_rates_the_ticket_just_served(browser, served) -> None:

@@ -113,11 +113,13 @@ def test_the_main_flows_run_under_the_policy_without_a_violation(served, new_pag
     supervisor.fill("#open-code", d["code"])
     supervisor.click("#open-form button")
     supervisor.wait_for_selector("#detail .timeline li")
-    # the PDFs the page links to load with the session, framed by nobody
+    # the PDFs the page links to load with the session, framed by no other site (the reception
+    # page's own print frame only)
     link = supervisor.get_attribute("#detail a[href$='receipt.pdf']", "href")
     pdf = supervisor.context.request.get(served.url + link)
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
-    assert "frame-ancestors 'none'" in pdf.headers["content-security-policy"]
+    assert pdf.headers["content-security-policy"] == "frame-ancestors 'self'"
+    assert pdf.headers["x-frame-options"] == "SAMEORIGIN"
 
     rate = new_page(1280, 800)
     rate_seen = _watch(rate)

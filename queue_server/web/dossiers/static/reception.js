@@ -124,14 +124,42 @@ $("#reception").addEventListener("submit", async (ev) => {
     cal.textContent = d.calendar_missing_years.length ? `Chưa có lịch nghỉ lễ năm ${d.calendar_missing_years.join(", ")}: ngày hẹn chỉ trừ thứ Bảy, Chủ nhật. Giấy hẹn đã ghi rõ điều này; giám sát viên đã được báo.` : "";
     $("#reception").classList.add("hidden"); $("#done").classList.remove("hidden");
     listTicketDossiers();
+    // "Tiếp nhận và in giấy hẹn": the two-part receipt opens for printing, the slip goes to the
+    // hall's receipt printer (when one is configured)
+    printPdf(d.links.receipt_pdf);
+    printSlip({ quietWhenNone: true });
   } catch (err) { showErrors(err); }
   finally { $("#submit").disabled = false; }
 });
 $("#d-new").addEventListener("click", () => { $("#done").classList.add("hidden"); $("#reception").classList.remove("hidden");
   ["#a-name", "#a-id", "#a-phone", "#a-email", "#a-address", "#note", "#post-address"].forEach((s) => { $(s).value = ""; }); });
-$("#d-print").addEventListener("click", async () => {
+// The PDF in a hidden frame of this page, and the browser's print dialog for it; where the
+// browser cannot print a frame's PDF, it opens in a new tab instead.
+function printPdf(url) {
+  let frame = $("#print-frame");
+  if (!frame) {
+    frame = el("iframe", { id: "print-frame", class: "print-frame", title: "Giấy tiếp nhận (in) · Receipt (print)" });
+    document.body.append(frame);
+  }
+  frame.onload = () => {
+    try { frame.contentWindow.focus(); frame.contentWindow.print(); }
+    catch (err) { window.open(url, "_blank", "noopener"); }
+  };
+  frame.src = url;
+}
+
+async function printSlip({ quietWhenNone = false } = {}) {
   const box = $("#d-print-msg");
-  try { await api(`/api/v1/dossiers/${last.id}/receipt/print`, { method: "POST", body: {} }); box.className = "notice"; box.textContent = "Đã in phiếu."; }
-  catch (err) { box.className = "notice bad"; box.textContent = problemText(err); }
-});
+  box.className = "notice"; box.textContent = "Đang in phiếu nhiệt… · Printing the slip…";
+  try {
+    await api(`/api/v1/dossiers/${last.id}/receipt/print`, { method: "POST", body: {} });
+    box.className = "notice"; box.textContent = "Đã in phiếu nhiệt. · Slip printed.";
+  } catch (err) {
+    const none = err.status === 422 && err.problem && err.problem.field === "printer_url";
+    if (none && quietWhenNone) {
+      box.className = "notice"; box.textContent = "Chưa cấu hình máy in phiếu nhiệt; giấy tiếp nhận PDF đã mở để in. · No slip printer configured; the PDF receipt opened for printing.";
+    } else { box.className = "notice bad"; box.textContent = problemText(err); }
+  }
+}
+$("#d-print").addEventListener("click", () => printSlip());
 start();
