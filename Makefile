@@ -32,8 +32,11 @@ emupos: $(EMUPOS_VENV)/.installed
 demo: $(BIN)/.installed
 	$(BIN)/motcua demo
 
+# Most tests wait on child processes (servers, nginx, Chromium, Kivy), so the suite runs on
+# more workers than cores; TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 4
 test: $(BIN)/.installed system-deps emupos
-	MOTCUA_EMUPOS=$(CURDIR)/$(EMUPOS_VENV)/bin/python $(BIN)/pytest -q
+	MOTCUA_EMUPOS=$(CURDIR)/$(EMUPOS_VENV)/bin/python $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: $(BIN)/.installed
 	$(BIN)/pytest -q -m "not slow"

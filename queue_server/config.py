@@ -62,6 +62,11 @@ class Settings:
     dialect: str = "north"
     # Logs: "text" lines, or one JSON object per line for journald or a log collector
     log_format: str = "text"
+    # /metrics (Prometheus): "off" (404), "open" (no token; metrics_allow may name the
+    # addresses that may read it) or "token" (Authorization: Bearer metrics_token)
+    metrics: str = "off"
+    metrics_token: str = ""
+    metrics_allow: str = ""  # comma-separated addresses or CIDRs; empty: any address
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -96,6 +101,7 @@ _CHOICES = {
     "requeue_placement": {"original", "back"},
     "dialect": {"north", "south"},
     "log_format": {"text", "json"},
+    "metrics": {"off", "open", "token"},
 }
 
 
@@ -166,13 +172,16 @@ def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str
         if getattr(settings, key) not in allowed:
             raise ConfigError(f"{key} must be one of {sorted(allowed)}, got {getattr(settings, key)!r}")
     _check_trusted_proxies(settings.trusted_proxies)
+    _check_trusted_proxies(settings.metrics_allow, "metrics_allow")
+    if settings.metrics == "token" and len(settings.metrics_token) < 16:
+        raise ConfigError("metrics = \"token\" needs metrics_token (MOTCUA_METRICS_TOKEN) of at least 16 characters")
     for key in _POSITIVE:
         if getattr(settings, key) < 1:
             raise ConfigError(f"{key} must be at least 1, got {getattr(settings, key)!r}")
     return settings
 
 
-def _check_trusted_proxies(value: str) -> None:
+def _check_trusted_proxies(value: str, key: str = "trusted_proxies") -> None:
     import ipaddress
 
     for item in (part.strip() for part in value.split(",")):
@@ -181,5 +190,5 @@ def _check_trusted_proxies(value: str) -> None:
         try:
             ipaddress.ip_network(item, strict=False)
         except ValueError:
-            raise ConfigError(f"trusted_proxies: {item!r} is not an IP address or CIDR "
+            raise ConfigError(f"{key}: {item!r} is not an IP address or CIDR "
                               "(e.g. \"127.0.0.1\" or \"10.0.0.0/24\")") from None

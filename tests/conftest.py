@@ -39,6 +39,25 @@ CHROMIUM_ARGS = [
 ]
 
 
+# -- parallel runs (pytest-xdist, `--dist loadgroup`) ----------------------------------
+# Tests that share an expensive fixture wider than one test (the kiosk's Kivy window and its
+# hall, a module's simulated day) stay on one worker, so it is built once, not once per worker.
+SHARED_ACROSS_FILES = {"kiosk_driver": "kiosk", "kiosk_hall": "kiosk", "hall_dossiers": "kiosk",
+                       "slip_printer": "kiosk"}
+SHARED_IN_FILE = ("tests/api/test_fuzz_openapi.py", "tests/bench/test_sim_day.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        group = next((g for f, g in SHARED_ACROSS_FILES.items() if f in names), None)
+        path = Path(str(item.fspath)).relative_to(ROOT).as_posix()
+        if group is None and path in SHARED_IN_FILE:
+            group = path
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def browser():  # noqa: ANN201
     """One Chromium for every browser test (Playwright's sync API allows one instance at a time)."""

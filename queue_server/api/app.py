@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from queue_server.api import admin as admin_routes
@@ -18,6 +20,7 @@ from queue_server.api import catalog as catalog_routes
 from queue_server.api import dossiers as dossier_routes
 from queue_server.api import events as event_routes
 from queue_server.api import feedback as feedback_routes
+from queue_server.api import metrics as metrics_routes
 from queue_server.api import monitor as monitor_routes
 from queue_server.api import pages as page_routes
 from queue_server.api import phone as phone_routes
@@ -33,8 +36,10 @@ from queue_server.services import auth
 from queue_server.services.auth import instance_secret
 from queue_server.services.context import SYSTEM, Context
 from queue_server.services.dossiers import reception as dossiers
+from queue_server.services.metrics import Metrics
 from queue_server.services.queue import tickets as queue
 from queue_server.store import migrate
+from queue_server.store.engine import DatabaseUnavailable
 
 logger = logging.getLogger("motcua")
 
@@ -105,6 +110,17 @@ def _end_streams_on_signals(hub: EventHub) -> None:
         signal.signal(sig, handler)
 
 
+HUB_STALE_AFTER_S = 10.0  # the hub reads the log at least every poll interval (0.25 to 0.5 s)
+
+
+def _hub_health(hub: EventHub | None) -> dict[str, Any]:
+    if hub is None:
+        return {"ok": False, "error": "not started"}
+    age = time.monotonic() - hub.last_read_monotonic
+    ok = not hub.stopping and age < HUB_STALE_AFTER_S
+    return {"ok": ok, "last_read_s": round(age, 2), "streams": hub.subscribers, "read_failures": hub.read_failures}
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context | None = None,
                poll_interval: float | None = None, dossier_sweep_seconds: float = DOSSIER_SWEEP_SECONDS,
                maintain_seconds: float = MAINTAIN_SECONDS) -> FastAPI:
@@ -122,6 +138,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         hub = EventHub(ctx.db, poll_interval=poll_interval or (0.5 if ctx.db.is_postgres else 0.25))
         await hub.start()
         app.state.hub = hub
+        hub.observers.append(figures.delivered)
+        figures.hub = hub
         _end_streams_on_signals(hub)
         # after midnight (site time) close what was left open the day before, with its events
         sweeper = asyncio.create_task(_every(SWEEP_SECONDS, lambda: queue.expire_stale(ctx, SYSTEM),
@@ -145,6 +163,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
             purges.cancel()
             dossier_sweeper.cancel()
             await hub.stop()
+            figures.close()
             ctx.db.dispose()
 
     app = FastAPI(
@@ -154,18 +173,39 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.metrics = figures = Metrics(ctx)
     app.add_middleware(SecurityHeaders)  # CSP, nosniff, Referrer-Policy, frame protection on every answer
     problems.install(app)
     app.add_middleware(RequestLog)  # one log line per request; X-Request-ID on every answer
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
-                   dossier_routes, announcement_routes, phone_routes, monitor_routes, page_routes):
+                   dossier_routes, announcement_routes, phone_routes, monitor_routes, metrics_routes, page_routes):
         app.include_router(module.router)
 
-    @app.get("/api/v1/health", tags=["health"])
-    def health(c: Context = Depends(get_ctx)) -> dict[str, Any]:
-        with c.db.reading() as session:
-            session.execute(text("SELECT 1"))
-        return {"status": "ok", "database": c.db.engine.dialect.name}
+    @app.get("/api/v1/health", tags=["health"], responses={503: {"description": "the database or the event hub is not working"}})
+    def health(c: Context = Depends(get_ctx)) -> JSONResponse:
+        """Whether this process can serve: its database answers and its event hub (the live
+        stream of every screen) reads the log. 200 when both work, 503 when either does not."""
+        database: dict[str, Any] = {"engine": c.db.engine.dialect.name}
+        try:
+            with c.db.reading() as session:
+                session.execute(text("SELECT 1"))
+            database["ok"] = True
+        except DatabaseUnavailable as exc:
+            database.update(ok=False, error=str(exc))
+        hub = getattr(app.state, "hub", None)
+        hub_state = _hub_health(hub)
+        ok = database["ok"] and hub_state["ok"]
+        body = {"status": "ok" if ok else "unavailable", "database": database["engine"],
+                "checks": {"database": database, "event_hub": hub_state}}
+        if not ok:
+            failing = [words for words, good in ((("cơ sở dữ liệu không trả lời", "the database does not answer"),
+                                                   database["ok"]),
+                                                  (("luồng sự kiện không đọc được nhật ký",
+                                                    "the event hub cannot read the log"), hub_state["ok"]))
+                       if not good]
+            body["detail"] = "Máy chủ chưa phục vụ được: " + ", ".join(vi for vi, _ in failing) + "."
+            body["detail_en"] = "This server cannot serve: " + ", ".join(en for _, en in failing) + "."
+        return JSONResponse(body, status_code=200 if ok else 503, headers=None if ok else {"Retry-After": "5"})
 
     return app

@@ -143,6 +143,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DatabaseUnavailable)
     async def _db_down(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
         logger.warning("database unavailable: %s id=%s", exc, request_id_of(request))
+        figures = getattr(request.app.state, "metrics", None)
+        if figures is not None:
+            figures.database_errors.inc()
         return problem(503, "Cơ sở dữ liệu tạm thời không kết nối được. Vui lòng thử lại sau giây lát.",
                        "The database cannot be reached right now. Please retry in a moment.",
                        code="database_unavailable", headers={"Retry-After": "5"}, request=request)

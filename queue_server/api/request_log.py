@@ -76,8 +76,14 @@ class RequestLog:
                 outcomes.info("done %s %s %s id=%s", use_case, route, status, rid,
                               extra={"outcome": "done", "use_case": use_case, "route": route, "status": status,
                                      "path": scope["path"], "request_id": rid})
+            elapsed = time.perf_counter() - started
+            figures = getattr(getattr(scope.get("app"), "state", None), "metrics", None)
+            if figures is not None:
+                # the route's template, never the raw path (made-up paths make no new series)
+                route = getattr(scope.get("route"), "path", None) or "unmatched"
+                figures.request_done(scope["method"], route, elapsed)
             if logger.isEnabledFor(logging.INFO):
-                ms = (time.perf_counter() - started) * 1000
+                ms = elapsed * 1000
                 logger.info("%s %s %s %.1fms id=%s", scope["method"], scope["path"], status or 500, ms, rid,
                             extra={"method": scope["method"], "path": scope["path"], "status": status or 500,
                                    "duration_ms": round(ms, 1), "request_id": rid})

@@ -78,11 +78,17 @@ class EventHub:
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
         self._listening = False  # the LISTEN connection is up (PostgreSQL)
+        # for /metrics and the health check
+        self.subscribers = 0  # streams open now
+        self.read_failures = 0
+        self.last_read_monotonic = 0.0  # when the log was last read (or the hub started)
+        self.observers: list[Callable[[list[EventRecord]], None]] = []  # told of each batch delivered
 
     # -- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.cursor = self._base = await asyncio.to_thread(self._read_head)
+        self.last_read_monotonic = self._loop.time()
         self.db.add_commit_listener(self.committed_threadsafe)
         self._tasks.append(asyncio.create_task(self._run(), name="event-hub"))
         if self.db.is_postgres:
@@ -173,6 +179,11 @@ class EventHub:
             del self._buffer[:cut]
             del self._keys[:cut]
         self._notify(batch)
+        for observe in self.observers:
+            try:
+                observe(batch)
+            except Exception:  # an observer (the metrics) must never stop the stream
+                logger.exception("event hub observer failed")
 
     def _notify(self, batch: list[EventRecord] | None = None) -> None:
         """Wake the subscribers that `batch` has something for (all of them without a batch:
@@ -212,10 +223,13 @@ class EventHub:
             self._wake.clear()
             try:
                 await self._fetch()
+                self.last_read_monotonic = loop.time()
             except DatabaseUnavailable as exc:
+                self.read_failures += 1
                 logger.warning("event hub: database unavailable: %s", exc)
                 await asyncio.sleep(self.poll_interval)
             except Exception:  # keep the stream alive whatever one read does
+                self.read_failures += 1
                 logger.exception("event hub: reading the log failed")
                 await asyncio.sleep(self.poll_interval)
 
@@ -284,22 +298,26 @@ class EventHub:
         """
         if cursor is None:
             cursor = self.cursor
-        while not self._stopping:
-            events = self._from_buffer(cursor)
-            if events is None:
-                events = await asyncio.to_thread(self._read_after, cursor, 1000, flt.site_ids)
-                if not events:  # the gap holds nothing for us: jump to the buffer
-                    cursor = max(cursor, self._base)
+        self.subscribers += 1
+        try:
+            while not self._stopping:
+                events = self._from_buffer(cursor)
+                if events is None:
+                    events = await asyncio.to_thread(self._read_after, cursor, 1000, flt.site_ids)
+                    if not events:  # the gap holds nothing for us: jump to the buffer
+                        cursor = max(cursor, self._base)
+                        continue
+                if events:
+                    for event in events:
+                        if flt.accepts(event):
+                            yield event
+                    cursor = max(cursor, events[-1].cursor)
                     continue
-            if events:
-                for event in events:
-                    if flt.accepts(event):
-                        yield event
-                cursor = max(cursor, events[-1].cursor)
-                continue
-            if self.cursor <= cursor and not self._stopping:
-                if not await self._wait(flt, heartbeat):
-                    yield None
+                if self.cursor <= cursor and not self._stopping:
+                    if not await self._wait(flt, heartbeat):
+                        yield None
+        finally:
+            self.subscribers -= 1
 
 
 def _resolve(waiter: asyncio.Future, value: bool) -> None:

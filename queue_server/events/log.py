@@ -98,6 +98,10 @@ def append(
         db.execute(_INSERT_PG, row)
         # Delivered at commit, to every process LISTENing on the channel; dropped on rollback.
         db.execute(_NOTIFY, {"channel": CHANNEL, "payload": str(site_id)})
+        # its id is not known here (ids are not in commit order): this process's commit
+        # listeners (the metrics) get the event with id 0; the hub reads the log instead
+        after_commit(db, EventRecord(0, 0, site_id, kind, at.astimezone(UTC), ticket_id, counter_id,
+                                     actor, dict(row["data"])))
     else:
         event_id = db.execute(_INSERT, row).inserted_primary_key[0]
         # the record as the log will give it back: UTC time, the JSON document's copy of data

@@ -90,9 +90,19 @@ def fill_reception(page, url: str, id_number: str) -> None:  # noqa: ANN001
     page.fill("#a-address", "Số 3 phố Huế, phường Hai Bà Trưng")
 
 
+def reception_context(browser, **options):  # noqa: ANN001, ANN201
+    """A clerk's browser at reception. Headless Chromium has no print dialog (a real print of
+    the receipt there can crash the page): each print call is recorded instead, in whichever
+    frame it is made."""
+    context = browser.new_context(locale="vi-VN", **options)
+    context.add_init_script("window.print = () => { try { window.top.__printed = (window.top.__printed || 0) + 1; }"
+                            " catch (e) {} };")
+    return context
+
+
 def test_reception_page_shows_field_errors_then_receives(browser, served) -> None:
     server, ctx, hall, _d = served
-    context = browser.new_context(locale="vi-VN")
+    context = reception_context(browser)
     page = context.new_page()
     fill_reception(page, f"{server.url}/dossiers/reception", "12345")
     page.click("#submit")
@@ -127,11 +137,7 @@ def test_receive_and_print_opens_the_receipt_for_printing_and_prints_the_slip(br
     config = tmp_path / "motcua.toml"
     config.write_text(f'[dossiers]\nprinter_url = "file://{slip}"\n', encoding="utf-8")
     server = ServerProcess(data, config=config).start()
-    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 768})
-    # headless Chromium has no print dialog (a real print there can crash the page): the print
-    # call is recorded instead, in whichever frame it is made
-    context.add_init_script("window.print = () => { try { window.top.__printed = (window.top.__printed || 0) + 1; }"
-                            " catch (e) {} };")
+    context = reception_context(browser, viewport={"width": 1366, "height": 768})
     try:
         page = context.new_page()
         fill_reception(page, f"{server.url}/dossiers/reception", "001305012345")
