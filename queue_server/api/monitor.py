@@ -1,6 +1,6 @@
 """The supervisor's live monitor and the devices' heartbeats.
 
-    (the /supervisor page that reads these is not written yet)
+    (read by the /supervisor page, web/pages/supervisor.html)
     GET  /api/v1/monitor/snapshot       the hall's state for the monitor (staff: supervisor+)
     GET  /api/v1/monitor/estimates      the wait estimate for a new ticket of each service
     GET  /api/v1/monitor/thresholds     the site's alert thresholds (supervisor+)

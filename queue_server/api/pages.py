@@ -2,6 +2,7 @@
 
     /                         links to every page of the hall
     /console                  clerk console (login, counter, actions, live queue)
+    /supervisor               the supervisor's live monitor (alerts, services, counters, devices)
     /display/hall             hall display (TV); options in its URL, see docs/web.md
     /display/counter/3        the small screen above counter 3
     /static/...               CSS, JS and fonts (no build step)
@@ -47,6 +48,12 @@ def index() -> FileResponse:
 @router.get("/console")
 def console() -> FileResponse:
     return _page("console.html")
+
+
+@router.get("/supervisor")
+def supervisor() -> FileResponse:
+    """The supervisor's live monitor (the page signs in; its API refuses anyone below supervisor)."""
+    return _page("supervisor.html")
 
 
 @router.get("/display/hall")

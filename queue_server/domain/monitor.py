@@ -209,9 +209,32 @@ def alerts(state: HallState, t: Thresholds, now: datetime) -> list[Alert]:
     return sorted(out, key=lambda a: (order[a.kind], a.key))
 
 
+def next_change(state: HallState, t: Thresholds, now: datetime) -> datetime | None:
+    """The soonest instant after `now` at which `alerts` would change with time alone (a
+    ticket passing its target, a pause growing too long, a device falling silent, a past
+    happening leaving its window), so a page asks again then rather than polling; None when
+    nothing would change without a new event."""
+    times: list[datetime] = []
+    for s in state.services:
+        if s.oldest_queued_at is not None:
+            times.append(s.oldest_queued_at + timedelta(minutes=t.target_minutes(s.code)))
+    for c in state.counters:
+        if c.state == "paused" and c.since is not None:
+            times.append(c.since + timedelta(minutes=t.paused_too_long_minutes))
+    for d in state.devices:
+        if d.last_seen_at is not None:
+            times.append(d.last_seen_at + timedelta(minutes=t.device_silent_minutes))
+    windows = {"print_failed": t.print_failure_alert_minutes, "out_of_order": t.out_of_order_alert_minutes,
+               "lockout": t.lockout_alert_minutes}
+    for h in state.happenings:
+        times.append(h.at + timedelta(minutes=windows[h.kind]))
+    later = [x for x in times if x > now]
+    return min(later) if later else None
+
+
 PRINTER_VI = {"paper_low": "sắp hết giấy", "paper_out": "hết giấy", "offline": "không phản hồi", "error": "báo lỗi"}
 ALERT_KINDS = ("wait_over_target", "no_counter_open", "called_not_started", "paused_too_long", "printer",
                "print_failed", "device_silent", "out_of_order", "lockout")
 
 __all__ = ["THRESHOLDS", "SERVICE_TARGETS", "ThresholdError", "Thresholds", "ServiceState", "CounterState",
-           "DeviceState", "Happening", "HallState", "Alert", "alerts", "ALERT_KINDS"]
+           "DeviceState", "Happening", "HallState", "Alert", "alerts", "next_change", "ALERT_KINDS"]

@@ -16,6 +16,7 @@ from queue_server.domain.monitor import (
     ThresholdError,
     Thresholds,
     alerts,
+    next_change,
 )
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
@@ -97,3 +98,17 @@ def test_happenings_stay_alerts_for_their_window():
     assert kinds(HallState(happenings=h)) == ["print_failed", "out_of_order"]
     assert kinds(HallState(happenings=h), Thresholds.from_mapping({"lockout_alert_minutes": 60})) == [
         "print_failed", "out_of_order", "lockout"]
+
+
+def test_the_next_change_is_when_an_alert_would_appear_or_clear_with_time_alone():
+    t = Thresholds()  # target 30 min, paused 15 min, devices 5 min ... (the defaults)
+    state = HallState(services=[service(29)],
+                      counters=[CounterState(7, 2, "paused", NOW - timedelta(minutes=10))],
+                      devices=[DeviceState(3, "kiosk", "Ki-ốt 1", NOW - timedelta(minutes=1))])
+    soonest = next_change(state, t, NOW)
+    # the ticket reaches its target in one minute: the soonest of the three
+    assert soonest == NOW + timedelta(minutes=1)
+    assert kinds(state, t, soonest - timedelta(seconds=1)) == [] and "wait_over_target" in kinds(state, t, soonest
+                                                                                                 + timedelta(seconds=1))
+    # past every deadline, and with nothing waiting or paused: nothing changes by time alone
+    assert next_change(HallState(services=[service(None)]), t, NOW) is None

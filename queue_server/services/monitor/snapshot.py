@@ -189,6 +189,8 @@ def snapshot(ctx: Context, actor: Actor, site: Site) -> dict[str, Any]:
                      "status": d.status or ""} for d in devices],
         "recent_events": [e.as_json() for e in recent],
         "alerts": [a.as_json() for a in rules.alerts(state, thresholds, now)],
+        # when the alerts would change with time alone: the page asks again then
+        "next_change_at": iso(rules.next_change(state, thresholds, now)),
     }
 
 
