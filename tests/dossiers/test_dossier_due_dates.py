@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from queue_server.services.dossiers import documents as dossier_documents
 from queue_server.store.tables import Event
-from tests.dossiers.helpers import due_local, pdf_text, receive_at
+from tests.dossiers.helpers import at_local, due_local, pdf_text, receive_at
 
 # (received, procedure, expected appointment); procedures of the demo ward:
 # 1.000894 kết hôn: 1 working day; 2.000815 chứng thực bản sao: same day;
@@ -101,6 +101,10 @@ def test_a_dossier_received_in_a_year_without_a_file_skips_tet(ctx, hall, clock)
 
     warnings = supervision(ctx, hall.supervisor)["warnings"]
     assert any(w["code"] == d["code"] and w["years"] == [2028] for w in warnings)
+    # ... and on the morning it is due, the supervisor's due-soon list marks it
+    at_local(clock, "2028-02-02 09:00")
+    due_soon = supervision(ctx, hall.supervisor)["due"]
+    assert [(x["code"], x["calendar_missing_years"]) for x in due_soon] == [(d["code"], [2028])]
 
 
 def test_a_year_with_a_file_raises_no_notice_and_counts_its_swapped_working_day(ctx, hall, clock) -> None:
@@ -137,7 +141,7 @@ def test_each_hall_on_one_server_keeps_its_own_hours_and_cutoff(ctx, hall, clock
     from queue_server.services import admin
     from queue_server.services.context import SYSTEM, Actor
     from queue_server.services.dossiers import reception as dossiers
-    from tests.dossiers.helpers import at_local, payload
+    from tests.dossiers.helpers import payload
 
     site2 = admin.create_site(ctx, SYSTEM, code="phuong-2", name="UBND Phường 2", agency_code="000.00.02.H01")
     user = admin.create_user(ctx, SYSTEM, username="hoa", password="mot-hai-ba-bon", role="clerk",
