@@ -175,3 +175,25 @@ def test_per_site_settings_name_what_cannot_be_set_per_site() -> None:
         parse_dossier_settings({"sites": {"phuong-1": "16:00"}})
     settings = parse_dossier_settings({"place": "An Bình", "sites": {"phuong-1": {"place": "Phường 1"}}})
     assert settings.place == "An Bình" and settings.sites["phuong-1"].place == "Phường 1"
+
+
+def test_the_due_preview_api_gives_the_notice_to_the_clerk(ctx, hall) -> None:
+    from fastapi.testclient import TestClient
+
+    from queue_server.api.app import create_app
+    from tests.conftest import PASSWORD
+
+    with TestClient(create_app(ctx.settings, ctx=ctx)) as client:
+        token = client.post("/api/v1/auth/login", json={"username": "an", "password": PASSWORD}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        r = client.get("/api/v1/dossiers/due", params={"procedure": "1.004194", "received": "2028-01-21 10:00"},
+                       headers=auth)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["due_at"].startswith("2028-02-02T17:00")
+        assert body["calendar_missing_years"] == [2028]
+        assert "chưa biết ngày làm bù" in body["calendar_notice"]["vi"]
+        assert "swapped working days of 2028 are not known" in body["calendar_notice"]["en"]
+        r = client.get("/api/v1/dossiers/due", params={"procedure": "1.004194", "received": "2026-08-21 10:00"},
+                       headers=auth)
+        assert r.json()["due_at"].startswith("2026-08-25T17:00") and r.json()["calendar_notice"] is None
