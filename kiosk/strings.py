@@ -142,10 +142,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dossier_on_track": ("Trong hạn.", "On track."),
     "dossier_missing_docs": ("Cần bổ sung: {items}", "Still needed: {items}"),
     "dossier_new_date": ("Hẹn lại: {due}", "New date: {due}"),
-    "dossier_calendar": ("Chưa có lịch nghỉ lễ năm {years}: ngày hẹn chỉ trừ thứ Bảy, Chủ nhật và có thể "
-                         "thay đổi.",
-                         "The {years} holiday calendar is not loaded yet: the date skips only weekends and "
-                         "may change."),
+    "dossier_calendar": ("Chưa có lịch nghỉ lễ chính thức năm {years}: ngày hẹn đã trừ ngày lễ, Tết nhưng "
+                         "chưa biết ngày làm bù, nên có thể thay đổi.",
+                         "No official {years} holiday calendar yet: the date skips the public holidays and "
+                         "Tết, but swapped working days are not known, so it may change."),
     "dossier_another": ("Tra cứu hồ sơ khác", "Look up another"),
     "timing_early": ("Trước hạn", "Early"),
     "timing_on_time": ("Đúng hạn", "On time"),

@@ -42,6 +42,7 @@ from queue_server.api.client_address import client_address
 from queue_server.api.deps import BigId, Id, actor, get_ctx, optional_actor
 from queue_server.api.types import SiteParam, text
 from queue_server.services import admin
+from queue_server.services.calendars import calendar_notice
 from queue_server.services.context import Actor, Context
 from queue_server.services.dossiers import documents as dossier_documents
 from queue_server.services.dossiers import lookup as dossier_lookup
@@ -128,7 +129,8 @@ def due_preview(procedure: str = Query(max_length=40, pattern=r"^[^\x00]*$"),
             "received_at": at.isoformat(), "due_at": due.at.isoformat(),
             "due_at_vi": vi_datetime(local(due.at, s.timezone)), "fee_vnd": ch.fee_vnd,
             "calendar_missing_years": sorted(due.calendar_missing_years),
-            "calendar_unconfirmed_years": sorted(due.calendar_unconfirmed_years)}
+            "calendar_unconfirmed_years": sorted(due.calendar_unconfirmed_years),
+            "calendar_notice": calendar_notice(due.calendar_missing_years)}
 
 
 class ApplicantIn(BaseModel):

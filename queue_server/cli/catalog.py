@@ -109,9 +109,11 @@ def print_due(received: datetime, due: DueDate, due_local: datetime) -> None:
     print(f"Nhận / received: {received:%H giờ %M phút, ngày %d/%m/%Y}")
     print(f"Hẹn trả / due:   {due_local:%H giờ %M phút}, {WEEKDAYS_VI[due_local.weekday()]} ngày "
           f"{due_local:%d/%m/%Y}")
-    for year in sorted(due.calendar_missing_years):
-        print(f"Chưa có lịch nghỉ lễ năm {year}: chỉ trừ thứ Bảy, Chủ nhật / no holiday calendar for {year}: "
-              "weekends only")
+    from queue_server.services.calendars import calendar_notice
+
+    notice = calendar_notice(due.calendar_missing_years)
+    if notice:
+        print(f"{notice['vi']} / {notice['en']}")
     for year in sorted(due.calendar_unconfirmed_years):
         print(f"Lịch nghỉ lễ năm {year} là tạm tính / the {year} holiday calendar is provisional")
 
@@ -134,11 +136,15 @@ def cmd_calendar_show(args: argparse.Namespace) -> int:
     from queue_server.services.calendars import load_work_calendar
 
     calendar = load_work_calendar()
-    hy = calendar.years.get(args.year)
+    hy = calendar.year(args.year)
     if hy is None:
         print(f"Chưa có lịch nghỉ lễ năm {args.year} / no holiday calendar for {args.year}")
         return 1
-    print(f"Năm {hy.year}: {'chính thức / official' if hy.confirmed else 'tạm tính / provisional'}")
+    if not calendar.knows(hy.year):
+        print(f"Năm {hy.year}: chưa có tệp lịch; ngày lễ theo Bộ luật Lao động (thư viện holidays), chưa biết ngày "
+              f"làm bù / no holiday file: statutory holidays (holidays package), swapped working days not known")
+    else:
+        print(f"Năm {hy.year}: {'chính thức / official' if hy.confirmed else 'tạm tính / provisional'}")
     rows = [(d, "nghỉ / off", x.name_vi, x.confirmed) for d, x in hy.days_off.items()]
     rows += [(d, "làm bù / worked", x.name_vi, x.confirmed) for d, x in hy.working_days.items()]
     for d, kind, name, confirmed in sorted(rows):

@@ -9,8 +9,12 @@ from three things:
 * the year's holiday file (`HolidayYear`, parsed from assets/holidays/vn-YYYY.json by the
   caller): public holidays of the Labour Code 2019 art. 112, compensatory days, and
   swapped days (a Saturday worked in exchange for a bridge day off);
-* for a year without a holiday file, weekends only — `DueDate.calendar_missing_years`
-  says so, so the receipt can print a warning and the supervisor can be told.
+* for a year without a holiday file, the statutory holidays computed by the caller (the
+  `holidays` package's Vietnam calendar: Tết, Giỗ Tổ and the fixed-date holidays with their
+  compensatory days, `WorkCalendar.statutory`), but no swapped working days, which only the
+  government's yearly plan decides; `DueDate.calendar_missing_years` says so, so the
+  receipt can print a warning and the supervisor can be told. A year neither gives counts
+  weekends only.
 
 Counting rules (Bộ luật Dân sự 2015, arts. 147–148, which apply when a procedure's own law
 says nothing else):
@@ -327,12 +331,17 @@ def _list(doc: Mapping[str, Any], key: str, err: Any) -> list[Any]:
 
 @dataclass(frozen=True)
 class WorkCalendar:
-    """Holiday years by year. A year missing here is treated as weekends-only."""
+    """Holiday years by year: `years` from the shipped files (the authority, swapped working
+    days included), `statutory` for years without a file (public holidays computed from the
+    Labour Code rules; swapped days unknown). A year in neither is treated as weekends-only.
+    `statutory` may be a lazy mapping: it is only ever read by year."""
 
     years: Mapping[int, HolidayYear] = field(default_factory=dict)
+    statutory: Mapping[int, HolidayYear] = field(default_factory=dict)
 
     @classmethod
-    def from_documents(cls, docs: Iterable[Mapping[str, Any]]) -> WorkCalendar:
+    def from_documents(cls, docs: Iterable[Mapping[str, Any]],
+                       statutory: Mapping[int, HolidayYear] | None = None) -> WorkCalendar:
         """Build from decoded holiday files; raises HolidayFileError with every problem of
         every file (a year given twice is an error)."""
         years: dict[int, HolidayYear] = {}
@@ -349,14 +358,20 @@ class WorkCalendar:
             years[hy.year] = hy
         if errors:
             raise HolidayFileError(errors)
-        return cls(years=years)
+        return cls(years=years, statutory=statutory if statutory is not None else {})
 
     def knows(self, year: int) -> bool:
+        """Whether a holiday file covers `year` (swapped working days known)."""
         return year in self.years
+
+    def year(self, year: int) -> HolidayYear | None:
+        """The file's year, else the statutory one, else None (weekends only)."""
+        hy = self.years.get(year)
+        return hy if hy is not None else self.statutory.get(year)
 
     def sessions(self, day: date, hours: WorkingHours) -> tuple[Session, ...]:
         """The working sessions of `day` (empty when it is not a working day)."""
-        hy = self.years.get(day.year)
+        hy = self.year(day.year)
         if hy is not None:
             if day in hy.days_off:
                 return ()
@@ -368,7 +383,7 @@ class WorkCalendar:
         return bool(self.sessions(day, hours))
 
     def day_off(self, day: date) -> DayOff | None:
-        hy = self.years.get(day.year)
+        hy = self.year(day.year)
         return hy.days_off.get(day) if hy else None
 
 
@@ -384,9 +399,10 @@ class TimeUnit(StrEnum):
 
 @dataclass(frozen=True)
 class DueDate:
-    """When the result is due. `calendar_missing_years` lists the years whose holidays were
-    unknown (counted with weekends only); `calendar_unconfirmed_years` those whose file is
-    still an estimate."""
+    """When the result is due. `calendar_missing_years` lists the years with no holiday file
+    (counted with the statutory holidays but without swapped working days, or weekends only
+    when even those are unknown); `calendar_unconfirmed_years` those whose file is still an
+    estimate."""
 
     at: datetime
     calendar_missing_years: frozenset[int] = frozenset()

@@ -38,7 +38,14 @@ def test_dossier_due_for_a_same_day_procedure_after_three_before_tet(capsys) -> 
 def test_calendar_due_warns_about_a_missing_year(capsys) -> None:
     assert main(["calendar", "due", "--quantity", "3", "--unit", "working_days",
                  "--received", "2029-03-01 09:00"]) == 0
-    assert "Chưa có lịch nghỉ lễ năm 2029" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Chưa có lịch nghỉ lễ chính thức năm 2029" in out and "chưa biết ngày làm bù" in out
+
+
+def test_calendar_show_gives_the_statutory_holidays_of_a_year_without_a_file(capsys) -> None:
+    assert main(["calendar", "show", "2028"]) == 0
+    out = capsys.readouterr().out
+    assert "chưa biết ngày làm bù" in out and "26/01/2028" in out and "Tết Nguyên Đán" in out
 
 
 def test_calendar_show_marks_estimates(capsys) -> None:

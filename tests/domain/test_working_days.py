@@ -1,7 +1,8 @@
 """Appointment dates in working days: what a citizen reads on the receipt.
 
 The calendars are the real files in assets/holidays (loaded once), so a wrong date in a
-file shows up here as a wrong appointment.
+file shows up here as a wrong appointment; years without a file use the statutory holidays
+of the `holidays` package, as the server does.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ import copy
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from queue_server.domain.lunar import gio_to_hung_vuong, tet
 from queue_server.domain.working_days import (
     HolidayFileError,
     Session,
@@ -24,12 +25,13 @@ from queue_server.domain.working_days import (
     due_at,
     parse_holiday_year,
 )
-from queue_server.services.calendars import read_holiday_documents
+from queue_server.services.calendars import StatutoryYears, read_holiday_documents
 
 DOCS = read_holiday_documents()
-CAL = WorkCalendar.from_documents(DOCS)
+CAL = WorkCalendar.from_documents(DOCS, statutory=StatutoryYears())
 HOURS = WorkingHours.standard()
 NO_HOLIDAYS = WorkCalendar()
+STATUTORY_ONLY = WorkCalendar(statutory=StatutoryYears())
 
 
 def due(received: str, quantity: int, unit: str, cal: WorkCalendar = CAL, hours: WorkingHours = HOURS):
@@ -198,11 +200,25 @@ def test_hours_ending_exactly_at_lunch_stay_at_lunch() -> None:
 # ------------------------------------------------------------------ missing calendars
 
 
-def test_unknown_year_falls_back_to_weekends_and_reports_it() -> None:
-    result = due("2029-01-31 10:00", 3, "working_days")
-    assert result.at == at("2029-02-05 17:00")  # Thu -> Fri 1, Mon 4, Tue 5... weekends only
+def test_unknown_year_skips_the_statutory_tet_and_reports_it() -> None:
+    # 2029 has no file: Tết Kỷ Dậu is 13/2 (Tuesday); the package gives 12–16/2 off.
+    # Thu 8/2 -> Fri 9/2 (1), Mon 19/2 (2), Tue 20/2 (3); weekends only would say Tue 13/2.
+    result = due("2029-02-08 10:00", 3, "working_days")
+    assert result.at == at("2029-02-20 17:00")
+    assert due("2029-02-08 10:00", 3, "working_days", cal=NO_HOLIDAYS).at == at("2029-02-13 17:00")
     assert result.calendar_missing_years == {2029}
     assert not result.calendar_complete
+
+
+def test_unknown_year_gives_a_compensatory_day_for_a_holiday_on_a_weekend() -> None:
+    # 2028: 30/4 is a Sunday, so Tuesday 2/5 is off (art. 112(3)); Fri 28/4 + 1 -> Wed 3/5
+    assert due("2028-04-28 10:00", 1, "working_days").at == at("2028-05-03 17:00")
+
+
+def test_a_year_in_neither_the_files_nor_the_package_counts_weekends_only() -> None:
+    result = due("2130-02-06 10:00", 1, "working_days")
+    assert result.at == at("2130-02-07 17:00")
+    assert result.calendar_missing_years == {2130}
 
 
 def test_year_boundary_reports_only_the_missing_year() -> None:
@@ -258,9 +274,11 @@ def test_aware_datetimes_keep_their_zone() -> None:
 
 
 def test_every_holiday_file_puts_tet_and_hung_kings_on_the_lunar_dates() -> None:
+    # the lunar dates as the holidays package's Vietnamese calendar gives them
     for year, hy in CAL.years.items():
-        assert tet(year) in hy.days_off, year
-        assert gio_to_hung_vuong(year) in hy.days_off, year
+        lunar = holidays.country_holidays("VN", years=year, observed=False, language="vi")
+        assert lunar.get_named("Tết Nguyên Đán", lookup="exact")[0] in hy.days_off, year
+        assert lunar.get_named("Ngày Giỗ Tổ Hùng Vương", lookup="exact")[0] in hy.days_off, year
         for fixed in ((1, 1), (4, 30), (5, 1), (9, 2)):
             assert date(year, *fixed) in hy.days_off, (year, fixed)
 
@@ -345,4 +363,4 @@ def test_working_days_skip_exactly_the_non_working_days(received, qty) -> None:
 def test_years_without_a_file_are_always_reported(received, qty, unit) -> None:
     result = due_at(received, qty, unit, CAL, HOURS)
     assert result.at.year in result.calendar_missing_years
-    assert result.at == due_at(received, qty, unit, NO_HOLIDAYS, HOURS).at
+    assert result.at == due_at(received, qty, unit, STATUTORY_ONLY, HOURS).at

@@ -139,9 +139,10 @@ def build_receipt_slip(view: dict[str, Any], header: dossier_pdf.FormHeader) -> 
          .text(f"Hẹn trả: {vi_datetime(due)}", "bold")
          .text(f"Nhận kết quả: {DELIVERY_NAMES.get(view['result_delivery'], ('', ''))[0]}")
          .text(f"Phí, lệ phí: {vnd(view['fee_vnd'])}"))
-    if view.get("calendar_missing_years"):
-        years = ", ".join(str(y) for y in view["calendar_missing_years"])
-        b.text(f"Lưu ý: chưa có lịch nghỉ lễ năm {years}; ngày hẹn chỉ trừ thứ Bảy, Chủ nhật.", "small")
+    notice = view.get("calendar_notice")
+    if notice:
+        b.text(f"Lưu ý: {notice['vi']}", "small")
+        b.text(f"Note: {notice['en']}", "small")
     b.text(f"Người tiếp nhận: {view.get('received_by') or ''}", "small")
     b.separator()
     b.qr(header.lookup_url)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from queue_server.domain import dossiers as rules
 from queue_server.domain.dossiers import DossierState
+from queue_server.services.calendars import calendar_notice
 from queue_server.services.context import Context
 from queue_server.services.dossiers.format import DELIVERY_NAMES, local, vi_datetime
 from queue_server.services.dossiers.reception import STEP_NAMES, due_state_of
@@ -177,6 +178,7 @@ def public_view(session: Session, d: Dossier, settings: DossierSettings, now: da
         "result_delivery_vi": delivery[0], "result_delivery_en": delivery[1],
         "returned_at": d.returned_at.isoformat() if d.returned_at else None,
         "calendar_missing_years": d.calendar_missing_years,
+        "calendar_notice": calendar_notice(d.calendar_missing_years),
         "timeline": steps,
     }
 

@@ -232,10 +232,9 @@ def receipt_pdf(d: dict[str, Any], h: FormHeader) -> bytes:
             f"6. Đăng ký nhận kết quả tại: {_e(delivery)}",
             f"Phí, lệ phí: {_e(vnd(d['fee_vnd']))}",
         )]
-        if d.get("calendar_missing_years"):
-            years = ", ".join(str(y) for y in d["calendar_missing_years"])
-            story.append(_p(f"<b>Lưu ý: chưa có lịch nghỉ lễ năm {years}; ngày hẹn trả được tính chỉ trừ thứ Bảy, "
-                            "Chủ nhật và có thể được điều chỉnh khi có lịch nghỉ lễ.</b>", _style("w", 10.5)))
+        if d.get("calendar_notice"):
+            story.append(_p(f"<b>Lưu ý: {_e(d['calendar_notice']['vi'])}</b><br/><i>Note: "
+                            f"{_e(d['calendar_notice']['en'])}</i>", _style("w", 10.5)))
         story.append(_p(f"Vào Sổ theo dõi hồ sơ, Quyển số: {_e(d['logbook']['book'])}, "
                         f"Số thứ tự: {d['logbook']['line']}", body))
         story.append(CondPageBreak(70 * mm))

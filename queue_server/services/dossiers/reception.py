@@ -28,6 +28,7 @@ from queue_server.domain.dossiers import DossierAction, DossierState, FieldError
 from queue_server.domain.working_days import DueDate, due_at
 from queue_server.events import log
 from queue_server.services import admin
+from queue_server.services.calendars import calendar_notice
 from queue_server.services.context import Actor, Context
 from queue_server.services.dossiers.setup import (
     ChannelSpec,
@@ -284,13 +285,17 @@ def receive_dossier(ctx: Context, actor: Actor, payload: dict[str, Any], *, site
                            "ticket_code": ticket.code if ticket else None})
         if due.calendar_missing_years:
             years = sorted(due.calendar_missing_years)
-            logger.warning("no holiday calendar for %s: dossier %s due date counts weekends only", years, d.code)
+            listed = ", ".join(map(str, years))
+            logger.warning("no holiday file for %s: dossier %s due date counts the statutory holidays without "
+                           "swapped working days", years, d.code)
             log.append(session, site_id=d.site_id, kind="dossier.calendar_missing", at=now, actor=actor.label,
                        data=_public_data(d, years=years, message_vi=(
-                           f"Chưa có lịch nghỉ lễ năm {', '.join(map(str, years))}: ngày hẹn trả của hồ sơ "
-                           f"{d.code} chỉ trừ thứ Bảy, Chủ nhật. Hãy bổ sung tệp lịch nghỉ lễ."),
-                           message_en=(f"No holiday calendar for {', '.join(map(str, years))}: the due date of "
-                                       f"{d.code} skips weekends only. Add the holiday file.")))
+                           f"Chưa có lịch nghỉ lễ năm {listed}: ngày hẹn trả của hồ sơ {d.code} đã trừ ngày lễ, "
+                           f"Tết theo Bộ luật Lao động nhưng chưa biết ngày làm bù của năm {listed}. "
+                           "Hãy bổ sung tệp lịch nghỉ lễ khi Chính phủ công bố."),
+                           message_en=(f"No holiday file for {listed}: the due date of {d.code} skips the "
+                                       f"statutory holidays but the swapped working days of {listed} are not "
+                                       "known. Add the holiday file once the government publishes it.")))
         return dossier_json(session, d, settings, now=now)
 
     return ctx.db.transaction(work)
@@ -369,6 +374,7 @@ def dossier_json(session: Session, d: Dossier, settings: DossierSettings, *, now
         "received_at_vi": vi_datetime(local(d.received_at, tz)), "due_at_vi": vi_datetime(local(d.due_at, tz)),
         "appointment_at_vi": vi_datetime(local(d.appointment_at, tz)),
         "calendar_missing_years": d.calendar_missing_years, "calendar_unconfirmed_years": d.calendar_unconfirmed_years,
+        "calendar_notice": calendar_notice(d.calendar_missing_years),
         "due_state": ds.value if ds else None, "due_state_vi": rules.DUE_STATE_NAMES[ds][0] if ds else None,
         "outcome": done.value if done else None, "outcome_vi": rules.TIMING_NAMES[done][0] if done else None,
         "result_ready_at": _iso(d.result_ready_at), "returned_at": _iso(d.returned_at),

@@ -197,7 +197,7 @@ def _brief(d: Dossier, site: Site, now: datetime, settings: Any) -> dict[str, An
             "returned_at_local": short(local(d.returned_at, tz)) if d.returned_at else None,
             "result_ready_at_local": short(local(d.result_ready_at, tz)) if d.result_ready_at else None,
             "due_state": ds.value if ds else None, "late_hours": round(late_by.total_seconds() / 3600, 1)
-            if late_by else None}
+            if late_by else None, "calendar_missing_years": list(d.calendar_missing_years or [])}
 
 
 def supervision(ctx: Context, actor: Actor, *, site: str | int | None = None, start: str | date | None = None,

@@ -29,9 +29,8 @@ function show(d) {
   $("#r-agency-row").classList.toggle("hidden", !d.current_agency);
   $("#r-delivery").textContent = d.result_delivery_vi;
   const cal = $("#r-calendar");
-  cal.classList.toggle("hidden", !d.calendar_missing_years.length);
-  cal.textContent = d.calendar_missing_years.length ?
-    `Chưa có lịch nghỉ lễ năm ${d.calendar_missing_years.join(", ")}: ngày hẹn chỉ trừ thứ Bảy, Chủ nhật và có thể thay đổi.` : "";
+  cal.classList.toggle("hidden", !d.calendar_notice);
+  cal.textContent = d.calendar_notice ? `${d.calendar_notice.vi} / ${d.calendar_notice.en}` : "";
   const ul = $("#r-timeline");
   ul.innerHTML = "";
   for (const s of d.timeline) {

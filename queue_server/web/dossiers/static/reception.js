@@ -33,8 +33,8 @@ async function preview() {
     const r = await api(`/api/v1/dossiers/due?procedure=${encodeURIComponent(p.code)}&channel=${encodeURIComponent($("#channel").value)}`);
     $("#fee").value = r.fee_vnd * (parseInt($("#sets").value, 10) || 1);
     box.textContent = `Thời hạn ${r.processing_time.vi}. Nếu tiếp nhận bây giờ, hẹn trả: ${r.due_at_vi}.` +
-      (r.calendar_missing_years.length ? ` Chưa có lịch nghỉ lễ năm ${r.calendar_missing_years.join(", ")} (chỉ trừ thứ Bảy, Chủ nhật).` : "");
-    box.className = "notice" + (r.calendar_missing_years.length ? " warn" : "");
+      (r.calendar_notice ? ` ${r.calendar_notice.vi} / ${r.calendar_notice.en}` : "");
+    box.className = "notice" + (r.calendar_notice ? " warn" : "");
   } catch (err) { box.textContent = problemText(err); box.className = "notice bad"; }
 }
 
@@ -120,8 +120,8 @@ $("#reception").addEventListener("submit", async (ev) => {
     $("#d-code").textContent = d.code; $("#d-key").textContent = d.lookup_code.length === 10 ? `${d.lookup_code.slice(0, 5)}-${d.lookup_code.slice(5)}` : d.lookup_code; $("#d-due").textContent = d.appointment_at_vi;
     $("#d-pdf").href = d.links.receipt_pdf;
     const cal = $("#d-calendar");
-    cal.classList.toggle("hidden", !d.calendar_missing_years.length);
-    cal.textContent = d.calendar_missing_years.length ? `Chưa có lịch nghỉ lễ năm ${d.calendar_missing_years.join(", ")}: ngày hẹn chỉ trừ thứ Bảy, Chủ nhật. Giấy hẹn đã ghi rõ điều này; giám sát viên đã được báo.` : "";
+    cal.classList.toggle("hidden", !d.calendar_notice);
+    cal.textContent = d.calendar_notice ? `${d.calendar_notice.vi} Giấy hẹn đã ghi rõ điều này; giám sát viên đã được báo. / ${d.calendar_notice.en} The receipt says so; the supervisor has been told.` : "";
     $("#reception").classList.add("hidden"); $("#done").classList.remove("hidden");
     listTicketDossiers();
     // "Tiếp nhận và in giấy hẹn": the two-part receipt opens for printing, the slip goes to the

@@ -9,7 +9,8 @@ function table(rows, cols) {
 }
 const link = (r) => el("a", { href: "#", onclick: (e) => { e.preventDefault(); openDossier(r.code); }, text: r.code });
 const dossierCols = [["Mã hồ sơ", link], ["Thủ tục", (r) => r.procedure_name_vi], ["Người nộp", (r) => r.applicant],
-  ["Đang ở", (r) => r.current_agency], ["Hẹn trả", (r) => r.due_at_local + (r.apologised ? ` → ${r.appointment_at_local}` : "")],
+  ["Đang ở", (r) => r.current_agency], ["Hẹn trả", (r) => r.due_at_local + (r.apologised ? ` → ${r.appointment_at_local}` : "") +
+    (r.calendar_missing_years && r.calendar_missing_years.length ? ` (chưa biết ngày làm bù năm ${r.calendar_missing_years.join(", ")} / swapped working days unknown)` : "")],
   ["Trạng thái", (r) => el("span", { class: "badge " + (r.due_state || ""), text: r.state_vi })]];
 const groupCols = [["", (r) => r.name], ["Sắp đến hạn", (r) => r.due], ["Quá hạn", (r) => r.late], ["Trả quá hạn", (r) => r.returned_late]];
 
@@ -33,7 +34,8 @@ async function load() {
     ["Có kết quả", (r) => r.result_ready_at_local || ""], ["Đã trả", (r) => r.returned_at_local]]));
   $("#by_procedure").replaceChildren(table(s.by_procedure, groupCols));
   $("#by_agency").replaceChildren(table(s.by_agency, groupCols));
-  $("#warnings").replaceChildren(...s.warnings.map((w) => el("div", { class: "notice warn", text: w.message_vi })));
+  $("#warnings").replaceChildren(...s.warnings.map((w) => el("div", { class: "notice warn",
+    text: w.message_en ? `${w.message_vi} / ${w.message_en}` : w.message_vi })));
   const r = await api(`/api/v1/dossier-reports/ratings?${q}`);
   const rc = [["", (x) => x.key], ["Rất hài lòng", (x) => x.very_satisfied], ["Hài lòng", (x) => x.satisfied],
     ["Không hài lòng", (x) => x.unsatisfied], ["Tổng", (x) => x.total], ["% hài lòng", (x) => x.satisfied_percent ?? ""]];
@@ -63,6 +65,7 @@ async function openDossier(code) {
       el("p", {}, el("b", { text: d.code }), ` — ${d.procedure.name_vi} — `, el("span", { class: "badge " + (d.due_state || d.outcome || ""), text: d.state_vi }),
         d.due_state_vi ? ` (${d.due_state_vi})` : ""),
       el("p", { text: `${d.applicant.name} · ${d.applicant.phone || ""} · hẹn trả ${d.appointment_at_vi}` }),
+      d.calendar_notice ? el("p", { class: "notice warn", text: `${d.calendar_notice.vi} / ${d.calendar_notice.en}` }) : "",
       el("p", { class: "row" }, el("a", { href: d.links.receipt_pdf, target: "_blank", text: "Giấy tiếp nhận" }),
         el("a", { href: `/api/v1/dossiers/${d.id}/control-slip.pdf`, target: "_blank", text: "Phiếu kiểm soát (Mẫu 05)" }), ...letters),
       el("ul", { class: "timeline" }, d.steps.map((s) => el("li", {}, el("b", { text: s.name_vi }),
