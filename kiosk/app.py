@@ -13,6 +13,7 @@ thread through Kivy's clock. Nothing here imports the server.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -27,6 +28,8 @@ from kiosk.config import KioskConfig
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 FONT_REGULAR = ASSETS / "fonts" / "DejaVuSansCondensed.ttf"
 FONT_BOLD = ASSETS / "fonts" / "DejaVuSansCondensed-Bold.ttf"
+HEARTBEAT_EVERY_S = 30.0  # the monitor calls a kiosk silent after minutes (device_silent_minutes)
+logger = logging.getLogger(__name__)
 
 _prepared = False
 
@@ -44,8 +47,6 @@ def prepare_kivy(config: KioskConfig, *, headless: bool = False) -> None:
     os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # no probing for xclip/xsel
     if headless:
         os.environ["SDL_VIDEODRIVER"] = "offscreen"
-    import logging
-
     from kivy.config import Config
 
     logging.getLogger("kivy").addFilter(_HarmlessStartupNoise())
@@ -322,9 +323,19 @@ def _build_app_class():  # noqa: ANN202 - the class needs Kivy, imported only af
 
         def _health_loop(self) -> None:
             interval = self.kiosk_config.health_interval_s
+            last_beat, last_printer = 0.0, None
             while not self._stop_event.is_set():
                 ok = self.client.health()
                 Clock.schedule_once(lambda _dt, ok=ok: self.set_online(ok), 0)
+                if ok:
+                    # the supervisor's monitor: alive, and the printer's paper (at once when it changes)
+                    printer = self.flow.printer_state()
+                    if printer != last_printer or time.monotonic() - last_beat >= HEARTBEAT_EVERY_S:
+                        try:
+                            self.client.heartbeat(printer)
+                            last_beat, last_printer = time.monotonic(), printer
+                        except KioskError as exc:
+                            logger.warning("heartbeat not sent: %s", exc)
                 self._stop_event.wait(interval)
 
         def set_online(self, value: bool) -> None:

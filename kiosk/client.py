@@ -189,6 +189,10 @@ class KioskClient:
                 "counter_number": counter_number}
         return self._json(self._send("POST", "/api/v1/ratings", json=body), 201)
 
+    def heartbeat(self, printer: str = "") -> dict[str, Any]:
+        """Tell the hall's monitor this kiosk is alive, with its printer's state."""
+        return self._json(self._send("POST", "/api/v1/devices/heartbeat", json={"printer": printer}))
+
     def report_print_failure(self, ticket_id: int, reason: str) -> dict[str, Any]:
         return self._json(self._send("POST", "/api/v1/kiosk/print-failures",
                                      json={"ticket_id": ticket_id, "reason": reason}), 201)

@@ -154,6 +154,21 @@ class TicketFlow:
                     self._pending_reports.pop(0)
             sent += 1
 
+    # the printer's state as the hall's monitor names it (POST /api/v1/devices/heartbeat)
+    HEARTBEAT_STATES = {"ok": "ok", "near-end": "paper_low", "paper-out": "paper_out", "cover-open": "error",
+                        "error": "error", "offline": "offline"}
+
+    def printer_state(self) -> str:
+        """"ok", "paper_low", "paper_out", "offline" or "error" as the printer says it now; "" when
+        there is no printer or it does not say (a printer that never reports is not an alert)."""
+        if self.printer is None:
+            return ""
+        try:
+            return self.HEARTBEAT_STATES.get(self.printer.status().state, "")
+        except Exception as exc:  # noqa: BLE001 - a status query must never stop the kiosk
+            logger.warning("printer status unreadable: %s", exc)
+            return "offline"
+
     @property
     def pending_reports(self) -> int:
         with self._reports_lock:

@@ -47,6 +47,7 @@ CLEAR_KINDS = ("ticket.finished", "ticket.no_show", "ticket.transferred", "ticke
 FRESH_S = 60.0  # a call older than this (replayed after an outage) updates the displays but is not spoken
 RETRY_S = 2.0  # how often a failed display or keypad is tried again
 REFRESH_S = 60.0  # every display is sent its state again this often (a board may have been power-cycled)
+HEARTBEAT_EVERY_S = 30.0  # the monitor calls an agent silent after minutes (device_silent_minutes)
 MESSAGE_S = 6.0  # how long a keypad message stays on an LED board's text area
 
 
@@ -273,7 +274,17 @@ class HallAgent:
             self._spawn(lambda b=binding: self._keypad_loop(b), f"agent-keypad-{binding.url}")
         if self.speaker is not None:
             self._spawn(self._speaker_loop, "agent-speaker")
+        self._spawn(self._heartbeat_loop, "agent-heartbeat")
         return self
+
+    def _heartbeat_loop(self) -> None:
+        """Tell the hall's monitor this agent is alive (its silence is an alert)."""
+        while not self.stop_event.is_set():
+            try:
+                self._request("POST", "/api/v1/devices/heartbeat", {})
+            except (ApiRefused, httpx.HTTPError) as exc:
+                logger.warning("heartbeat not sent: %s", exc)
+            self.stop_event.wait(HEARTBEAT_EVERY_S)
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
