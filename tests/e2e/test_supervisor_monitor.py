@@ -36,13 +36,13 @@ def issued_ago(served, minutes: float) -> dict:  # noqa: ANN001
 
 def test_an_alert_appears_when_a_ticket_passes_its_target_and_clears_when_it_is_called(served, new_page):
     served.post(f"/api/v1/counters/{served.hall.c3}/open", username="an")
-    issued_ago(served, 29 + 57 / 60)  # 3 s before its 30-minute target
+    issued_ago(served, 29.75)  # 15 s before its 30-minute target (room for a slow login under load)
     page = new_page(1366, 768)
     log_in(page, served)
     assert page.inner_text("#services tr[data-code='HT'] .s-waiting") == "1"
     assert page.locator(WAIT_ALERT).count() == 0
     # no event comes: the page reads again at the instant the snapshot said the alerts change
-    page.wait_for_selector(WAIT_ALERT, timeout=15000)
+    page.wait_for_selector(WAIT_ALERT, timeout=30000)
     text = page.inner_text(WAIT_ALERT)
     assert "A001" in text and "mục tiêu 30 phút" in text and "target 30 min" in text
     assert "wait_target_minutes" in text  # the threshold that decides it, as configured
