@@ -425,3 +425,41 @@ class RateCounter(Base):
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     window_start: Mapped[datetime]
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportDay(Base):
+    """A closed business day of a site, summarised once for the queue reports: the day's
+    arrivals by local hour, ratings and out-of-order calls (JSON), beside its cells below.
+    Written when a report first needs the day (or by the server's nightly round) and never
+    changed after: a closed day's tickets are all final."""
+
+    __tablename__ = "report_days"
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    span: Mapped[str] = mapped_column(String(5), primary_key=True)  # day | month (the sum of its days)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day
+    last_day: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)  # of the summary's shape; an older one is summarised again
+    computed_at: Mapped[datetime]
+    extras: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReportCell(Base):
+    """One day's tickets of one row of a report table: a service, a counter, a clerk, a
+    priority class, a channel or the whole day (`dim`, `key`). Counts by outcome, and waits
+    and service times as histograms (domain.reports) with their sums; `wait_within` counts
+    the waits within their service's target in force when the day was summarised."""
+
+    __tablename__ = "report_cells"
+    __table_args__ = (Index("ix_report_cells_day", "site_id", "span", "business_day"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    span: Mapped[str] = mapped_column(String(5))
+    business_day: Mapped[date] = mapped_column(Date)
+    dim: Mapped[str] = mapped_column(String(10))  # total | service | counter | clerk | priority | channel
+    key: Mapped[str] = mapped_column(String(40))  # the service's, counter's or clerk's id ("0": never called), a class...
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # issued, finished, no_show...
+    wait_hist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    wait_sum_s: Mapped[float] = mapped_column(default=0.0)
+    wait_within: Mapped[int] = mapped_column(Integer, default=0)
+    service_hist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    service_sum_s: Mapped[float] = mapped_column(default=0.0)
