@@ -38,10 +38,10 @@ def upgrade() -> None:
         sa.Column('key', sa.String(length=40), nullable=False),
         sa.Column('counts', sa.JSON(), nullable=False),
         sa.Column('wait_hist', sa.JSON(), nullable=False),
-        sa.Column('wait_sum_s', sa.Float(), nullable=False),
+        sa.Column('wait_sum_s', sa.Double(), nullable=False),
         sa.Column('wait_within', sa.Integer(), nullable=False),
         sa.Column('service_hist', sa.JSON(), nullable=False),
-        sa.Column('service_sum_s', sa.Float(), nullable=False),
+        sa.Column('service_sum_s', sa.Double(), nullable=False),
         sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_report_cells_site_id_sites')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_report_cells')),
     )
