@@ -5,9 +5,10 @@ clerk, priority class, channel) into cells holding counts by outcome and waits a
 times as histograms (domain.reports), the arrivals by local hour, the ratings given that
 day and the out-of-order calls by who made them. Each query reads one day through an index.
 
-`ensure(ctx, site_id, days, tz, today)` returns the summaries of many days: closed days (before
-today, every ticket final) are read from `report_days`/`report_cells`, summarising and storing
-the missing ones once; today and any day still open are summarised afresh, not stored.
+`Store(...).range(lo, hi)` gives a range as closed whole months plus single days: a closed
+day (before today, every ticket final) or month is read from `report_days`/`report_cells`,
+summarised and kept the first time it is needed; today and any day still open are
+summarised afresh and not kept. A month is the sum of its days (`merge`).
 
 Waits are measured from issue to first call (a ticket transferred in: from its transfer);
 service times from start (or the call, when the clerk never pressed start) to finish.
