@@ -25,6 +25,7 @@ from queue_server.api import monitor as monitor_routes
 from queue_server.api import pages as page_routes
 from queue_server.api import phone as phone_routes
 from queue_server.api import problems
+from queue_server.api import reports as report_routes
 from queue_server.api import tickets as ticket_routes
 from queue_server.api.deps import get_ctx
 from queue_server.api.headers import SecurityHeaders
@@ -38,6 +39,7 @@ from queue_server.services.context import SYSTEM, Context
 from queue_server.services.dossiers import reception as dossiers
 from queue_server.services.metrics import Metrics
 from queue_server.services.queue import tickets as queue
+from queue_server.services.reports import figures as report_figures
 from queue_server.store import migrate
 from queue_server.store.engine import DatabaseUnavailable
 
@@ -150,6 +152,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
                                       name="backups")
         purges = asyncio.create_task(_every(maintain_seconds, _purge_once_a_day(ctx), "the daily purge"),
                                      name="personal-data-purge")
+        # closed days summarised for the reports in the background, so a morning's report reads
+        # kept summaries only
+        report_days = asyncio.create_task(_every(maintain_seconds, lambda: report_figures.keep_closed(ctx),
+                                                 "summarising closed days for the reports"), name="report-days")
         # due soon / overdue dossiers, one event each: scheduled here, not run by the reports
         # that read them (a read writes nothing)
         dossier_sweeper = asyncio.create_task(_every(dossier_sweep_seconds, lambda: dossiers.flag_overdue(ctx, SYSTEM),
@@ -162,6 +168,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
             backups.cancel()
             purges.cancel()
             dossier_sweeper.cancel()
+            report_days.cancel()
             await hub.stop()
             figures.close()
             ctx.db.dispose()
@@ -179,7 +186,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     app.add_middleware(RequestLog)  # one log line per request; X-Request-ID on every answer
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
-                   dossier_routes, announcement_routes, phone_routes, monitor_routes, metrics_routes, page_routes):
+                   dossier_routes, announcement_routes, phone_routes, monitor_routes, report_routes, metrics_routes,
+                   page_routes):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"], responses={503: {"description": "the database or the event hub is not working"}})

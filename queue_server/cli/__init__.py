@@ -29,6 +29,7 @@ COMMAND_MODULES: dict[str, str] = {
     "backup": "queue_server.cli.maintenance",
     "restore": "queue_server.cli.maintenance",
     "purge": "queue_server.cli.maintenance",
+    "report": "queue_server.cli.report",
     "kiosk": "kiosk.cli",
     "deploy": "queue_server.cli.deploy",
     "doctor": "queue_server.cli.deploy",

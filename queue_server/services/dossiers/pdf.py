@@ -61,7 +61,7 @@ NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
 
-def _fonts() -> None:
+def register_fonts() -> None:
     global _REGISTERED
     if _REGISTERED:
         return
@@ -143,7 +143,7 @@ def _qr(data: str, size: float) -> Drawing:
 
 def _doc(buffer: io.BytesIO, title: str, *, pagesize: tuple[float, float] = A4, margins: float = 18 * mm,
          subject: str = "") -> SimpleDocTemplate:
-    _fonts()
+    register_fonts()
     return SimpleDocTemplate(buffer, pagesize=pagesize, leftMargin=margins + 5 * mm, rightMargin=margins,
                              topMargin=15 * mm, bottomMargin=15 * mm, title=title, author="Motcua",
                              creator="Motcua", subject=subject)

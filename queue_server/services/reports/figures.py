@@ -11,6 +11,7 @@ names clerks and counts priority classes.
 
 from __future__ import annotations
 
+import re
 from collections import Counter as Tally
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -79,6 +80,11 @@ def _figures(cell: summaries.Cell) -> dict[str, Any]:
     wait["within_target_share"] = round(cell.wait_within / n, 4) if n else None
     return {**{k: cell.counts.get(k, 0) for k in COUNTS}, "wait": wait,
             "service": asdict(rules.Durations.of(cell.service_hist, cell.service_sum_s))}
+
+
+def natural(text: str) -> list[Any]:
+    """"Quầy 2" before "Quầy 10"."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
 
 
 def _require(actor: Actor, site_id: int) -> None:
@@ -154,7 +160,7 @@ def _assemble(site: Site, lo: date, hi: date, summary: list[summaries.Summary], 
             return (0 if key else 1, c.number if c else 9999)
         if dim == "priority":
             return (key != "normal", key)
-        return (str(label(dim, key)[0]),)
+        return (key == 0, natural(str(label(dim, key)[0])))
 
     tables: dict[str, list[dict[str, Any]]] = {}
     for dim in summaries.DIMS[1:]:
@@ -226,7 +232,7 @@ def _satisfaction(whole: summaries.Summary, services: dict[int, Service], counte
     return {"overall": done(overall), "levels": [{"level": k, "label_vi": v[0], "label_en": v[1]}
                                                  for k, v in ratings.LEVEL_NAMES.items()],
             **{f"by_{dim}": [{"key": k, "label_vi": name(dim, k), **done(b)} for k, b in sorted(
-                rows.items(), key=lambda kv: name(dim, kv[0]))] for dim, rows in by.items()}}
+                rows.items(), key=lambda kv: natural(name(dim, kv[0])))] for dim, rows in by.items()}}
 
 
 def _out_of_order(whole: summaries.Summary, users: dict[int, User]) -> list[dict[str, Any]]:
@@ -247,3 +253,40 @@ def _notes(whole: summaries.Summary, total: summaries.Cell, lo: date, hi: date) 
     if sum(whole.weekdays.values()) < (hi - lo).days + 1:
         notes.append({"vi": "Các ngày sau hôm nay chưa có số liệu.", "en": "Days after today have no figures yet."})
     return notes
+
+
+def month_label(month: str) -> str:
+    first, _ = month_range(month)
+    return f"tháng {first.month}/{first.year}"
+
+
+def keep_closed(ctx: Context, *, days_back: int = 62, limit: int = 31) -> int:
+    """Summarise and keep the closed days of the last `days_back` days (at most `limit` a
+    round) and the last closed month, so the morning's report reads kept summaries only.
+    Run by the server every maintenance round; returns how many summaries it made."""
+    from queue_server.store.tables import ReportDay
+
+    made = 0
+    now = ctx.clock.now()
+    with ctx.db.reading() as session:
+        sites = list(session.scalars(select(Site)))
+    for site in sites:
+        today = summaries.local_today(now, site.timezone)
+        lo = today - timedelta(days=days_back)
+        with ctx.db.reading() as session:
+            kept = set(session.scalars(select(ReportDay.business_day).where(
+                ReportDay.site_id == site.id, ReportDay.span == "day", ReportDay.business_day >= lo,
+                ReportDay.version == summaries.VERSION)))
+            services = {x.id: x.code for x in session.scalars(select(Service).where(Service.site_id == site.id))}
+        t = monitor_thresholds.of_site(site)
+        store = summaries.Store(ctx.db, site.id, site.timezone, today, now,
+                                {sid: t.target_minutes(code) * 60 for sid, code in services.items()},
+                                t.wait_target_minutes * 60)
+        missing = [lo + timedelta(days=i) for i in range(days_back) if lo + timedelta(days=i) not in kept]
+        for day in missing[:limit]:
+            store.days(day, day)
+            made += 1
+        last_month_end = today.replace(day=1) - timedelta(days=1)
+        if len(missing) <= limit:  # every day of the last month is kept now: their sum is cheap
+            store.range(last_month_end.replace(day=1), last_month_end)
+    return made
