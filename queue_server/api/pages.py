@@ -56,6 +56,12 @@ def supervisor() -> FileResponse:
     return _page("supervisor.html")
 
 
+@router.get("/reports")
+def reports() -> FileResponse:
+    """Queue reports with charts and exports (the page signs in; its API refuses anyone below supervisor)."""
+    return _page("reports.html")
+
+
 @router.get("/display/hall")
 def hall_display(request: Request) -> FileResponse:
     voice_of(request.app)  # start loading the voice clips before the first call

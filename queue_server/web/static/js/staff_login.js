@@ -1,0 +1,57 @@
+// Signing a supervisor or admin in on a staff page (/reports; the login form's ids are the
+// same on every staff page): reuse the session cookie when there is one, otherwise show the
+// form; a clerk who signs in is told the page is not for them.
+
+import { $, ApiError, api, setCsrf } from "./common.js";
+
+export function staffSignIn({ roles = ["supervisor", "admin"], show, onEnter, onLeave }) {
+  function refuse(vi, en) {
+    show("login");
+    $("#login-error").hidden = false;
+    $("#login-error-vi").textContent = vi;
+    $("#login-error-en").textContent = en;
+  }
+
+  async function enter(me) {
+    if (!roles.includes(me.role)) {
+      refuse("Trang này dành cho giám sát và quản trị.", "This page is for supervisors and administrators.");
+      return;
+    }
+    $("#user").textContent = me.full_name || me.username;
+    await onEnter(me);
+  }
+
+  async function boot() {
+    try {
+      const me = await api("GET", "/api/v1/auth/me");
+      setCsrf(me.csrf_token);
+      await enter(me);
+    } catch (err) {
+      show("login");
+      if (!(err instanceof ApiError && err.status === 401)) {
+        refuse("Không kết nối được máy chủ.", String(err));
+      }
+    }
+  }
+
+  $("#login-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    $("#login-error").hidden = true;
+    try {
+      const r = await api("POST", "/api/v1/auth/login", {
+        username: $("#username").value.trim(), password: $("#password").value });
+      setCsrf(r.csrf_token);
+      $("#password").value = "";
+      await enter(r.user);
+    } catch (err) {
+      refuse(err instanceof ApiError ? err.detail : "Không kết nối được máy chủ.",
+        err instanceof ApiError ? err.detailEn : "Cannot reach the server.");
+    }
+  });
+  $("#logout").addEventListener("click", async () => {
+    try { await api("POST", "/api/v1/auth/logout"); } catch { /* signed out anyway */ }
+    if (onLeave) onLeave();
+    show("login");
+  });
+  return boot();
+}
