@@ -215,3 +215,16 @@ def test_clerks_and_kiosks_may_not_read_reports(hall, ctx):
     for who in (hall.clerk, hall.kiosk):
         with pytest.raises(Forbidden):
             figures.queue_report(ctx, who, start="2026-03-02")
+
+
+def test_the_servers_rounds_keep_the_closed_days_so_a_report_summarises_nothing(hall, ctx, clock, two_days):
+    clock.advance(24 * 3600)  # Wednesday
+    assert figures.keep_closed(ctx) == 31  # at most 31 days a round: the last 62 days take two rounds
+    assert figures.keep_closed(ctx) == 31
+    assert figures.keep_closed(ctx) == 0
+    with ctx.db.reading() as s:
+        kept = s.query(ReportDay).count()
+    report = figures.queue_report(ctx, hall.supervisor, start="2026-03-02", end="2026-03-03")
+    assert report["totals"]["issued"] > 0
+    with ctx.db.reading() as s:
+        assert s.query(ReportDay).count() == kept
