@@ -114,9 +114,11 @@ function read() {
   return S.reading;
 }
 
+// A burst of events (one transaction's, or one SSE chunk's) gives one read: the timer waits
+// only long enough for the rest of the burst; a read already on its way reads once more after.
 function readSoon() {
   clearTimeout(S.timer);
-  S.timer = setTimeout(read, 250);
+  S.timer = setTimeout(read, 25);
 }
 
 function scheduleDue(at) {
