@@ -1018,17 +1018,18 @@ class PetitionScreen(KioskScreen):
         portrait = not self.app.landscape
         form = BoxLayout(orientation="vertical", spacing=12)
         form.add_widget(Txt(self.t("petition_category"), size=BODY, bold=True))
-        grid = GridLayout(cols=3 if portrait else 2, spacing=12, size_hint_y=None)
+        grid = GridLayout(cols=3, spacing=12, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for c in PETITION_CATEGORIES:
             on = c == chosen
             btn = Btn(("☑ " if on else "☐ ") + self.t(f"cat_{c}"), lambda c=c: self.choose(c),
-                      kind="primary" if on else "secondary", size=34, height=100)
+                      kind="primary" if on else "secondary", size=34 if portrait else 30,
+                      height=100 if portrait else 90)
             self.category_buttons[c] = btn
             grid.add_widget(btn)
         form.add_widget(grid)
         form.add_widget(Txt(self.t("petition_text"), size=BODY, bold=True))
-        self.text_input = text_input(self.t("petition_text_hint"), size=36, height=230)
+        self.text_input = text_input(self.t("petition_text_hint"), size=36, height=230 if portrait else 200)
         self.text_input.multiline = True  # framed like every input; lines wrap
         self.text_input.padding = [20, 20, 20, 20]
         self.text_input.text = self.params.get("text", "")
@@ -1042,13 +1043,28 @@ class PetitionScreen(KioskScreen):
                               focus=lambda w, on: on and self.type_into(w))
         form.add_widget(self.phone_input)
         self.status_label = Txt(self.params.get("status", ""), size=SMALL, bold=True, color=ERROR)
-        form.add_widget(self.status_label)
         self.send_button = Btn(self.t("petition_send"), self.send, size=48, height=130)
-        form.add_widget(self.send_button)
-        form.add_widget(Widget())
         target = self.phone_input if self.params.get("field") == "phone" else self.text_input
         self.keyboard = Keyboard(target, space_label=self.t("space"), clear_label=self.t("clear"))
-        with_keyboard(self, form, self.keyboard)
+        if portrait:
+            form.add_widget(self.status_label)
+            form.add_widget(self.send_button)
+            form.add_widget(Widget())
+            self.body.add_widget(form)
+            self.body.add_widget(self.keyboard)
+            return
+        # landscape: the form on the left; what is said, the send button and the keyboard on the
+        # right, where a hand reaches them
+        form.add_widget(Widget())
+        row = BoxLayout(spacing=28)
+        row.add_widget(form)
+        right = BoxLayout(orientation="vertical", size_hint_x=0.85, spacing=12)
+        right.add_widget(Widget())
+        right.add_widget(self.status_label)
+        right.add_widget(self.send_button)
+        right.add_widget(self.keyboard)
+        row.add_widget(right)
+        self.body.add_widget(row)
 
     def _build_sent(self, code: str) -> None:
         self.body.add_widget(Widget())
