@@ -508,6 +508,17 @@ def _build_app_class():  # noqa: ANN202 - the class needs Kivy, imported only af
             self.background(lambda: self.client.rate(level, reasons, comment),
                             lambda _data: screen.rating_done(True), fail)
 
+        def send_petition(self, category: str, text: str, phone: str) -> None:
+            screen = self.screens["petition"]
+
+            def fail(exc: BaseException) -> None:
+                self._offline(exc)
+                why = getattr(exc, "message_en" if self.lang == "en" else "message_vi", str(exc))
+                screen.petition_done(None, why)
+
+            self.background(lambda: self.client.petition(category, text, phone),
+                            lambda data: screen.petition_done(data.get("code", "")), fail)
+
         # -- life cycle ------------------------------------------------------------------
 
         def on_stop(self) -> None:

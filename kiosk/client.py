@@ -189,6 +189,11 @@ class KioskClient:
                 "counter_number": counter_number}
         return self._json(self._send("POST", "/api/v1/ratings", json=body), 201)
 
+    def petition(self, category: str, text: str, phone: str = "") -> dict[str, Any]:
+        """Send a citizen's feedback or petition; the answer holds the `code` to read it back."""
+        return self._json(self._send("POST", "/api/v1/petitions",
+                                     json={"category": category, "text": text, "phone": phone}), 201)
+
     def heartbeat(self, printer: str = "") -> dict[str, Any]:
         """Tell the hall's monitor this kiosk is alive, with its printer's state."""
         return self._json(self._send("POST", "/api/v1/devices/heartbeat", json={"printer": printer}))

@@ -20,13 +20,14 @@ from kivy.uix.widget import Widget
 from kivy.utils import escape_markup
 
 from kiosk.dossier_view import DossierView, Step, clean_code, clean_key, parse_scan
-from kiosk.strings import REASONS, date_text, fee_text, pick, t, wait_text
+from kiosk.strings import PETITION_CATEGORIES, REASONS, date_text, fee_text, pick, t, wait_text
 from kiosk.widgets import (
     BG,
     BODY,
     ERROR,
     HEADING,
     LINE,
+    MIN_TARGET,
     MUTED,
     OK,
     PRIMARY,
@@ -160,10 +161,16 @@ class HomeScreen(KioskScreen):
             self.buttons[key] = btn
             grid.add_widget(btn)
         self.body.add_widget(grid)
+        bottom = BoxLayout(spacing=28, size_hint_y=None, height=MIN_TARGET)
         self.lang_button = Btn(self.t("other_language"), self.app.toggle_language, kind="secondary", size=44,
-                               size_hint_x=None, width=420, pos_hint={"center_x": 0.5})
+                               size_hint_x=0.35)
         self.buttons["language"] = self.lang_button
-        self.body.add_widget(self.lang_button)
+        # feedback and petitions: less common than the four above, so a smaller button
+        self.buttons["petition"] = Btn(self.t("petition"), lambda: self.app.go("petition", fresh=True),
+                                       kind="secondary", size=40, size_hint_x=0.65)
+        bottom.add_widget(self.lang_button)
+        bottom.add_widget(self.buttons["petition"])
+        self.body.add_widget(bottom)
 
     def tick(self) -> None:
         now = self.app.hall_now()
@@ -991,8 +998,118 @@ class RatingScreen(KioskScreen):
             self.refresh()
 
 
+# -- feedback and petitions (phản ánh, kiến nghị) -----------------------------------------
+
+class PetitionScreen(KioskScreen):
+    """Category buttons, the text and an optional phone typed on the on-screen keyboard (one
+    keyboard; it types into the box last touched), then the code to read the answer back."""
+
+    title_key = "petition_title"
+    TEXT_MIN = 10
+
+    def build(self) -> None:
+        self.category_buttons: dict[str, Btn] = {}
+        self.send_button = None
+        code = self.params.get("code")
+        if code:
+            self._build_sent(code)
+            return
+        chosen = self.params.get("category")
+        portrait = not self.app.landscape
+        form = BoxLayout(orientation="vertical", spacing=12)
+        form.add_widget(Txt(self.t("petition_category"), size=BODY, bold=True))
+        grid = GridLayout(cols=3, spacing=12, size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for c in PETITION_CATEGORIES:
+            on = c == chosen
+            btn = Btn(("☑ " if on else "☐ ") + self.t(f"cat_{c}"), lambda c=c: self.choose(c),
+                      kind="primary" if on else "secondary", size=34 if portrait else 30,
+                      height=100 if portrait else 90)
+            self.category_buttons[c] = btn
+            grid.add_widget(btn)
+        form.add_widget(grid)
+        form.add_widget(Txt(self.t("petition_text"), size=BODY, bold=True))
+        self.text_input = text_input(self.t("petition_text_hint"), size=36, height=230 if portrait else 200)
+        self.text_input.multiline = True  # framed like every input; lines wrap
+        self.text_input.padding = [20, 20, 20, 20]
+        self.text_input.text = self.params.get("text", "")
+        self.text_input.bind(text=lambda _w, v: self.params.__setitem__("text", v),
+                             focus=lambda w, on: on and self.type_into(w))
+        form.add_widget(self.text_input)
+        form.add_widget(Txt(self.t("petition_phone"), size=BODY, bold=True))
+        self.phone_input = text_input(self.t("petition_phone_hint"), size=40, height=110)
+        self.phone_input.text = self.params.get("phone", "")
+        self.phone_input.bind(text=lambda _w, v: self.params.__setitem__("phone", v),
+                              focus=lambda w, on: on and self.type_into(w))
+        form.add_widget(self.phone_input)
+        self.status_label = Txt(self.params.get("status", ""), size=SMALL, bold=True, color=ERROR)
+        self.send_button = Btn(self.t("petition_send"), self.send, size=48, height=130)
+        target = self.phone_input if self.params.get("field") == "phone" else self.text_input
+        self.keyboard = Keyboard(target, space_label=self.t("space"), clear_label=self.t("clear"))
+        if portrait:
+            form.add_widget(self.status_label)
+            form.add_widget(self.send_button)
+            form.add_widget(Widget())
+            self.body.add_widget(form)
+            self.body.add_widget(self.keyboard)
+            return
+        # landscape: the form on the left; what is said, the send button and the keyboard on the
+        # right, where a hand reaches them
+        form.add_widget(Widget())
+        row = BoxLayout(spacing=28)
+        row.add_widget(form)
+        right = BoxLayout(orientation="vertical", size_hint_x=0.85, spacing=12)
+        right.add_widget(Widget())
+        right.add_widget(self.status_label)
+        right.add_widget(self.send_button)
+        right.add_widget(self.keyboard)
+        row.add_widget(right)
+        self.body.add_widget(row)
+
+    def _build_sent(self, code: str) -> None:
+        self.body.add_widget(Widget())
+        self.body.add_widget(Txt("✔ " + self.t("petition_sent"), size=60, bold=True, halign="center", color=OK))
+        self.body.add_widget(Txt(self.t("petition_code"), size=BODY, halign="center"))
+        self.code_label = Txt(esc(code), size=120, bold=True, halign="center", color=PRIMARY)
+        self.body.add_widget(self.code_label)
+        self.body.add_widget(Txt(self.t("petition_code_hint"), size=BODY, halign="center", color=MUTED))
+        self.home_button = Btn(self.t("home"), lambda: self.app.go("home"), size=44, size_hint_x=None, width=520,
+                               pos_hint={"center_x": 0.5})
+        self.body.add_widget(self.home_button)
+        self.body.add_widget(Widget())
+
+    def type_into(self, widget: Any) -> None:
+        self.params["field"] = "phone" if widget is self.phone_input else "text"
+        self.keyboard.target = widget
+
+    def choose(self, category: str) -> None:
+        self.params["category"] = category
+        self.params["status"] = ""
+        self.refresh()
+
+    def send(self) -> None:
+        text = " ".join(self.params.get("text", "").split())
+        if not self.params.get("category"):
+            self.status_label.text = "⚠ " + self.t("petition_need_category")
+            return
+        if len(text) < self.TEXT_MIN:
+            self.status_label.text = "⚠ " + self.t("petition_need_text")
+            return
+        self.send_button.disabled = True
+        self.status_label.text = self.t("sending")
+        self.app.send_petition(self.params["category"], text, self.params.get("phone", "").strip())
+
+    def petition_done(self, code: str | None, why: str = "") -> None:
+        if code:
+            self.params = {"code": code}
+        else:
+            self.params["status"] = "⚠ " + self.t("petition_failed", why=why)
+        if self.app.current == "petition":
+            self.refresh()
+
+
 SCREENS = {
     "home": HomeScreen, "services": ServicesScreen, "priority": PriorityScreen, "ticket": TicketScreen,
     "procedures": ProceduresScreen, "field": FieldScreen, "procedure": ProcedureScreen, "dossier": DossierScreen,
-    "rating": RatingScreen,
+    "rating": RatingScreen, "petition": PetitionScreen,
 }

@@ -170,9 +170,34 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reason_late_result": ("Trả kết quả trễ hẹn", "Result was late"),
     "reason_facilities": ("Cơ sở vật chất chưa tốt", "Poor facilities"),
     "reason_other": ("Lý do khác", "Other"),
+    # feedback and petitions (phản ánh, kiến nghị)
+    "petition": ("Gửi phản ánh, kiến nghị", "Send feedback or a petition"),
+    "petition_title": ("Phản ánh", "Feedback"),
+    "petition_category": ("1. Nội dung liên quan đến", "1. It is about"),
+    "petition_text": ("2. Nội dung phản ánh, kiến nghị", "2. What happened, what you ask"),
+    "petition_text_hint": ("Chạm vào đây để viết (ít nhất 10 ký tự)", "Touch here to write (at least 10 characters)"),
+    "petition_phone": ("3. Số điện thoại (chỉ khi muốn được trả lời)", "3. Phone (only if you want an answer)"),
+    "petition_phone_hint": ("Không bắt buộc", "Optional"),
+    "petition_send": ("Gửi phản ánh", "Send"),
+    "petition_need_category": ("Hãy chọn nội dung liên quan (mục 1).", "Choose what it is about (1)."),
+    "petition_need_text": ("Hãy viết nội dung, ít nhất 10 ký tự (mục 2).", "Write at least 10 characters (2)."),
+    "petition_failed": ("Chưa gửi được phản ánh. {why}", "Not sent. {why}"),
+    "petition_sent": ("Đã gửi phản ánh, kiến nghị", "Sent"),
+    "petition_code": ("Mã tra cứu của Ông/Bà", "Your code"),
+    "petition_code_hint": ("Hãy ghi lại mã này. Xem câu trả lời tại trang Phản ánh, kiến nghị (/feedback) trên "
+                           "điện thoại, hoặc hỏi cán bộ tại quầy.",
+                           "Write this code down. Read the answer on the Feedback page (/feedback) on a phone, "
+                           "or ask at a counter."),
+    "cat_procedure": ("Thủ tục hành chính", "Administrative procedures"),
+    "cat_staff_attitude": ("Thái độ cán bộ", "Staff attitude"),
+    "cat_facilities": ("Cơ sở vật chất", "Facilities"),
+    "cat_waiting_time": ("Thời gian chờ", "Waiting time"),
+    "cat_other": ("Khác", "Other"),
 }
 
 PRIORITIES = ("elderly", "disabled", "pregnant", "meritorious")
+# the server's categories of petitions (queue_server/domain/petitions.py), in its order
+PETITION_CATEGORIES = ("procedure", "staff_attitude", "facilities", "waiting_time", "other")
 REASONS = ("long_wait", "staff_attitude", "unclear_guidance", "extra_documents", "late_result", "facilities", "other")
 WEEKDAYS = (("Thứ Hai", "Monday"), ("Thứ Ba", "Tuesday"), ("Thứ Tư", "Wednesday"), ("Thứ Năm", "Thursday"),
             ("Thứ Sáu", "Friday"), ("Thứ Bảy", "Saturday"), ("Chủ nhật", "Sunday"))

@@ -106,6 +106,11 @@ def run_tour(config: KioskConfig, directory: Path | str, dossier_url: str = "") 
         shot("rating-unsatisfied")
         d.tap(app.screens["rating"].comment_input)
         shot("rating-comment")
+        app.go("home")
+        d.tap(app.screens["home"].buttons["petition"])
+        d.tap(app.screens["petition"].category_buttons["waiting_time"])
+        d.type(app.screens["petition"].keyboard, "cho lau qua")
+        shot("petition")
         # the server "goes away": the client now points at a port where nobody listens
         real = app.client._http.base_url
         app.client._http.base_url = "http://127.0.0.1:9"

@@ -3,6 +3,8 @@
     /                         links to every page of the hall
     /console                  clerk console (login, counter, actions, live queue)
     /supervisor               the supervisor's live monitor (alerts, services, counters, devices)
+    /supervisor/feedback      the supervisor's inbox of citizens' feedback and petitions
+    /feedback                 a citizen sends feedback or a petition, reads the answer by its code
     /display/hall             hall display (TV); options in its URL, see docs/web.md
     /display/counter/3        the small screen above counter 3
     /static/...               CSS, JS and fonts (no build step)
@@ -60,6 +62,18 @@ def supervisor() -> FileResponse:
 def reports() -> FileResponse:
     """Queue reports with charts and exports (the page signs in; its API refuses anyone below supervisor)."""
     return _page("reports.html")
+
+
+@router.get("/supervisor/feedback")
+def supervisor_feedback() -> FileResponse:
+    """The inbox of feedback and petitions (the page signs in; its API refuses anyone below supervisor)."""
+    return _page("supervisor-feedback.html")
+
+
+@router.get("/feedback")
+def feedback() -> FileResponse:
+    """Phản ánh, kiến nghị: a citizen's phone (or the hall's PC) sends one and reads the answer."""
+    return _page("feedback.html")
 
 
 @router.get("/display/hall")

@@ -53,8 +53,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
     verb = ("Sẽ xoá / would erase" if args.dry_run else "Đã xoá / erased")
     print(f"{verb}: {sum(report.dossiers.values())} hồ sơ / dossiers (đóng quá {s.retention_dossier_days} ngày / "
           f"closed over {s.retention_dossier_days} days ago: số định danh, điện thoại, email, địa chỉ / "
-          f"ID number, phone, email, addresses), {sum(report.comments.values())} góp ý / rating comments "
-          f"(quá / over {s.retention_feedback_days} ngày / days)")
+          f"ID number, phone, email, addresses), {sum(report.comments.values())} góp ý / rating comments, "
+          f"{sum(report.petitions.values())} liên hệ của phản ánh / petition contacts (họ tên, điện thoại / "
+          f"name, phone) (quá / over {s.retention_feedback_days} ngày / days)")
     return 0
 
 

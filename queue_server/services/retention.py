@@ -5,7 +5,10 @@ what the statistics and the logbook (Mẫu 06) need (code, procedure, applicant'
 agencies, timing) and loses the applicant's ID number, phone, email, address and delivery
 address. A rating older than `retention_feedback_days` loses its free-text comment (which a
 citizen may have filled with a name or a phone number); its level and reasons stay for the
-reports. Each purge is one `system.purge` event per site with counts, never names.
+reports. A petition (phản ánh, kiến nghị) answered or closed more than
+`retention_feedback_days` ago loses the citizen's name and phone (kept only while the case
+is open, and the retention after); its category, text, answer and dates stay. Each purge is
+one `system.purge` event per site with counts, never names.
 
 Run daily by the server (with the dossier sweep) and by `motcua purge [--dry-run]`. A purge
 works in batches, so its cost per run is bounded whatever the size of the archive.
@@ -20,9 +23,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from queue_server.domain.dossiers import DossierState
+from queue_server.domain.petitions import DONE as PETITION_DONE
 from queue_server.events import log
 from queue_server.services.context import Actor, Context
-from queue_server.store.tables import Dossier, Event
+from queue_server.store.tables import Dossier, Event, Petition
 
 CLOSED = (DossierState.RETURNED.value, DossierState.REFUSED.value)
 PERSONAL_FIELDS = ("applicant_id_number", "applicant_phone", "applicant_email", "applicant_address",
@@ -35,14 +39,15 @@ class PurgeReport:
     dry_run: bool
     dossiers: dict[int, int] = field(default_factory=dict)  # site id -> dossiers erased
     comments: dict[int, int] = field(default_factory=dict)  # site id -> rating comments erased
+    petitions: dict[int, int] = field(default_factory=dict)  # site id -> petition contacts erased
 
     @property
     def total(self) -> int:
-        return sum(self.dossiers.values()) + sum(self.comments.values())
+        return sum(self.dossiers.values()) + sum(self.comments.values()) + sum(self.petitions.values())
 
     def as_json(self) -> dict[str, object]:
         return {"dry_run": self.dry_run, "dossiers": sum(self.dossiers.values()),
-                "comments": sum(self.comments.values())}
+                "comments": sum(self.comments.values()), "petitions": sum(self.petitions.values())}
 
 
 def _holds_personal_data():  # noqa: ANN202
@@ -55,6 +60,11 @@ def _dossiers_due(cutoff: datetime):  # noqa: ANN202
 
 def _comments_due(cutoff: datetime):  # noqa: ANN202
     return (Event.kind == "rating.given", Event.at < cutoff, Event.data["comment"].as_string() != "")
+
+
+def _petitions_due(cutoff: datetime):  # noqa: ANN202
+    return (Petition.state.in_([s.value for s in PETITION_DONE]), Petition.state_changed_at < cutoff,
+            or_(Petition.contact_name != "", Petition.contact_phone != ""))
 
 
 def _per_site(session: Session, column, *where) -> dict[int, int]:  # noqa: ANN001
@@ -76,9 +86,10 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
             report.dossiers = _per_site(session, Dossier.site_id, *_dossiers_due(dossier_cutoff))
         if settings.retention_feedback_days > 0:
             report.comments = _per_site(session, Event.site_id, *_comments_due(comment_cutoff))
+            report.petitions = _per_site(session, Petition.site_id, *_petitions_due(comment_cutoff))
 
     def work(session: Session) -> None:
-        report.dossiers, report.comments = {}, {}  # a retried transaction counts afresh
+        report.dossiers, report.comments, report.petitions = {}, {}, {}  # a retried transaction counts afresh
         if settings.retention_dossier_days > 0:
             rows = session.scalars(select(Dossier).where(*_dossiers_due(dossier_cutoff))
                                    .order_by(Dossier.id).limit(batch).with_for_update())
@@ -91,10 +102,15 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
                                      .order_by(Event.id).limit(batch)):
                 report.comments[e.site_id] = report.comments.get(e.site_id, 0) + 1
                 e.data = {**e.data, "comment": "", "comment_erased": True}
-        for site_id in sorted(set(report.dossiers) | set(report.comments)):
+            for p in session.scalars(select(Petition).where(*_petitions_due(comment_cutoff))
+                                     .order_by(Petition.id).limit(batch).with_for_update()):
+                report.petitions[p.site_id] = report.petitions.get(p.site_id, 0) + 1
+                p.contact_name, p.contact_phone, p.contact_erased_at = "", "", now
+        for site_id in sorted(set(report.dossiers) | set(report.comments) | set(report.petitions)):
             log.append(session, site_id=site_id, kind="system.purge", at=now, actor=actor.label,
                        data={"dossiers": report.dossiers.get(site_id, 0),
-                             "comments": report.comments.get(site_id, 0)})
+                             "comments": report.comments.get(site_id, 0),
+                             "petitions": report.petitions.get(site_id, 0)})
 
     if dry_run:
         with ctx.db.reading() as session:
@@ -111,7 +127,7 @@ def purge_all(ctx: Context, actor: Actor, *, dry_run: bool = False) -> PurgeRepo
     total = PurgeReport(dry_run=False)
     while True:
         step = purge(ctx, actor)
-        for name in ("dossiers", "comments"):
+        for name in ("dossiers", "comments", "petitions"):
             for site, n in getattr(step, name).items():
                 getattr(total, name)[site] = getattr(total, name).get(site, 0) + n
         if step.total == 0:

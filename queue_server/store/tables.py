@@ -463,3 +463,31 @@ class ReportCell(Base):
     wait_within: Mapped[int] = mapped_column(Integer, default=0)
     service_hist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     service_sum_s: Mapped[float] = mapped_column(default=0.0)
+
+
+# -- feedback and petitions (phản ánh, kiến nghị) -------------------------------------------
+
+
+class Petition(Base):
+    """A citizen's feedback or petition, its handling and its answer. The contact (name,
+    phone) is personal data: only staff see it, events never carry it, and the retention
+    purge erases it once the case is answered or closed (services/retention.py)."""
+
+    __tablename__ = "petitions"
+    __table_args__ = (Index("ix_petitions_inbox", "site_id", "state", "created_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    code: Mapped[str] = mapped_column(String(12), unique=True)  # the public code, as stored (no dashes)
+    category: Mapped[str] = mapped_column(String(24))
+    text: Mapped[str] = mapped_column(Text)
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    channel: Mapped[str] = mapped_column(String(10), default="web")  # web | kiosk | staff
+    state: Mapped[str] = mapped_column(String(16), default="new")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    answered_by_name: Mapped[str] = mapped_column(String(200), default="")
+    answered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime]
+    state_changed_at: Mapped[datetime]
+    contact_erased_at: Mapped[datetime | None] = mapped_column(nullable=True)

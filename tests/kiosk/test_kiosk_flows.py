@@ -464,3 +464,42 @@ def test_every_screen_has_a_way_back_and_big_targets(kiosk):
         assert app.current == "home"
     small = [w for w in app.screens["procedures"].keyboard.keys.values() if w.height < 90 or w.width < 90]
     assert not small
+
+
+# -- feedback and petitions --------------------------------------------------------------------
+
+def test_a_petition_typed_at_the_kiosk_gets_a_code_that_reads_it_back(kiosk, kiosk_hall):
+    import httpx
+
+    app = kiosk.app
+    kiosk.tap(app.screens["home"].buttons["petition"])
+    screen = app.screens["petition"]
+    assert app.current == "petition"
+    shot(kiosk, "40-petition")
+    kiosk.tap(screen.send_button)
+    assert "Hãy chọn nội dung liên quan" in screen.status_label.text  # said, nothing sent
+    kiosk.tap(screen.category_buttons["facilities"])
+    assert screen.category_buttons["facilities"].text.startswith("☑")
+    kiosk.tap(screen.text_input)
+    kiosk.type(screen.keyboard, "thiê")
+    kiosk.tap(screen.keyboard.keys["\u0301"])  # the tone goes on the letter before: ế
+    kiosk.type(screen.keyboard, "u ghe cho nguoi gia")
+    kiosk.tap(screen.phone_input)
+    kiosk.type(screen.keyboard, "0912345678")
+    kiosk.pump(2)
+    assert screen.text_input.text == "thiếu ghe cho nguoi gia" and screen.phone_input.text == "0912345678"
+    assert visible(screen.send_button, screen) and visible(screen.keyboard, screen)
+    shot(kiosk, "41-petition-typed")
+    before = len(kiosk_hall.events("petition.submitted"))
+    kiosk.tap(screen.send_button)
+    kiosk.wait(lambda: screen.params.get("code"), 10, "the code")
+    code = screen.params["code"]
+    assert code in screen.code_label.text
+    shot(kiosk, "42-petition-code")
+    events = kiosk_hall.events("petition.submitted")
+    assert len(events) == before + 1 and events[-1].data["channel"] == "kiosk"
+    assert "0912345678" not in str(events[-1].data)
+    back = httpx.get(f"{kiosk_hall.url}/api/v1/petitions/lookup", params={"code": code}).json()
+    assert back["category"] == "facilities" and back["state"] == "new" and "0912345678" not in str(back)
+    kiosk.tap(screen.home_button)
+    assert app.current == "home"
