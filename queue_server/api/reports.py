@@ -25,7 +25,7 @@ router = APIRouter(tags=["reports"])
 BASE = "/api/v1/reports/queue"
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="a calendar month, YYYY-MM")]
 Table = Literal["by_service", "by_counter", "by_clerk", "by_priority", "by_channel", "by_day", "arrivals",
-                "satisfaction", "out_of_order"]
+                "satisfaction", "out_of_order", "petitions"]
 
 
 def _report(ctx: Context, who: Actor, site: str | None, lo: date | None, hi: date | None,

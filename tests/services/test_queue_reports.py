@@ -228,3 +228,18 @@ def test_the_servers_rounds_keep_the_closed_days_so_a_report_summarises_nothing(
     assert report["totals"]["issued"] > 0
     with ctx.db.reading() as s:
         assert s.query(ReportDay).count() == kept
+
+
+def test_the_report_counts_the_petitions_received_and_answered(hall, ctx, clock):
+    from queue_server.services.context import ANONYMOUS
+    from queue_server.services.feedback import petitions
+
+    sent = [petitions.submit(ctx, ANONYMOUS, client=f"10.0.0.{i}", site_id=hall.site_id, category=cat,
+                             text="Phòng chờ quá nóng, xin lắp thêm quạt.")
+            for i, cat in enumerate(("facilities", "facilities", "waiting_time"))]
+    petitions.answer(ctx, hall.supervisor, sent[0]["id"], "Bộ phận đã lắp thêm hai quạt trần.", close=True)
+    report = figures.queue_report(ctx, hall.supervisor, start="2026-03-02", end="2026-03-02")
+    p = report["petitions"]
+    assert (p["received"], p["answered"], p["open"]) == (3, 1, 2)
+    assert [(r["category"], r["received"]) for r in p["by_category"]] == [("facilities", 2), ("waiting_time", 1)]
+    assert figures.queue_report(ctx, hall.supervisor, start="2026-03-03", end="2026-03-03")["petitions"]["received"] == 0

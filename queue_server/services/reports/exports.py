@@ -11,11 +11,12 @@ import io
 from typing import Any
 
 TABLES = ("by_service", "by_counter", "by_clerk", "by_priority", "by_channel", "by_day", "arrivals",
-          "satisfaction", "out_of_order")
+          "satisfaction", "out_of_order", "petitions")
 TITLES = {
     "by_service": "Theo dịch vụ", "by_counter": "Theo quầy", "by_clerk": "Theo cán bộ",
     "by_priority": "Theo đối tượng ưu tiên", "by_channel": "Theo kênh lấy số", "by_day": "Theo ngày",
     "arrivals": "Lượt đến theo giờ", "satisfaction": "Mức độ hài lòng", "out_of_order": "Gọi không theo thứ tự",
+    "petitions": "Phản ánh, kiến nghị",
 }
 _FIGURE_HEADER = ["Lượt cấp", "Đã phục vụ", "Vắng mặt", "Đã hủy", "Chuyển đi", "Nhận chuyển", "Hết hạn",
                   "Gọi không theo thứ tự", "Chờ TB (phút)", "Chờ trung vị (phút)", "Chờ P90 (phút)",
@@ -64,6 +65,9 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[str, list[str], list[list[
                                                     "Tổng", "Hài lòng (%)", "Lý do"], sat_rows)
     out["out_of_order"] = (TITLES["out_of_order"], ["Người gọi", "Số lượt"],
                            [[r["name"], r["calls"]] for r in report["out_of_order"]])
+    petitions = report.get("petitions") or {"by_category": []}
+    out["petitions"] = (TITLES["petitions"], ["Loại", "Nhận được", "Đã trả lời", "Đang xử lý"],
+                        [[r["label_vi"], r["received"], r["answered"], r["open"]] for r in petitions["by_category"]])
     return out
 
 

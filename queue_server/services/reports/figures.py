@@ -14,16 +14,17 @@ from __future__ import annotations
 import re
 from collections import Counter as Tally
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from queue_server.domain import reports as rules
 from queue_server.services import admin
-from queue_server.services import feedback as ratings
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Forbidden, InvalidInput
+from queue_server.services.feedback import ratings
 from queue_server.services.monitor import thresholds as monitor_thresholds
 from queue_server.services.reports import days as summaries
 from queue_server.store.tables import Counter, Service, Site, User
@@ -119,7 +120,31 @@ def queue_report(ctx: Context, actor: Actor, *, site: str | int | None = None, s
 
     with ctx.db.reading() as session:
         users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
-    return _assemble(s, lo, hi, summary, daily, services, counters, users, targets, default_target, now)
+    report = _assemble(s, lo, hi, summary, daily, services, counters, users, targets, default_target, now)
+    report["petitions"] = _petitions(ctx, s, lo, hi)
+    return report
+
+
+def _petitions(ctx: Context, site: Site, lo: date, hi: date) -> dict[str, Any]:
+    """Feedback and petitions received in the range, by category, and how many are answered."""
+    from queue_server.domain.petitions import CATEGORIES
+    from queue_server.store.tables import Petition
+
+    zone = ZoneInfo(site.timezone)
+    start = datetime.combine(lo, time(0), tzinfo=zone)
+    end = datetime.combine(hi + timedelta(days=1), time(0), tzinfo=zone)
+    answered = func.sum(case((Petition.answered_at.is_not(None), 1), else_=0))
+    still_open = func.sum(case((Petition.state.in_(("new", "in_progress")), 1), else_=0))
+    with ctx.db.reading() as session:
+        rows = session.execute(select(Petition.category, func.count(), answered, still_open)
+                               .where(Petition.site_id == site.id, Petition.created_at >= start,
+                                      Petition.created_at < end)
+                               .group_by(Petition.category)).all()
+    by = {cat: (n, int(a or 0), int(o or 0)) for cat, n, a, o in rows}
+    return {"received": sum(v[0] for v in by.values()), "answered": sum(v[1] for v in by.values()),
+            "open": sum(v[2] for v in by.values()),
+            "by_category": [{"category": k, "label_vi": names[0], "label_en": names[1], "received": by[k][0],
+                             "answered": by[k][1], "open": by[k][2]} for k, names in CATEGORIES.items() if k in by]}
 
 
 def _assemble(site: Site, lo: date, hi: date, summary: list[summaries.Summary], daily: dict[date, summaries.Cell],

@@ -127,7 +127,7 @@ def monthly_pdf(report: dict[str, Any], month_label: str) -> bytes:
     hours = report["arrivals"]["by_hour"]
     story.append(_bars("Lượt đến theo giờ trong ngày", [f"{h['hour']}h" for h in hours],
                        [h["tickets"] for h in hours], width))
-    for name in ("by_service", "by_counter", "by_clerk", "satisfaction", "out_of_order"):
+    for name in ("by_service", "by_counter", "by_clerk", "satisfaction", "out_of_order", "petitions"):
         title_t, header, rows = tables(report)[name]
         if name.startswith("by_"):  # the PDF keeps the columns a page can hold
             keep = [0, 1, 2, 3, 4, 10, 11, 12, 13, 14] if name == "by_service" else [0, 1, 2, 3, 9, 10, 11, 12, 13]

@@ -194,6 +194,9 @@ function tables(r) {
     table("satisfaction", "Hài lòng theo quầy", "Satisfaction by counter", sat("Quầy"), r.satisfaction.by_counter),
     table("out_of_order", "Gọi không theo thứ tự", "Out-of-order calls",
       [["Người gọi", (x) => x.name], ["Số lượt", (x) => num(x.calls)]], r.out_of_order),
+    table("petitions", "Phản ánh, kiến nghị", "Feedback and petitions",
+      [["Loại", (x) => x.label_vi], ["Nhận được", (x) => num(x.received)], ["Đã trả lời", (x) => num(x.answered)],
+        ["Đang xử lý", (x) => num(x.open)]], r.petitions.by_category),
   );
 }
 
