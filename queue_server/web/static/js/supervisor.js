@@ -9,8 +9,9 @@
 // alerts would change with time alone (a ticket passing its target): no polling. Timers on
 // the page ("for 12:04") tick locally from the snapshot's times.
 
-import { $, ApiError, COUNTER_STATE_EN, COUNTER_STATE_VI, api, clockText, durationText, el, serverNow, setCsrf,
+import { $, ApiError, COUNTER_STATE_EN, COUNTER_STATE_VI, api, clockText, durationText, el, serverNow,
   setServerTime } from "./common.js";
+import { staffSignIn } from "./staff_login.js";
 import { EventStream } from "./stream.js";
 
 const S = { me: null, site: null, snap: null, stream: null, reading: null, again: false, timer: null, due: null,
@@ -37,44 +38,9 @@ function refusal(err) {
   else message("error", "Đã xảy ra lỗi.", String(err));
 }
 
-// -- signing in ------------------------------------------------------------------------------
-async function boot() {
-  try {
-    const me = await api("GET", "/api/v1/auth/me");
-    setCsrf(me.csrf_token);
-    await enter(me);
-  } catch (err) {
-    show("login");
-    if (!(err instanceof ApiError && err.status === 401)) refusal(err);
-  }
-}
-
-async function login(e) {
-  e.preventDefault();
-  $("#login-error").hidden = true;
-  try {
-    const r = await api("POST", "/api/v1/auth/login", {
-      username: $("#username").value.trim(), password: $("#password").value });
-    setCsrf(r.csrf_token);
-    $("#password").value = "";
-    await enter(r.user);
-  } catch (err) {
-    $("#login-error").hidden = false;
-    $("#login-error-vi").textContent = err instanceof ApiError ? err.detail : "Không kết nối được máy chủ.";
-    $("#login-error-en").textContent = err instanceof ApiError ? err.detailEn : "Cannot reach the server.";
-  }
-}
-
+// -- signing in (staff_login.js) -------------------------------------------------------------
 async function enter(me) {
   S.me = me;
-  if (!["supervisor", "admin"].includes(me.role)) {
-    show("login");
-    $("#login-error").hidden = false;
-    $("#login-error-vi").textContent = "Trang này dành cho giám sát và quản trị.";
-    $("#login-error-en").textContent = "This page is for supervisors and administrators.";
-    return;
-  }
-  $("#user").textContent = me.full_name || me.username;
   const params = new URLSearchParams(location.search);
   S.site = params.get("site") || (me.site_id != null ? String(me.site_id) : "");
   show("monitor");
@@ -82,12 +48,10 @@ async function enter(me) {
   startStream();
 }
 
-async function logout() {
-  try { await api("POST", "/api/v1/auth/logout"); } catch (err) { /* already out */ }
+function leave() {
   if (S.stream) S.stream.stop();
   clearTimeout(S.due);
   S.me = null;
-  show("login");
 }
 
 // -- reading the hall ------------------------------------------------------------------------
@@ -299,11 +263,9 @@ async function confirm(e) {
   }
 }
 
-$("#login-form").addEventListener("submit", login);
-$("#logout").addEventListener("click", logout);
 $("#message-close").addEventListener("click", () => message("", ""));
 $("#action-form").addEventListener("submit", confirm);
 $("#action-cancel").addEventListener("click", () => $("#action-dialog").close());
 setInterval(tick, 1000);
 document.addEventListener("visibilitychange", () => { if (!document.hidden && S.me) readSoon(); });
-boot();
+staffSignIn({ show, onEnter: enter, onLeave: leave });
