@@ -292,7 +292,9 @@ def _reason(key: str, value: Any, kind: str, ctx: dict[str, Any]) -> tuple[str, 
         return (f"{key} phải là một trong {choices}, nhận {value!r}", f"{key} must be one of {choices}, got {value!r}")
     if kind == "greater_than_equal":
         return (f"{key} phải ít nhất là {ctx['ge']}, nhận {value!r}", f"{key} must be at least {ctx['ge']}, got {value!r}")
-    if kind.startswith("int") or kind == "value_error" and isinstance(value, bool):
+    if isinstance(value, bool) and kind == "value_error":
+        return (f"{key} = {value!r} là true/false, không phải số", f"{key} = {value!r} is a boolean, not a number")
+    if kind.startswith("int"):
         return (f"{key} = {value!r} không phải số nguyên", f"{key} = {value!r} is not a valid int")
     if kind.startswith("bool"):
         return (f"{key} = {value!r} không phải true/false", f"{key} = {value!r} is not a valid bool (true/false)")

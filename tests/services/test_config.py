@@ -70,7 +70,7 @@ def test_a_bad_value_in_the_file_names_the_key_and_the_file(tmp_path):
 def test_a_boolean_is_not_a_number_and_toml_that_does_not_parse_says_so(tmp_path):
     f = tmp_path / "motcua.toml"
     f.write_text("port = true\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="port = True is not a valid int"):
+    with pytest.raises(ConfigError, match="port = True is a boolean, not a number"):
         load_settings(f, env={})
     f.write_text("port = \n", encoding="utf-8")
     with pytest.raises(ConfigError, match="không phải TOML hợp lệ / .* is not valid TOML"):
