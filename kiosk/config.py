@@ -113,6 +113,12 @@ class KioskConfig(BaseSettings):
                                        "no kiosk.token in this JSON") from None
         return text
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _paths_are_text(cls, value: Any) -> Any:
+        """A Path given for a text setting (`cache_dir=tmp_path`) is its text, as before."""
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
+
     @field_validator("server_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:

@@ -143,6 +143,12 @@ class Settings(BaseSettings):
             data["extra"] = {**data.get("extra", {}), **tables}
         return data
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _paths_are_text(cls, value: Any) -> Any:
+        """A Path given for a text setting (`cache_dir=tmp_path`) is its text, as before."""
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
+
     @field_validator("trusted_proxies", "metrics_allow")
     @classmethod
     def _addresses(cls, value: str, info: Any) -> str:

@@ -142,3 +142,8 @@ def test_settings_can_still_be_changed_in_place():
     s.extra.setdefault("dossiers", {})["same_day_cutoff"] = "16:00"
     assert s.kiosk_tickets_per_minute == 3 and s.extra["dossiers"] == {"same_day_cutoff": "16:00"}
     assert isinstance(s, Settings)
+
+
+def test_a_path_given_for_a_directory_setting_is_taken_as_its_text(tmp_path):
+    s = load_settings(env={}, data_dir=tmp_path, backup_dir=tmp_path / "backups")
+    assert s.backup_dir == str(tmp_path / "backups") and s.effective_backup_dir == tmp_path / "backups"
