@@ -147,3 +147,12 @@ def test_settings_can_still_be_changed_in_place():
 def test_a_path_given_for_a_directory_setting_is_taken_as_its_text(tmp_path):
     s = load_settings(env={}, data_dir=tmp_path, backup_dir=tmp_path / "backups")
     assert s.backup_dir == str(tmp_path / "backups") and s.effective_backup_dir == tmp_path / "backups"
+
+
+def test_the_command_stops_with_the_sentence_not_a_traceback(tmp_path, capsys, monkeypatch):
+    from queue_server.cli import main
+
+    monkeypatch.setenv("MOTCUA_PORT", "tám nghìn")
+    assert main(["config", "export", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "motcua: biến môi trường MOTCUA_PORT: port = 'tám nghìn'" in err and "Traceback" not in err
