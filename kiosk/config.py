@@ -14,7 +14,11 @@ kiosk's settings in one file) < environment ``MOTCUA_KIOSK_<KEY>`` < command lin
     language = "vi"
     idle_timeout_s = 45
 
-The kiosk never imports the server; this mirrors queue_server/config.py on purpose.
+`KioskConfig` is a pydantic-settings model read by its own sources (the file's `[kiosk]`
+table through TomlConfigSettingsSource, the environment through EnvSettingsSource with the
+prefix ``MOTCUA_KIOSK_``); a wrong value is a KioskConfigError naming the key and where it
+came from, Vietnamese then English. The kiosk never imports the server; this mirrors
+queue_server/config.py on purpose.
 """
 
 from __future__ import annotations
@@ -22,9 +26,15 @@ from __future__ import annotations
 import json
 import os
 import tomllib
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings.sources.utils import parse_env_vars
 
 
 class KioskConfigError(ValueError):
@@ -32,25 +42,43 @@ class KioskConfigError(ValueError):
 
 
 SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
+_CHOICES: dict[str, list[Any]] = {"orientation": list(SIZES), "language": ["vi", "en"], "printer_width_mm": [58, 80]}
 
 
-@dataclass
-class KioskConfig:
+def _not_a_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic would read true as 1
+        raise ValueError("a boolean is not a number")
+    return value
+
+
+def _paper_width(value: Any) -> Any:
+    """80 from the file, "80" from the environment: the same choice."""
+    value = _not_a_bool(value)
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+
+Int = Annotated[int, BeforeValidator(_not_a_bool)]
+Float = Annotated[float, BeforeValidator(_not_a_bool)]
+
+
+class KioskConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MOTCUA_KIOSK_", extra="forbid", coerce_numbers_to_str=True)
+
     server_url: str = "http://127.0.0.1:8000"
     device_token: str = ""
     device_token_file: str = ""  # a file holding the token, or the demo's demo-devices.json
     site: str = ""  # site code; empty: the device's own site
     printer_url: str = ""  # empty: no printer (the screen shows the number only)
     printer_profile: str = ""
-    printer_width_mm: int = 80
-    orientation: str = "portrait"
+    printer_width_mm: Annotated[Literal[58, 80], BeforeValidator(_paper_width)] = 80
+    orientation: Literal["portrait", "landscape"] = "portrait"
     fullscreen: bool = False
-    language: str = "vi"
-    idle_timeout_s: int = 45
+    language: Literal["vi", "en"] = "vi"
+    idle_timeout_s: Annotated[int, BeforeValidator(_not_a_bool), Field(ge=5)] = 45
     cache_dir: str = ""  # default: ~/.cache/motcua-kiosk
-    connect_timeout_s: float = 1.5
-    request_timeout_s: float = 4.0
-    health_interval_s: float = 5.0
+    connect_timeout_s: Float = 1.5
+    request_timeout_s: Float = 4.0
+    health_interval_s: Float = 5.0
     hall_name: str = ""  # shown before the server has been reached once
 
     @property
@@ -75,74 +103,154 @@ class KioskConfig:
         try:
             text = path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise KioskConfigError(f"device_token_file {path}: {exc.strerror}") from None
+            raise KioskConfigError(f"không đọc được device_token_file {path} / cannot read device_token_file "
+                                   f"{path}: {exc.strerror}") from None
         if text.startswith("{"):
             try:
                 return str(json.loads(text)["kiosk"]["token"])
             except (ValueError, KeyError, TypeError):
-                raise KioskConfigError(f"device_token_file {path}: no kiosk.token in this JSON") from None
+                raise KioskConfigError(f"device_token_file {path}: tệp JSON này không có kiosk.token / "
+                                       "no kiosk.token in this JSON") from None
         return text
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _paths_are_text(cls, value: Any) -> Any:
+        """A Path given for a text setting (`cache_dir=tmp_path`) is its text, as before."""
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
 
-_CHOICES = {"orientation": set(SIZES), "language": {"vi", "en"}, "printer_width_mm": {58, 80}}
+    @field_validator("server_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
 
-
-def _coerce(name: str, raw: Any, kind: str, source: str) -> Any:
-    try:
-        if kind == "bool":
-            if isinstance(raw, bool):
-                return raw
-            text = str(raw).strip().lower()
-            if text in {"1", "true", "yes", "on"}:
-                return True
-            if text in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError(raw)
-        if kind in ("int", "float"):
-            if isinstance(raw, bool):
-                raise ValueError(raw)
-            return int(raw) if kind == "int" else float(raw)
-        return str(raw)
-    except (TypeError, ValueError):
-        raise KioskConfigError(f"{source}: {name} = {raw!r} is not a valid {kind}") from None
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: Any, env_settings: Any,
+                                   dotenv_settings: Any, file_secret_settings: Any) -> tuple[Any, ...]:
+        """First wins: the command line, then the environment, then the file's [kiosk] table."""
+        reading = _READING.get() or _Reading.of(None, os.environ)
+        sources: list[Any] = [init_settings, _Environment(settings_cls, reading)]
+        if reading.path is not None:
+            sources.append(_KioskTable(settings_cls, reading))
+        return tuple(sources)
 
 
-def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
+@dataclass
+class _Reading:
+    """One load: the file and environment to read, and the keys each source gave (for errors)."""
+
+    path: Path | None
+    environ: Mapping[str, str]
+    overrides: set[str] = field(default_factory=set)
+    from_env: set[str] = field(default_factory=set)
+    from_file: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> _Reading:
+        path = path or environ.get("MOTCUA_KIOSK_CONFIG") or environ.get("MOTCUA_CONFIG")
+        return cls(Path(path) if path else None, environ)
+
+    def source(self, key: str) -> tuple[str, str]:
+        if key in self.overrides:
+            return "dòng lệnh", "command line"
+        if key in self.from_env:
+            name = f"MOTCUA_KIOSK_{key.upper()}"
+            return f"biến môi trường {name}", f"environment {name}"
+        if key in self.from_file:
+            return f"tệp {self.path} [kiosk]", f"file {self.path} [kiosk]"
+        return "giá trị mặc định", "default"
+
+
+_READING: ContextVar[_Reading | None] = ContextVar("motcua_kiosk_config_reading", default=None)
+
+
+class _Environment(EnvSettingsSource):
+    """`MOTCUA_KIOSK_<KEY>` from the mapping `load_config` was given (os.environ by default)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], reading: _Reading) -> None:
+        self._reading = reading
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._reading.environ, self.case_sensitive, self.env_ignore_empty,
+                              self.env_parse_none_str)
+
+    def __call__(self) -> dict[str, Any]:
+        values = super().__call__()
+        self._reading.from_env.update(values)
+        return values
+
+
+class _KioskTable(TomlConfigSettingsSource):
+    """The `[kiosk]` table of the file; the server's keys around it are not the kiosk's business."""
+
+    def __init__(self, settings_cls: type[BaseSettings], reading: _Reading) -> None:
+        self._reading = reading
+        super().__init__(settings_cls, toml_file=reading.path, toml_table_header=("kiosk",))
+
+    def _read_file(self, file_path: Any) -> dict[str, Any]:
+        data = super()._read_file(file_path)
+        if not isinstance(data.setdefault("kiosk", {}), dict):
+            raise KioskConfigError(f"tệp {file_path}: [kiosk] phải là một bảng / "
+                                   f"file {file_path}: [kiosk] must be a table")
+        return data
+
+    def __call__(self) -> dict[str, Any]:
+        values = super().__call__()
+        self._reading.from_file.update(values)
+        return values
+
+
+def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None,
                 **overrides: Any) -> KioskConfig:
-    """Build the kiosk's configuration from defaults, TOML, environment and overrides."""
-    env = dict(os.environ if env is None else env)
-    config = KioskConfig()
-    known = {f.name: str(f.type) for f in fields(KioskConfig)}
-    path = path or env.get("MOTCUA_KIOSK_CONFIG") or env.get("MOTCUA_CONFIG")
-    if path:
-        p = Path(path)
-        if not p.exists():
-            raise KioskConfigError(f"config file not found: {p}")
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise KioskConfigError(f"{p}: {exc}") from None
-        table = data.get("kiosk", {})
-        if not isinstance(table, dict):
-            raise KioskConfigError(f"{p}: [kiosk] must be a table")
-        for key, value in table.items():
-            if key not in known:
-                raise KioskConfigError(f"{p}: unknown key kiosk.{key} (known: {', '.join(sorted(known))})")
-            setattr(config, key, _coerce(key, value, known[key], str(p)))
-    for key, kind in known.items():
-        env_key = f"MOTCUA_KIOSK_{key.upper()}"
-        if env_key in env:
-            setattr(config, key, _coerce(key, env[env_key], kind, f"environment {env_key}"))
-    for key, value in overrides.items():
-        if value is None:
-            continue
-        if key not in known:
-            raise KioskConfigError(f"unknown kiosk setting {key!r}")
-        setattr(config, key, _coerce(key, value, known[key], "command line"))
-    for key, allowed in _CHOICES.items():
-        if getattr(config, key) not in allowed:
-            raise KioskConfigError(f"{key} must be one of {sorted(allowed, key=str)}, got {getattr(config, key)!r}")
-    if config.idle_timeout_s < 5:
-        raise KioskConfigError(f"idle_timeout_s must be at least 5 seconds, got {config.idle_timeout_s}")
-    config.server_url = config.server_url.rstrip("/")
-    return config
+    """Build the kiosk's configuration from defaults, TOML, environment and overrides
+    (None: not given). `env` replaces os.environ (tests pass their own)."""
+    reading = _Reading.of(path, os.environ if env is None else env)
+    overrides = {key: value for key, value in overrides.items() if value is not None}
+    for key in overrides:
+        if key not in KioskConfig.model_fields:
+            raise KioskConfigError(f"không có thiết lập ki-ốt {key!r} / unknown kiosk setting {key!r}")
+    reading.overrides.update(overrides)
+    if reading.path is not None and not reading.path.is_file():
+        raise KioskConfigError(f"không tìm thấy tệp cấu hình / config file not found: {reading.path}")
+    token = _READING.set(reading)
+    try:
+        return KioskConfig(**overrides)
+    except tomllib.TOMLDecodeError as exc:
+        raise KioskConfigError(f"tệp {reading.path} không phải TOML hợp lệ / {reading.path} is not valid TOML: "
+                               f"{exc}") from None
+    except ValidationError as exc:
+        raise KioskConfigError("\n".join(_explain(error, reading) for error in exc.errors())) from None
+    finally:
+        _READING.reset(token)
+
+
+_KNOWN = ", ".join(sorted(KioskConfig.model_fields))
+
+
+def _explain(error: Any, reading: _Reading) -> str:
+    """One pydantic error as `source: what is wrong`, Vietnamese then English."""
+    key = str(error["loc"][0]) if error["loc"] else ""
+    value, kind, ctx = error.get("input"), error["type"], error.get("ctx") or {}
+    vi_where, en_where = reading.source(key)
+    if kind == "extra_forbidden":
+        return (f"{vi_where}: khóa lạ kiosk.{key} / {en_where}: unknown key kiosk.{key} "
+                f"(các khóa / known: {_KNOWN})")
+    if kind == "literal_error":
+        choices = _CHOICES[key]
+        vi, en = (f"{key} phải là một trong {choices}, nhận {value!r}", f"{key} must be one of {choices}, got {value!r}")
+    elif kind == "greater_than_equal":
+        vi, en = (f"{key} phải ít nhất là {ctx['ge']}, nhận {value!r}", f"{key} must be at least {ctx['ge']}, got {value!r}")
+    elif isinstance(value, bool) and kind == "value_error":
+        vi, en = (f"{key} = {value!r} là true/false, không phải số", f"{key} = {value!r} is a boolean, not a number")
+    elif kind.startswith("int"):
+        vi, en = (f"{key} = {value!r} không phải số nguyên", f"{key} = {value!r} is not a valid int")
+    elif kind.startswith("float"):
+        vi, en = (f"{key} = {value!r} không phải số", f"{key} = {value!r} is not a valid float")
+    elif kind.startswith("bool"):
+        vi, en = (f"{key} = {value!r} không phải true/false", f"{key} = {value!r} is not a valid bool (true/false)")
+    elif kind.startswith("string"):
+        vi, en = (f"{key} = {value!r} không phải chuỗi ký tự", f"{key} = {value!r} is not a valid str")
+    else:
+        vi, en = (f"{key} = {value!r} không hợp lệ", f"{key} = {value!r}: {error.get('msg', kind)}")
+    return f"{vi_where}: {vi} / {en_where}: {en}"
