@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from queue_server.api.deps import Id, actor, get_ctx
 from queue_server.api.types import NO_NUL
-from queue_server.services import admin
+from queue_server.services import admin, device_pairing
 from queue_server.services.context import Actor, Context
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -72,7 +72,7 @@ class CounterPatch(BaseModel):
 
 class UserBody(BaseModel):
     username: str = Field(min_length=1, max_length=80, pattern=NO_NUL)
-    password: str = Field(min_length=8, max_length=200, pattern=NO_NUL)
+    password: str | None = Field(default=None, min_length=8, max_length=200, pattern=NO_NUL)  # None: made, shown once
     role: Literal["clerk", "supervisor", "admin"]
     full_name: str = Field(default="", max_length=200, pattern=NO_NUL)
     site_id: Id | None = None
@@ -125,6 +125,11 @@ def update_service(service_id: Id, body: ServicePatch, who: Actor = Depends(acto
     return admin.update_service(ctx, who, service_id, **body.model_dump(exclude_unset=True))
 
 
+@router.get("/sites/{site_id}/counters")
+def list_counters(site_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
+    return admin.list_counters(ctx, who, site_id)
+
+
 @router.post("/sites/{site_id}/counters", status_code=201)
 def create_counter(site_id: Id, body: CounterBody, who: Actor = Depends(actor),
                    ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
@@ -155,16 +160,28 @@ def update_user(user_id: Id, body: UserPatch, who: Actor = Depends(actor),
     return admin.update_user(ctx, who, user_id, **body.model_dump(exclude_unset=True))
 
 
+@router.post("/users/{user_id}/reset-password")
+def reset_password(user_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """A new password, made by the server and shown in this answer only."""
+    return admin.reset_password(ctx, who, user_id)
+
+
 @router.get("/sites/{site_id}/devices")
 def list_devices(site_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
     return admin.list_devices(ctx, who, site_id)
 
 
 @router.post("/sites/{site_id}/devices", status_code=201)
-def create_device(site_id: Id, body: DeviceBody, who: Actor = Depends(actor),
+def create_device(site_id: Id, body: DeviceBody, request: Request, who: Actor = Depends(actor),
                   ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-    """Registers a device; the token is shown once, in this answer only."""
-    return admin.create_device(ctx, who, site_id, kind=body.kind, name=body.name)
+    """Registers a device; the token is shown once, in this answer only, with the pairing
+    text (server address, site, token) and its QR code (`qr_svg`, an SVG data: URI) that
+    the device's setup scans."""
+    made = admin.create_device(ctx, who, site_id, kind=body.kind, name=body.name)
+    site = next((s for s in admin.list_sites(ctx) if s["id"] == site_id), {"code": ""})
+    text = device_pairing.pairing_text(server_url=str(request.base_url), kind=body.kind, site_code=site["code"],
+                                       token=made["token"])
+    return {**made, "pairing": text, "qr_svg": device_pairing.qr_data_uri(text)}
 
 
 @router.delete("/devices/{device_id}")

@@ -3,6 +3,7 @@
     /                         links to every page of the hall
     /console                  clerk console (login, counter, actions, live queue)
     /supervisor               the supervisor's live monitor (alerts, services, counters, devices)
+    /admin                    administration: site, services, counters, users, devices, audit trail
     /display/hall             hall display (TV); options in its URL, see docs/web.md
     /display/counter/3        the small screen above counter 3
     /static/...               CSS, JS and fonts (no build step)
@@ -54,6 +55,13 @@ def console() -> FileResponse:
 def supervisor() -> FileResponse:
     """The supervisor's live monitor (the page signs in; its API refuses anyone below supervisor)."""
     return _page("supervisor.html")
+
+
+@router.get("/admin")
+def administration() -> FileResponse:
+    """The administration page (it signs in; its API refuses anyone below supervisor, and
+    every change needs the admin role)."""
+    return _page("admin.html")
 
 
 @router.get("/display/hall")

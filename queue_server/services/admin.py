@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,8 +52,28 @@ def display_name(text: str, field: str) -> str:
     return clean
 
 
-def _admin_event(session: Session, site_id: int, kind: str, actor: Actor, now, **data: Any) -> None:  # noqa: ANN001
-    log.append(session, site_id=site_id, kind=kind, at=now, actor=actor.label, data=data)
+def _admin_event(session: Session, site_id: int, kind: str, actor: Actor, now, *,  # noqa: ANN001
+                 counter_id: int | None = None, **data: Any) -> None:
+    """One event per change, with who made it (their label and name): the audit trail."""
+    data = {**data, "by_name": actor.name or actor.label}
+    log.append(session, site_id=site_id, kind=kind, at=now, actor=actor.label, counter_id=counter_id, data=data)
+
+
+def _set(row: Any, changes: dict[str, list[Any]], key: str, value: Any) -> None:
+    """Set a column, noting [before, after] in `changes` when it differs."""
+    before = getattr(row, key)
+    if before != value:
+        changes[key] = [before, value]
+        setattr(row, key, value)
+
+
+def _event_site(session: Session, site_id: int | None, actor: Actor) -> int | None:
+    """The site an event about an instance-wide row (a user of every site) is filed under."""
+    if site_id is not None:
+        return site_id
+    if actor.site_id is not None:
+        return actor.site_id
+    return session.scalar(select(Site.id).order_by(Site.id).limit(1))
 
 
 def _unique(work):  # noqa: ANN001, ANN202
@@ -108,15 +129,16 @@ def update_site(ctx: Context, actor: Actor, site_id: int, **changes: Any) -> dic
         site = session.get(Site, site_id)
         if site is None:
             raise not_found("điểm phục vụ", "Site", site_id)
+        changed: dict[str, list[Any]] = {}
         if changes.get("timezone") is not None:
-            site.timezone = _check_tz(changes["timezone"])
+            _set(site, changed, "timezone", _check_tz(changes["timezone"]))
         if changes.get("name") is not None:
-            site.name = display_name(changes["name"], "name")
+            _set(site, changed, "name", display_name(changes["name"], "name"))
         if changes.get("agency_code") is not None:
-            site.agency_code = changes["agency_code"]
+            _set(site, changed, "agency_code", changes["agency_code"])
         if changes.get("policy") is not None:
-            site.policy = validate_policy(changes["policy"])
-        _admin_event(session, site.id, "admin.site_updated", actor, ctx.clock.now(), site=site.code)
+            _set(site, changed, "policy", validate_policy(changes["policy"]))
+        _admin_event(session, site.id, "admin.site_updated", actor, ctx.clock.now(), site=site.code, changes=changed)
         return site_json(site)
 
     return ctx.db.transaction(work)
@@ -181,7 +203,8 @@ def create_service(ctx: Context, actor: Actor, site_id: int, **fields: Any) -> d
         service = Service(site_id=site_id, **fields)
         session.add(service)
         session.flush()
-        _admin_event(session, site_id, "admin.service_created", actor, ctx.clock.now(), service=service.code)
+        _admin_event(session, site_id, "admin.service_created", actor, ctx.clock.now(), service=service.code,
+                     service_id=service.id)
         return service_json(service)
 
     return ctx.db.transaction(work)
@@ -197,9 +220,11 @@ def update_service(ctx: Context, actor: Actor, service_id: int, **fields: Any) -
         if service is None:
             raise not_found("dịch vụ", "Service", service_id)
         require(actor, "admin", service.site_id)
+        changed: dict[str, list[Any]] = {}
         for key, value in fields.items():
-            setattr(service, key, value)
-        _admin_event(session, service.site_id, "admin.service_updated", actor, ctx.clock.now(), service=service.code)
+            _set(service, changed, key, value)
+        _admin_event(session, service.site_id, "admin.service_updated", actor, ctx.clock.now(), service=service.code,
+                     service_id=service.id, changes=changed)
         return service_json(service)
 
     return ctx.db.transaction(work)
@@ -226,6 +251,10 @@ def _set_counter_services(session: Session, counter: Counter, services: list[dic
     counter.services = [CounterService(service_id=sid, weight=w) for sid, w in sorted(weights.items())]
 
 
+def _weights(counter: Counter) -> list[list[int]]:
+    return [[cs.service_id, cs.weight] for cs in sorted(counter.services, key=lambda cs: cs.service_id)]
+
+
 def counter_json(c: Counter) -> dict[str, Any]:
     return {"id": c.id, "site_id": c.site_id, "number": c.number, "name": c.name, "state": c.state,
             "services": [{"service_id": cs.service_id, "weight": cs.weight} for cs in c.services]}
@@ -246,7 +275,8 @@ def create_counter(ctx: Context, actor: Actor, site_id: int, *, number: int, nam
         session.flush()
         _set_counter_services(session, counter, services or [])
         session.flush()
-        _admin_event(session, site_id, "admin.counter_created", actor, ctx.clock.now(), counter_number=number)
+        _admin_event(session, site_id, "admin.counter_created", actor, ctx.clock.now(), counter_id=counter.id,
+                     counter_number=number)
         return counter_json(counter)
 
     return ctx.db.transaction(work)
@@ -259,16 +289,27 @@ def update_counter(ctx: Context, actor: Actor, counter_id: int, *, name: str | N
         if counter is None:
             raise not_found("quầy", "Counter", counter_id)
         require(actor, "admin", counter.site_id)
+        changed: dict[str, list[Any]] = {}
         if name is not None:
-            counter.name = display_name(name, "name")
+            _set(counter, changed, "name", display_name(name, "name"))
         if services is not None:
+            before = _weights(counter)
             _set_counter_services(session, counter, services)
+            if _weights(counter) != before:
+                changed["services"] = [before, _weights(counter)]
         session.flush()
-        _admin_event(session, counter.site_id, "admin.counter_updated", actor, ctx.clock.now(),
-                     counter_number=counter.number)
+        _admin_event(session, counter.site_id, "admin.counter_updated", actor, ctx.clock.now(), counter_id=counter.id,
+                     counter_number=counter.number, changes=changed)
         return counter_json(counter)
 
     return ctx.db.transaction(work)
+
+
+def list_counters(ctx: Context, actor: Actor, site_id: int) -> list[dict[str, Any]]:
+    require(actor, "supervisor", site_id)
+    with ctx.db.reading() as session:
+        return [counter_json(c) for c in session.scalars(select(Counter).where(Counter.site_id == site_id)
+                                                          .order_by(Counter.number))]
 
 
 # -- users -------------------------------------------------------------------------------
@@ -278,9 +319,18 @@ def user_json(u: User) -> dict[str, Any]:
             "active": u.active}
 
 
-def create_user(ctx: Context, actor: Actor, *, username: str, password: str, role: str, full_name: str = "",
-                site_id: int | None = None) -> dict[str, Any]:
+def new_password() -> str:
+    """A password an admin reads out or copies once: 12 letters and digits, no look-alikes."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def create_user(ctx: Context, actor: Actor, *, username: str, password: str | None = None, role: str,
+                full_name: str = "", site_id: int | None = None) -> dict[str, Any]:
+    """Create an account; with no password given, one is made and returned once (`password`)."""
     require(actor, "admin", site_id)
+    made = password is None
+    password = new_password() if made else password
     auth.validate_role(role)
     if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
         raise InvalidInput("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch.",
@@ -293,7 +343,10 @@ def create_user(ctx: Context, actor: Actor, *, username: str, password: str, rol
                     active=True, created_at=ctx.clock.now())
         session.add(user)
         session.flush()
-        return user_json(user)
+        if (where := _event_site(session, site_id, actor)) is not None:
+            _admin_event(session, where, "admin.user_created", actor, ctx.clock.now(), user=username, user_id=user.id,
+                         role=role, user_site_id=site_id)
+        return {**user_json(user), "password": password} if made else user_json(user)
 
     return ctx.db.transaction(work)
 
@@ -309,20 +362,31 @@ def update_user(ctx: Context, actor: Actor, user_id: int, *, password: str | Non
         if user is None:
             raise not_found("người dùng", "User", user_id)
         require(actor, "admin", user.site_id)
+        changed: dict[str, list[Any]] = {}
         if digest:
             user.password_hash = digest
+            changed["password"] = ["", "(đặt lại / reset)"]  # never the password, not even its hash
         if role is not None:
-            user.role = role
+            _set(user, changed, "role", role)
         if full_name is not None:
-            user.full_name = display_name(full_name, "full_name")
+            _set(user, changed, "full_name", display_name(full_name, "full_name"))
         if active is not None:
-            user.active = active
+            _set(user, changed, "active", active)
+        if (where := _event_site(session, user.site_id, actor)) is not None:
+            _admin_event(session, where, "admin.user_updated", actor, ctx.clock.now(), user=user.username,
+                         user_id=user.id, changes=changed)
         if digest:  # a new password is the way out of a lockout
             login_throttle.record_success(session, login_throttle.keys(user.username, ""))
         auth.revoke_everywhere(session)  # a role or an account changed: every process re-reads its sessions
         return user_json(user)
 
     return ctx.db.transaction(work)
+
+
+def reset_password(ctx: Context, actor: Actor, user_id: int) -> dict[str, Any]:
+    """A new password made here, in this answer only; the user's sessions end."""
+    password = new_password()
+    return {**update_user(ctx, actor, user_id, password=password), "password": password}
 
 
 def list_users(ctx: Context, actor: Actor) -> list[dict[str, Any]]:

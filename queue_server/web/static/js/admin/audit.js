@@ -1,0 +1,3 @@
+// The audit trail tab (filled in by the audit step).
+
+export async function load() {}

@@ -1,0 +1,160 @@
+"""The administration page (/admin) in Chromium at 1366x768, against a real server: an
+administrator sets up a service, a counter serving it and a clerk, all from the browser;
+then a kiosk takes a number of that service and the new clerk calls it (no CLI anywhere)."""
+
+from __future__ import annotations
+
+import httpx
+import zxingcpp
+from PIL import Image
+
+from queue_server.services import admin
+from queue_server.services.context import SYSTEM
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import screenshot
+
+
+def admin_user(served, role: str = "admin", username: str = "quantri") -> None:  # noqa: ANN001
+    admin.create_user(served.ctx, SYSTEM, username=username, password=PASSWORD, role=role, full_name="Quản Trị",
+                      site_id=served.hall.site_id)
+
+
+def log_in(page, served, username: str = "quantri") -> None:  # noqa: ANN001
+    page.goto(f"{served.url}/admin")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_selector("#view-admin:not([hidden]) #site-name")
+    page.wait_for_function("() => document.querySelector('#site-name').value === 'UBND Phường 1'")
+
+
+def test_an_admin_sets_up_a_service_a_counter_and_a_clerk_who_then_calls_a_number(served, new_page):
+    admin_user(served)
+    page = new_page(1366, 768)
+    log_in(page, served)
+    screenshot(page, "admin-site-1366x768")
+
+    # a service
+    page.click("[data-tab='services']")
+    page.wait_for_selector("#svc-rows tr[data-code='HT']")
+    page.click("#svc-new")
+    page.fill("#svc-code", "DD")
+    page.fill("#svc-prefix", "D")
+    page.fill("#svc-name-vi", "Đất đai")
+    page.fill("#svc-name-en", "Land")
+    page.fill("#svc-target", "20")
+    page.click("#svc-save")
+    page.wait_for_selector("#svc-rows tr[data-code='DD']")
+    assert "Đất đai · Land" in page.inner_text("#svc-rows tr[data-code='DD']")
+    assert "20 phút" in page.inner_text("#svc-rows tr[data-code='DD']")
+    assert page.inner_text("#message-vi") == "Đã lưu dịch vụ DD."
+    screenshot(page, "admin-services-1366x768")
+
+    # a counter serving it, with weight 2
+    page.click("[data-tab='counters']")
+    page.wait_for_selector("#ctr-rows tr[data-number='3']")
+    page.click("#ctr-new")
+    page.fill("#ctr-number", "7")
+    page.fill("#ctr-name", "Quầy Đất đai")
+    page.check("#ctr-services tr[data-code='DD'] .ctr-serves")
+    page.fill("#ctr-services tr[data-code='DD'] .ctr-weight", "2")
+    page.click("#ctr-save")
+    page.wait_for_selector("#ctr-rows tr[data-number='7']")
+    assert "DD (2)" in page.inner_text("#ctr-rows tr[data-number='7']")
+    screenshot(page, "admin-counters-1366x768")
+
+    # a clerk; the password is the server's, shown once
+    page.click("[data-tab='users']")
+    page.wait_for_selector("#usr-rows tr[data-username='an']")
+    page.click("#usr-new")
+    page.fill("#usr-username", "cuong")
+    page.fill("#usr-fullname", "Nguyễn Văn Cường")
+    page.select_option("#usr-role", "clerk")
+    page.click("#usr-save")
+    page.wait_for_selector("#usr-secret:not([hidden])")
+    password = page.inner_text("#usr-password").strip()
+    assert len(password) == 12
+    page.wait_for_selector("#usr-rows tr[data-username='cuong']")
+    screenshot(page, "admin-users-1366x768")
+    listed = httpx.get(f"{served.url}/api/v1/admin/users", headers=served.bearer()).json()
+    assert all("password" not in u for u in listed)  # never again
+
+    # the kiosk takes a number of the new service; the new clerk opens counter 7 and calls it
+    services = httpx.get(f"{served.url}/api/v1/admin/sites/{served.hall.site_id}/services",
+                         headers=served.bearer()).json()
+    dd = next(s for s in services if s["code"] == "DD")
+    assert served.issue(dd["id"]) == ["D001"]
+    login = httpx.post(f"{served.url}/api/v1/auth/login", json={"username": "cuong", "password": password})
+    assert login.status_code == 200, login.text
+    clerk = {"Authorization": f"Bearer {login.json()['token']}"}
+    counters = httpx.get(f"{served.url}/api/v1/admin/sites/{served.hall.site_id}/counters",
+                         headers=served.bearer()).json()
+    c7 = next(c for c in counters if c["number"] == 7)
+    assert httpx.post(f"{served.url}/api/v1/counters/{c7['id']}/open", headers=clerk).status_code == 200
+    called = httpx.post(f"{served.url}/api/v1/counters/{c7['id']}/call-next", headers=clerk)
+    assert called.status_code == 200, called.text
+    assert called.json()["code"] == "D001"
+    assert page.errors == []
+
+
+def test_a_device_is_added_with_its_token_shown_once_as_a_qr_code_the_setup_can_scan(served, new_page, tmp_path):
+    admin_user(served)
+    page = new_page(1366, 768)
+    log_in(page, served)
+    page.click("[data-tab='devices']")
+    page.wait_for_selector("#dev-rows tr[data-name='Ki-ốt 1']")
+    page.select_option("#dev-kind", "kiosk")
+    page.fill("#dev-name", "Ki-ốt tầng 2")
+    page.click("#dev-add")
+    page.wait_for_selector("#dev-secret:not([hidden])")
+    page.wait_for_function("() => document.querySelector('#dev-qr').complete"
+                           " && document.querySelector('#dev-qr').naturalWidth > 0")
+    token = page.inner_text("#dev-token").strip()
+    screenshot(page, "admin-devices-1366x768")
+    shot = tmp_path / "qr.png"
+    page.locator("#dev-qr").screenshot(path=str(shot))
+    found = zxingcpp.read_barcodes(Image.open(shot))
+    assert found, "the QR code on the page does not scan"
+    import json
+
+    pairing = json.loads(found[0].text)
+    assert pairing == {"motcua": "device", "kind": "kiosk", "server_url": served.url, "site": "phuong-1",
+                       "device_token": token}
+    # the scanned token works as the kiosk's
+    r = httpx.post(f"{served.url}/api/v1/tickets", json={"service_id": served.hall.a},
+                   headers={"Authorization": f"Bearer {pairing['device_token']}"})
+    assert r.status_code == 201
+    # revoked from the page: the token stops working
+    page.click("#dev-secret-close")
+    page.click("#dev-rows tr[data-name='Ki-ốt tầng 2'] [data-action='revoke']")
+    page.click("#confirm-yes")
+    page.wait_for_function("() => document.querySelector(\"#dev-rows tr[data-name='Ki-ốt tầng 2']\")"
+                           ".textContent.includes('Đã thu hồi')")
+    r = httpx.post(f"{served.url}/api/v1/tickets", json={"service_id": served.hall.a},
+                   headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401
+    assert page.errors == []
+
+
+def test_a_supervisor_reads_the_page_but_changes_nothing_and_a_clerk_is_turned_away(served, new_page):
+    page = new_page(1366, 768)
+    log_in(page, served, "giam")
+    assert page.is_visible("#readonly")
+    assert page.is_disabled("#site-name")
+    assert page.is_hidden("#site-save")
+    page.click("[data-tab='services']")
+    page.wait_for_selector("#svc-rows tr[data-code='HT']")
+    assert page.is_hidden("#svc-new")
+    r = httpx.patch(f"{served.url}/api/v1/admin/services/{served.hall.a}", json={"name_vi": "Khác"},
+                    headers=served.bearer("giam"))
+    assert r.status_code == 403
+
+    clerk = new_page(1366, 768)
+    clerk.goto(f"{served.url}/admin")
+    clerk.fill("#username", "an")
+    clerk.fill("#password", PASSWORD)
+    clerk.click("#login-button")
+    clerk.wait_for_function("() => document.querySelector('#login-error-vi').textContent"
+                            " === 'Trang này dành cho quản trị (giám sát được xem).'")
+    assert clerk.is_hidden("#view-admin")
+    assert page.errors == [] and clerk.errors == []
