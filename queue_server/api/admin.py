@@ -52,6 +52,7 @@ class ServicePatch(BaseModel):
     number_width: int | None = Field(default=None, ge=1, le=6)
     sort_order: int | None = Field(default=None, ge=-9999, le=9999)
     active: bool | None = None
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)  # the version read: a later change refuses (409)
 
 
 class CounterServiceBody(BaseModel):
@@ -68,6 +69,7 @@ class CounterBody(BaseModel):
 class CounterPatch(BaseModel):
     name: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     services: list[CounterServiceBody] | None = None
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)  # the version read: a later change refuses (409)
 
 
 class UserBody(BaseModel):
@@ -141,7 +143,7 @@ def create_counter(site_id: Id, body: CounterBody, who: Actor = Depends(actor),
 def update_counter(counter_id: Id, body: CounterPatch, who: Actor = Depends(actor),
                    ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     services = [s.model_dump() for s in body.services] if body.services is not None else None
-    return admin.update_counter(ctx, who, counter_id, name=body.name, services=services)
+    return admin.update_counter(ctx, who, counter_id, name=body.name, services=services, version=body.version)
 
 
 @router.get("/users")

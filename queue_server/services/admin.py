@@ -18,7 +18,7 @@ from queue_server.services import auth, login_throttle
 from queue_server.services.context import DEVICE_KINDS, Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, not_found
 from queue_server.services.queue.policy import validate_policy
-from queue_server.store.tables import Counter, CounterService, Device, Service, Site, User, row_id
+from queue_server.store.tables import Counter, CounterService, Device, Event, Service, Site, User, row_id
 
 
 def require(actor: Actor, role: str, site_id: int | None = None) -> None:
@@ -88,6 +88,35 @@ def _unique(work):  # noqa: ANN001, ANN202
                            f"Duplicate value: {str(exc.orig).splitlines()[0]}") from None
 
     return run
+
+
+FIELD_NAMES_VI = {"name": "tên", "services": "dịch vụ và trọng số", "name_vi": "tên tiếng Việt",
+                  "name_en": "tên tiếng Anh", "group_vi": "nhóm", "group_en": "nhóm (tiếng Anh)", "prefix": "tiền tố",
+                  "number_width": "độ dài số", "sort_order": "thứ tự", "active": "trạng thái hoạt động"}
+STALE_SCAN = 200  # the newest update events of a kind read to say what changed since a version
+
+
+def _stale(session: Session, what_vi: str, what_en: str, label: str, version: int, current: dict[str, Any],
+           kind: str, site_id: int, match, *, counter_id: int | None = None) -> Conflict:  # noqa: ANN001
+    """The refusal of a save made from an old version: the record as it is now, and the
+    changes made since `version` (from the event log: a bounded read of the newest events)."""
+    stmt = select(Event).where(Event.site_id == site_id, Event.kind == kind)
+    if counter_id is not None:
+        stmt = stmt.where(Event.counter_id == counter_id)
+    changes = []
+    for e in session.scalars(stmt.order_by(Event.id.desc()).limit(STALE_SCAN)):
+        if (match is None or match(e)) and int(e.data.get("version") or 0) > version and e.data.get("changes"):
+            changes.append({"at": e.at.isoformat(), "by": e.data.get("by_name") or e.actor, "actor": e.actor,
+                            "version": e.data["version"], "changes": e.data["changes"]})
+    changes.reverse()
+    fields = sorted({f for c in changes for f in c["changes"]})
+    named_vi = ", ".join(FIELD_NAMES_VI.get(f, f) for f in fields) or "?"
+    named = ", ".join(fields) or "?"
+    return Conflict(f"{what_vi.capitalize()} {label} đã được người khác sửa sau khi bạn mở (phiên bản {version} → "
+                    f"{current['version']}; đã đổi: {named_vi}). Hãy xem lại rồi lưu lần nữa.",
+                    f"The {what_en} {label} was changed by someone else after you opened it (version {version} → "
+                    f"{current['version']}; changed: {named}). Review it and save again.",
+                    current=current, changes=changes)
 
 
 # -- sites -------------------------------------------------------------------------------
@@ -172,7 +201,7 @@ def resolve_site(ctx: Context, ref: str | int | None) -> Site:
 def service_json(s: Service) -> dict[str, Any]:
     return {"id": s.id, "site_id": s.site_id, "code": s.code, "name_vi": s.name_vi, "name_en": s.name_en,
             "group_vi": s.group_vi, "group_en": s.group_en, "prefix": s.prefix, "number_width": s.number_width,
-            "sort_order": s.sort_order, "active": s.active}
+            "sort_order": s.sort_order, "active": s.active, "version": s.version}
 
 
 def _check_service_fields(fields: dict[str, Any]) -> None:
@@ -210,21 +239,29 @@ def create_service(ctx: Context, actor: Actor, site_id: int, **fields: Any) -> d
     return ctx.db.transaction(work)
 
 
-def update_service(ctx: Context, actor: Actor, service_id: int, **fields: Any) -> dict[str, Any]:
+def update_service(ctx: Context, actor: Actor, service_id: int, *, version: int | None = None,
+                   **fields: Any) -> dict[str, Any]:
+    """Change a service. With `version` (what the editor read), a service changed since is
+    refused (409) with each change made meanwhile, by whom and when."""
     fields = {k: v for k, v in fields.items() if v is not None}
     _check_service_fields(fields)
 
     @_unique
     def work(session: Session) -> dict[str, Any]:
-        service = session.get(Service, service_id)
+        service = session.get(Service, service_id, with_for_update=True)
         if service is None:
             raise not_found("dịch vụ", "Service", service_id)
         require(actor, "admin", service.site_id)
+        if version is not None and version != service.version:
+            raise _stale(session, "dịch vụ", "service", service.code, version, service_json(service),
+                         "admin.service_updated", service.site_id, lambda e: e.data.get("service_id") == service.id)
         changed: dict[str, list[Any]] = {}
         for key, value in fields.items():
             _set(service, changed, key, value)
+        if changed:
+            service.version += 1
         _admin_event(session, service.site_id, "admin.service_updated", actor, ctx.clock.now(), service=service.code,
-                     service_id=service.id, changes=changed)
+                     service_id=service.id, version=service.version, changes=changed)
         return service_json(service)
 
     return ctx.db.transaction(work)
@@ -257,7 +294,7 @@ def _weights(counter: Counter) -> list[list[int]]:
 
 def counter_json(c: Counter) -> dict[str, Any]:
     return {"id": c.id, "site_id": c.site_id, "number": c.number, "name": c.name, "state": c.state,
-            "services": [{"service_id": cs.service_id, "weight": cs.weight} for cs in c.services]}
+            "version": c.version, "services": [{"service_id": cs.service_id, "weight": cs.weight} for cs in c.services]}
 
 
 def create_counter(ctx: Context, actor: Actor, site_id: int, *, number: int, name: str = "",
@@ -283,12 +320,18 @@ def create_counter(ctx: Context, actor: Actor, site_id: int, *, number: int, nam
 
 
 def update_counter(ctx: Context, actor: Actor, counter_id: int, *, name: str | None = None,
-                   services: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                   services: list[dict[str, Any]] | None = None, version: int | None = None) -> dict[str, Any]:
+    """Change a counter's name or services. With `version` (what the editor read), a counter
+    changed since is refused (409) with each change made meanwhile, by whom and when."""
+
     def work(session: Session) -> dict[str, Any]:
-        counter = session.get(Counter, counter_id)
+        counter = session.get(Counter, counter_id, with_for_update=True)
         if counter is None:
             raise not_found("quầy", "Counter", counter_id)
         require(actor, "admin", counter.site_id)
+        if version is not None and version != counter.version:
+            raise _stale(session, "quầy", "counter", str(counter.number), version, counter_json(counter),
+                         "admin.counter_updated", counter.site_id, None, counter_id=counter.id)
         changed: dict[str, list[Any]] = {}
         if name is not None:
             _set(counter, changed, "name", display_name(name, "name"))
@@ -297,9 +340,11 @@ def update_counter(ctx: Context, actor: Actor, counter_id: int, *, name: str | N
             _set_counter_services(session, counter, services)
             if _weights(counter) != before:
                 changed["services"] = [before, _weights(counter)]
+        if changed:
+            counter.version += 1
         session.flush()
         _admin_event(session, counter.site_id, "admin.counter_updated", actor, ctx.clock.now(), counter_id=counter.id,
-                     counter_number=counter.number, changes=changed)
+                     counter_number=counter.number, version=counter.version, changes=changed)
         return counter_json(counter)
 
     return ctx.db.transaction(work)

@@ -158,3 +158,37 @@ def test_a_supervisor_reads_the_page_but_changes_nothing_and_a_clerk_is_turned_a
                             " === 'Trang này dành cho quản trị (giám sát được xem).'")
     assert clerk.is_hidden("#view-admin")
     assert page.errors == [] and clerk.errors == []
+
+
+def test_two_admins_edit_one_counter_and_the_second_is_told_what_the_first_changed(served, new_page):
+    admin_user(served)
+    admin_user(served, username="quantri2")
+    pages = []
+    for username in ("quantri", "quantri2"):
+        page = new_page(1366, 768)
+        log_in(page, served, username)
+        page.click("[data-tab='counters']")
+        page.click("#ctr-rows tr[data-number='3']")
+        page.wait_for_selector("#ctr-form:not([hidden])")
+        pages.append(page)
+    first, second = pages
+    first.fill("#ctr-name", "Quầy Hộ tịch")
+    first.click("#ctr-save")
+    first.wait_for_selector("#ctr-rows tr[data-number='3']:has-text('Quầy Hộ tịch')")
+
+    second.check("#ctr-services tr[data-code='CT'] .ctr-serves")
+    second.click("#ctr-save")
+    second.wait_for_function("() => document.querySelector('#message-vi').textContent.includes('đã được người khác sửa')")
+    assert "Quản Trị" in second.inner_text("#message-list") and "name: Quầy 3 → Quầy Hộ tịch" in second.inner_text("#message-list")
+    screenshot(second, "admin-conflict-1366x768")
+    assert served.counter(served.hall.c3)["services"][0]["code"] == "HT"
+    assert len(served.counter(served.hall.c3)["services"]) == 1  # nothing overwritten
+    # the form now shows the first admin's name (untouched here) and keeps this admin's own change;
+    # saving again, after review, is made from the stored version and loses neither
+    assert second.input_value("#ctr-name") == "Quầy Hộ tịch"
+    assert second.is_checked("#ctr-services tr[data-code='CT'] .ctr-serves")
+    second.click("#ctr-save")
+    second.wait_for_selector("#ctr-rows tr[data-number='3']:has-text('CT (1)')")
+    after = served.counter(served.hall.c3)
+    assert after["name"] == "Quầy Hộ tịch" and {s["code"] for s in after["services"]} == {"HT", "CT"}
+    assert first.errors == [] and second.errors == []

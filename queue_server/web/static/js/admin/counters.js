@@ -36,14 +36,15 @@ function render() {
     td(COUNTER_STATE_VI[c.state] || c.state))));
 }
 
-function edit(counter) {
+// `shown`: the values the form shows (the counter's own, or a merge after a conflict)
+function edit(counter, shown = counter) {
   editing = counter;
   $("#ctr-form").hidden = false;
   $("#ctr-title").textContent = counter ? `Sửa quầy ${counter.number} · Edit counter` : "Thêm quầy · New counter";
   $("#ctr-number").value = counter ? counter.number : "";
   $("#ctr-number").disabled = !!counter || S.readonly;
-  $("#ctr-name").value = counter ? counter.name : "";
-  const weights = new Map((counter ? counter.services : []).map((s) => [s.service_id, s.weight]));
+  $("#ctr-name").value = shown ? shown.name : "";
+  const weights = new Map((shown ? shown.services : []).map((s) => [s.service_id, s.weight]));
   $("#ctr-services").replaceChildren(...S.services.map((s) => {
     const box = el("input", { type: "checkbox", class: "ctr-serves", dataset: { service: String(s.id) } });
     box.checked = weights.has(s.id);
@@ -83,5 +84,20 @@ async function save(e) {
     await load();
   } catch (err) {
     refusal(err);
+    // someone saved meanwhile: the message lists their changes; the form keeps what this
+    // admin typed, and a second save (after review) is made from the version now stored
+    if (err.status === 409 && err.body && err.body.current && editing) {
+      const theirs = err.body.current;
+      const mine = { name: $("#ctr-name").value, services: chosen() };
+      const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+      // what this admin did not touch takes the stored value; what they changed stays theirs to save
+      const merged = {
+        name: mine.name === editing.name ? theirs.name : mine.name,
+        services: same(mine.services, editing.services.map((x) => ({ service_id: x.service_id, weight: x.weight })))
+          ? theirs.services : mine.services,
+      };
+      await load();
+      edit(theirs, merged);
+    }
   }
 }

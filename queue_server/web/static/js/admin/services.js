@@ -41,6 +41,9 @@ function render() {
   }));
 }
 
+const FIELDS = { name_vi: "#svc-name-vi", name_en: "#svc-name-en", group_vi: "#svc-group-vi",
+  group_en: "#svc-group-en", prefix: "#svc-prefix", number_width: "#svc-width", sort_order: "#svc-sort" };
+
 function edit(service) {
   editing = service;
   $("#svc-form").hidden = false;
@@ -84,6 +87,22 @@ async function save(e) {
     await load();
   } catch (err) {
     refusal(err);
+    // someone saved meanwhile: the message lists their changes; the form keeps what this
+    // admin typed, and a second save (after review) is made from the version now stored
+    if (err.status === 409 && err.body && err.body.current && editing) {
+      // what this admin did not touch takes the stored value; what they changed stays theirs to save
+      const theirs = err.body.current;
+      const typed = {};
+      for (const [key, sel] of Object.entries(FIELDS)) typed[key] = $(sel).value;
+      const active = $("#svc-active").checked;
+      const before = editing;
+      await load();
+      edit(theirs);
+      for (const [key, sel] of Object.entries(FIELDS)) {
+        if (typed[key] !== String(before[key] ?? "")) $(sel).value = typed[key];
+      }
+      if (active !== before.active) $("#svc-active").checked = active;
+    }
   }
 }
 
