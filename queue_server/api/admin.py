@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from queue_server.api.deps import Id, actor, get_ctx
+from queue_server.api.deps import BigId, Id, actor, get_ctx
 from queue_server.api.types import NO_NUL
-from queue_server.services import admin, device_pairing
+from queue_server.services import admin, admin_audit, device_pairing
 from queue_server.services.context import Actor, Context
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
@@ -189,3 +190,17 @@ def create_device(site_id: Id, body: DeviceBody, request: Request, who: Actor = 
 @router.delete("/devices/{device_id}")
 def revoke_device(device_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return admin.revoke_device(ctx, who, device_id)
+
+
+@router.get("/sites/{site_id}/audit")
+def audit_trail(site_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx),
+                actor_label: str | None = Query(default=None, alias="actor", max_length=80, pattern=r"^[a-z]+(:\d+)?$",
+                                                description="who made the change, e.g. user:5"),
+                kind: str | None = Query(default=None, max_length=40, pattern=r"^[a-z_.]+$"),
+                since: date | None = Query(default=None, description="first day (site's time zone)"),
+                until: date | None = Query(default=None, description="last day, included"),
+                before_id: BigId | None = Query(default=None, description="the next page: older than this event"),
+                limit: int = Query(default=50, ge=1, le=admin_audit.PAGE_MAX)) -> dict[str, Any]:
+    """The hall's administration changes, newest first, a page at a time (supervisor+)."""
+    return admin_audit.browse(ctx, who, site_id, who=actor_label, kind=kind, since=since, until=until,
+                              before_id=before_id, limit=limit)

@@ -94,6 +94,19 @@ def test_an_admin_sets_up_a_service_a_counter_and_a_clerk_who_then_calls_a_numbe
     called = httpx.post(f"{served.url}/api/v1/counters/{c7['id']}/call-next", headers=clerk)
     assert called.status_code == 200, called.text
     assert called.json()["code"] == "D001"
+
+    # the audit trail shows each of these changes with who made them; filtered by kind
+    page.click("[data-tab='audit']")
+    page.wait_for_selector("#audit-rows tr[data-kind='admin.user_created']")
+    row = page.inner_text("#audit-rows tr[data-kind='admin.user_created']")
+    assert "Quản Trị" in row and "Người dùng cuong" in row
+    assert "Quầy 7" in page.inner_text("#audit-rows tr[data-kind='admin.counter_created']")
+    page.select_option("#audit-kind", "admin.service_created")
+    page.click("#audit-apply")
+    page.wait_for_function("() => [...document.querySelectorAll('#audit-rows tr')]"
+                           ".every(r => r.dataset.kind === 'admin.service_created')")
+    assert "Dịch vụ DD" in page.inner_text("#audit-rows")
+    screenshot(page, "admin-audit-1366x768")
     assert page.errors == []
 
 

@@ -26,7 +26,7 @@ async function boot() {
   $("#logout").addEventListener("click", logout);
   $("#message-close").addEventListener("click", () => message("", ""));
   for (const b of document.querySelectorAll(".ad-tabs [data-tab]")) {
-    b.addEventListener("click", () => openTab(b.dataset.tab));
+    b.addEventListener("click", () => { message("", ""); openTab(b.dataset.tab); });
   }
   try {
     const me = await api("GET", "/api/v1/auth/me");
