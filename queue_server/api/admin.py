@@ -128,6 +128,12 @@ def update_service(service_id: Id, body: ServicePatch, who: Actor = Depends(acto
     return admin.update_service(ctx, who, service_id, **body.model_dump(exclude_unset=True))
 
 
+@router.delete("/services/{service_id}")
+def delete_service(service_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """Delete a service made by mistake; one with tickets is refused (409): deactivate it instead."""
+    return admin.delete_service(ctx, who, service_id)
+
+
 @router.get("/sites/{site_id}/counters")
 def list_counters(site_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
     return admin.list_counters(ctx, who, site_id)

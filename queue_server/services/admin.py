@@ -8,17 +8,30 @@ import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from queue_server.domain.business_day import business_day
 from queue_server.domain.tickets import validate_prefix
 from queue_server.events import log
 from queue_server.services import auth, login_throttle
 from queue_server.services.context import DEVICE_KINDS, Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, not_found
 from queue_server.services.queue.policy import validate_policy
-from queue_server.store.tables import Counter, CounterService, Device, Event, Service, Site, User, row_id
+from queue_server.store.tables import (
+    Counter,
+    CounterService,
+    Device,
+    Event,
+    Procedure,
+    Service,
+    Site,
+    Ticket,
+    TicketSequence,
+    User,
+    row_id,
+)
 
 
 def require(actor: Actor, role: str, site_id: int | None = None) -> None:
@@ -263,6 +276,53 @@ def update_service(ctx: Context, actor: Actor, service_id: int, *, version: int 
         _admin_event(session, service.site_id, "admin.service_updated", actor, ctx.clock.now(), service=service.code,
                      service_id=service.id, version=service.version, changes=changed)
         return service_json(service)
+
+    return ctx.db.transaction(work)
+
+
+def delete_service(ctx: Context, actor: Actor, service_id: int) -> dict[str, Any]:
+    """Delete a service made by mistake. One that has tickets (today's queue, or the history
+    that reports and the audit read) is refused with the reason: deactivate it instead."""
+
+    def work(session: Session) -> dict[str, Any]:
+        service = session.get(Service, service_id, with_for_update=True)
+        if service is None:
+            raise not_found("dịch vụ", "Service", service_id)
+        require(actor, "admin", service.site_id)
+        site = session.get(Site, service.site_id)
+        today = business_day(ctx.clock.now(), site.timezone)
+        label = f"{service.code} ({service.name_vi})"
+        todays = session.scalar(select(func.count()).select_from(Ticket).where(
+            Ticket.service_id == service.id, Ticket.business_day == today)) or 0
+        if todays:
+            raise Conflict(f"Không thể xóa dịch vụ {label}: hôm nay đã có {todays} số thứ tự của dịch vụ này. "
+                           "Hãy ngừng hoạt động dịch vụ (bỏ chọn «Đang hoạt động») thay vì xóa.",
+                           f"Cannot delete service {service.code}: it has {todays} ticket(s) today. "
+                           "Deactivate it instead.", reason="tickets_today", tickets_today=todays)
+        if session.scalar(select(Ticket.id).where(Ticket.service_id == service.id).limit(1)) is not None:
+            raise Conflict(f"Không thể xóa dịch vụ {label}: dịch vụ đã có số thứ tự những ngày trước (lịch sử và báo "
+                           "cáo cần giữ). Hãy ngừng hoạt động dịch vụ thay vì xóa.",
+                           f"Cannot delete service {service.code}: it has tickets of earlier days (kept for history "
+                           "and reports). Deactivate it instead.", reason="tickets_earlier")
+        procedures = session.scalar(select(func.count()).select_from(Procedure).where(
+            Procedure.service_id == service.id)) or 0
+        if procedures:
+            raise Conflict(f"Không thể xóa dịch vụ {label}: {procedures} thủ tục trong danh mục đang dẫn tới dịch vụ "
+                           "này. Hãy ngừng hoạt động dịch vụ, hoặc nạp lại danh mục trước.",
+                           f"Cannot delete service {service.code}: {procedures} catalogue procedure(s) lead to it. "
+                           "Deactivate it instead, or import the catalogue again first.", reason="procedures")
+        counters = list(session.scalars(select(Counter.number).join(CounterService).where(
+            CounterService.service_id == service.id).order_by(Counter.number)))
+        session.execute(delete(CounterService).where(CounterService.service_id == service.id))
+        session.execute(delete(TicketSequence).where(TicketSequence.service_id == service.id))
+        targets = dict((site.monitor or {}).get("service_wait_target_minutes") or {})
+        if targets.pop(service.code, None) is not None:
+            site.monitor = {**site.monitor, "service_wait_target_minutes": targets}
+        gone = service_json(service)
+        session.delete(service)
+        _admin_event(session, site.id, "admin.service_deleted", actor, ctx.clock.now(), service=service.code,
+                     service_id=service.id, counters=counters)
+        return gone
 
     return ctx.db.transaction(work)
 

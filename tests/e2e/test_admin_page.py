@@ -95,6 +95,15 @@ def test_an_admin_sets_up_a_service_a_counter_and_a_clerk_who_then_calls_a_numbe
     assert called.status_code == 200, called.text
     assert called.json()["code"] == "D001"
 
+    # the service now has a ticket today: deleting it is refused with the way out
+    page.click("[data-tab='services']")
+    page.click("#svc-rows tr[data-code='DD']")
+    page.click("#svc-delete")
+    page.click("#confirm-yes")
+    page.wait_for_function("() => document.querySelector('#message-vi').textContent"
+                           ".startsWith('Không thể xóa dịch vụ DD (Đất đai): hôm nay đã có 1 số thứ tự')")
+    assert page.is_visible("#svc-rows tr[data-code='DD']")
+
     # the audit trail shows each of these changes with who made them; filtered by kind
     page.click("[data-tab='audit']")
     page.wait_for_selector("#audit-rows tr[data-kind='admin.user_created']")
