@@ -12,6 +12,7 @@ from queue_server.api.deps import BigId, Id, actor, get_ctx
 from queue_server.api.types import NO_NUL
 from queue_server.services import admin, admin_audit, device_pairing
 from queue_server.services.context import Actor, Context
+from queue_server.services.queue import preview
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -151,6 +152,21 @@ def update_counter(counter_id: Id, body: CounterPatch, who: Actor = Depends(acto
                    ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     services = [s.model_dump() for s in body.services] if body.services is not None else None
     return admin.update_counter(ctx, who, counter_id, name=body.name, services=services, version=body.version)
+
+
+class PreviewBody(BaseModel):
+    policy: dict[str, Any] | None = None  # the policy being edited (unsaved); None: the site's
+    services: list[CounterServiceBody] | None = None  # the counter's services being edited; None: its own
+    n: int = Field(default=10, ge=1, le=preview.PREVIEW_MAX)
+
+
+@router.post("/counters/{counter_id}/dispatch-preview")
+def dispatch_preview(counter_id: Id, body: PreviewBody, who: Actor = Depends(actor),
+                     ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """The next calls this counter would make now, under the policy being edited, given
+    today's waiting tickets (the dispatch rules run on the live state; nothing is saved)."""
+    services = [s.model_dump() for s in body.services] if body.services is not None else None
+    return preview.preview(ctx, who, counter_id, policy=body.policy, services=services, n=body.n)
 
 
 @router.get("/users")

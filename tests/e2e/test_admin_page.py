@@ -214,3 +214,30 @@ def test_two_admins_edit_one_counter_and_the_second_is_told_what_the_first_chang
     after = served.counter(served.hall.c3)
     assert after["name"] == "Quầy Hộ tịch" and {s["code"] for s in after["services"]} == {"HT", "CT"}
     assert first.errors == [] and second.errors == []
+
+
+def test_the_dispatch_preview_follows_the_policy_being_edited_and_saves_nothing(served, new_page):
+    admin_user(served)
+    served.post(f"/api/v1/counters/{served.hall.c1}/open", username="giam")
+    for priority in ("normal", "normal", "elderly", "normal"):
+        r = httpx.post(f"{served.url}/api/v1/tickets", json={"service_id": served.hall.a, "priority": priority},
+                       headers={"Authorization": f"Bearer {served.hall.kiosk_token}"})
+        assert r.status_code == 201, r.text
+    page = new_page(1366, 768)
+    log_in(page, served)
+    page.select_option("#preview-counter", str(served.hall.c1))
+    page.click("#preview-run")
+    page.wait_for_selector("#preview-calls li")
+    ratio = page.locator("#preview-calls li").evaluate_all("ls => ls.map(l => l.dataset.code)")
+    assert ratio == ["A003", "A001", "A002", "A004"]  # ratio 1:2, the priority ticket first
+    page.select_option("#pol-mode", "strict")
+    page.fill("#pol-max-wait", "")
+    page.click("#preview-run")
+    page.wait_for_function("() => document.querySelector('#preview-calls li').textContent.includes('người cao tuổi')")
+    assert page.locator("#preview-calls li").evaluate_all("ls => ls.map(l => l.dataset.code)")[0] == "A003"
+    screenshot(page, "admin-preview-1366x768")
+    site = httpx.get(f"{served.url}/api/v1/admin/sites", headers=served.bearer()).json()[0]
+    assert site["policy"]["mode"] == "ratio"  # nothing saved
+    called = served.post(f"/api/v1/counters/{served.hall.c1}/call-next", username="giam").json()
+    assert called["code"] == ratio[0]
+    assert page.errors == []
