@@ -25,6 +25,7 @@ from queue_server.api import monitor as monitor_routes
 from queue_server.api import pages as page_routes
 from queue_server.api import phone as phone_routes
 from queue_server.api import problems
+from queue_server.api import setup as setup_routes
 from queue_server.api import tickets as ticket_routes
 from queue_server.api.deps import get_ctx
 from queue_server.api.headers import SecurityHeaders
@@ -179,7 +180,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     app.add_middleware(RequestLog)  # one log line per request; X-Request-ID on every answer
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
-                   dossier_routes, announcement_routes, phone_routes, monitor_routes, metrics_routes, page_routes):
+                   dossier_routes, announcement_routes, phone_routes, monitor_routes, metrics_routes, setup_routes,
+                   page_routes):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"], responses={503: {"description": "the database or the event hub is not working"}})

@@ -4,6 +4,7 @@
     /console                  clerk console (login, counter, actions, live queue)
     /supervisor               the supervisor's live monitor (alerts, services, counters, devices)
     /admin                    administration: site, services, counters, users, devices, audit trail
+    /setup                    the first start: the first administrator (only while there is no user)
     /display/hall             hall display (TV); options in its URL, see docs/web.md
     /display/counter/3        the small screen above counter 3
     /static/...               CSS, JS and fonts (no build step)
@@ -62,6 +63,12 @@ def administration() -> FileResponse:
     """The administration page (it signs in; its API refuses anyone below supervisor, and
     every change needs the admin role)."""
     return _page("admin.html")
+
+
+@router.get("/setup")
+def first_start_setup() -> FileResponse:
+    """The first start: create the first administrator while the database has no user."""
+    return _page("setup.html")
 
 
 @router.get("/display/hall")

@@ -241,3 +241,38 @@ def test_the_dispatch_preview_follows_the_policy_being_edited_and_saves_nothing(
     called = served.post(f"/api/v1/counters/{served.hall.c1}/call-next", username="giam").json()
     assert called["code"] == ratio[0]
     assert page.errors == []
+
+
+def test_a_first_start_with_an_empty_database_creates_the_first_admin_from_the_browser(tmp_path, new_page):
+    from tests.conftest import ServerProcess
+
+    data = tmp_path / "empty"
+    data.mkdir()
+    server = ServerProcess(data).start()
+    try:
+        page = new_page(1366, 768)
+        page.goto(f"{server.url}/admin")
+        page.wait_for_url(f"{server.url}/setup")  # no user yet: the admin page sends the visitor to the setup
+        page.wait_for_selector("#setup-form:not([hidden]) #site-code")
+        page.fill("#site-code", "phuong-ben-nghe")
+        page.fill("#site-name", "UBND Phường Bến Nghé")
+        page.fill("#admin-username", "hoa")
+        page.fill("#admin-fullname", "Nguyễn Thị Hoa")
+        page.fill("#admin-password", PASSWORD)
+        page.fill("#admin-password2", PASSWORD)
+        screenshot(page, "admin-setup-1366x768")
+        page.click("#setup-save")
+        page.wait_for_selector("#setup-done:not([hidden])")
+        assert page.inner_text("#message-vi") == "Đã tạo tài khoản quản trị hoa."
+        page.click("#to-admin")
+        page.fill("#username", "hoa")
+        page.fill("#password", PASSWORD)
+        page.click("#login-button")
+        page.wait_for_function("() => document.querySelector('#site-name').value === 'UBND Phường Bến Nghé'")
+        # the setup is closed now
+        page.goto(f"{server.url}/setup")
+        page.wait_for_selector("#setup-done:not([hidden])")
+        assert page.is_hidden("#setup-form")
+        assert page.errors == []
+    finally:
+        server.stop()

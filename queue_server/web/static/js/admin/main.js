@@ -35,7 +35,16 @@ async function boot() {
   } catch (err) {
     show("login");
     if (!(err instanceof ApiError && err.status === 401)) refusal(err);
+    await firstStart();
   }
+}
+
+// A database with no user yet: the first administrator is made on /setup.
+async function firstStart() {
+  try {
+    const setup = await api("GET", "/api/v1/setup");
+    if (setup.needed) location.assign("/setup");
+  } catch (err) { /* the login form stays */ }
 }
 
 async function login(e) {
