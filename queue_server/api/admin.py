@@ -87,6 +87,7 @@ class UserPatch(BaseModel):
     role: Literal["clerk", "supervisor", "admin"] | None = None
     full_name: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     active: bool | None = None
+    site_id: Id | None = None  # sent as null: every site; left out: the user stays at their site
 
 
 class DeviceBody(BaseModel):

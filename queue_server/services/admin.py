@@ -433,7 +433,7 @@ def new_password() -> str:
 def create_user(ctx: Context, actor: Actor, *, username: str, password: str | None = None, role: str,
                 full_name: str = "", site_id: int | None = None) -> dict[str, Any]:
     """Create an account; with no password given, one is made and returned once (`password`)."""
-    require(actor, "admin", site_id)
+    _require_over_user(actor, site_id)
     made = password is None
     password = new_password() if made else password
     auth.validate_role(role)
@@ -456,8 +456,21 @@ def create_user(ctx: Context, actor: Actor, *, username: str, password: str | No
     return ctx.db.transaction(work)
 
 
+KEEP = object()  # update_user(site_id=KEEP): the user stays at their site
+
+
+def _require_over_user(actor: Actor, site_id: int | None) -> None:
+    """Who may make or change an account at `site_id` (None: every site): an admin of that
+    site; for an account of every site, an admin of every site (a site's admin never makes
+    or changes one with more reach than their own)."""
+    require(actor, "admin", site_id)
+    if site_id is None and actor.kind != "system" and actor.site_id is not None:
+        raise Forbidden("Chỉ quản trị viên của mọi điểm mới tạo hay sửa được tài khoản dùng cho mọi điểm.",
+                        "Only an administrator of every site may make or change an account of every site.")
+
+
 def update_user(ctx: Context, actor: Actor, user_id: int, *, password: str | None = None, role: str | None = None,
-                full_name: str | None = None, active: bool | None = None) -> dict[str, Any]:
+                full_name: str | None = None, active: bool | None = None, site_id: Any = KEEP) -> dict[str, Any]:
     digest = auth.hash_password(password) if password is not None else None
     if role is not None:
         auth.validate_role(role)
@@ -466,8 +479,13 @@ def update_user(ctx: Context, actor: Actor, user_id: int, *, password: str | Non
         user = session.get(User, user_id)
         if user is None:
             raise not_found("người dùng", "User", user_id)
-        require(actor, "admin", user.site_id)
+        _require_over_user(actor, user.site_id)
         changed: dict[str, list[Any]] = {}
+        if site_id is not KEEP and site_id != user.site_id:
+            _require_over_user(actor, site_id)
+            if site_id is not None and session.get(Site, site_id) is None:
+                raise not_found("điểm phục vụ", "Site", site_id)
+            _set(user, changed, "site_id", site_id)
         if digest:
             user.password_hash = digest
             changed["password"] = ["", "(đặt lại / reset)"]  # never the password, not even its hash

@@ -76,3 +76,25 @@ def test_a_new_devices_answer_carries_its_pairing_text_and_qr_code(client, hall)
                        headers=bearer(client)).json()
     assert made["qr_svg"].startswith("data:image/svg+xml;base64,")
     assert f'"device_token":"{made["token"]}"' in made["pairing"] and '"kind":"display"' in made["pairing"]
+
+
+def test_a_sites_admin_never_makes_or_changes_an_account_of_every_site(client, hall, ctx):
+    admin.create_user(ctx, SYSTEM, username="qt-phuong", password=PASSWORD, role="admin", site_id=hall.site_id)
+    site_admin = bearer(client, "qt-phuong")
+    root = next(u for u in client.get("/api/v1/admin/users", headers=site_admin).json() if u["username"] == "root")
+    r = client.post(f"/api/v1/admin/users/{root['id']}/reset-password", headers=site_admin)
+    assert r.status_code == 403 and "mọi điểm" in r.json()["detail"]
+    r = client.post("/api/v1/admin/users", json={"username": "rong", "role": "admin", "site_id": None},
+                    headers=site_admin)
+    assert r.status_code == 403
+    an = next(u for u in client.get("/api/v1/admin/users", headers=site_admin).json() if u["username"] == "an")
+    r = client.patch(f"/api/v1/admin/users/{an['id']}", json={"site_id": None}, headers=site_admin)
+    assert r.status_code == 403
+    # the admin of every site may move a user, and it is in the trail
+    r = client.patch(f"/api/v1/admin/users/{an['id']}", json={"site_id": None}, headers=bearer(client))
+    assert r.status_code == 200 and r.json()["site_id"] is None
+    r = client.patch(f"/api/v1/admin/users/{an['id']}", json={"full_name": "An"}, headers=bearer(client))
+    assert r.json()["site_id"] is None  # left out: the user stays where they are
+    trail = client.get(f"/api/v1/admin/sites/{hall.site_id}/audit", params={"kind": "admin.user_updated"},
+                       headers=bearer(client)).json()["events"]
+    assert trail[-1]["data"]["changes"] == {"site_id": [hall.site_id, None]}

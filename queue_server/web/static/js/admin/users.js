@@ -53,7 +53,7 @@ function edit(user) {
   $("#usr-fullname").value = user ? user.full_name : "";
   $("#usr-role").value = user ? user.role : "clerk";
   siteOptions(user ? user.site_id : S.site ? S.site.id : null);
-  $("#usr-site").disabled = !!user || S.readonly; // a user's site is set when the account is made
+  $("#usr-site").disabled = S.readonly;
   $("#usr-active").checked = user ? user.active : true;
   $("#usr-active").disabled = !user || S.readonly;
   $("#usr-reset").hidden = !user;
@@ -68,8 +68,10 @@ async function save(e) {
   e.preventDefault();
   try {
     if (editing) {
+      const site = $("#usr-site").value;
       await api("PATCH", `/api/v1/admin/users/${editing.id}`, {
-        full_name: $("#usr-fullname").value, role: $("#usr-role").value, active: $("#usr-active").checked });
+        full_name: $("#usr-fullname").value, role: $("#usr-role").value, active: $("#usr-active").checked,
+        site_id: site === "" ? null : Number(site) });
       $("#usr-form").hidden = true;
       done(`Đã lưu người dùng ${editing.username}.`, `User ${editing.username} saved.`);
     } else {
