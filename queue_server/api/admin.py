@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from queue_server.api.deps import Id, actor, get_ctx
+from queue_server.api.deps import BigId, Id, actor, get_ctx
 from queue_server.api.types import NO_NUL
-from queue_server.services import admin
+from queue_server.services import admin, admin_audit, device_pairing
 from queue_server.services.context import Actor, Context
+from queue_server.services.queue import preview
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -52,6 +54,7 @@ class ServicePatch(BaseModel):
     number_width: int | None = Field(default=None, ge=1, le=6)
     sort_order: int | None = Field(default=None, ge=-9999, le=9999)
     active: bool | None = None
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)  # the version read: a later change refuses (409)
 
 
 class CounterServiceBody(BaseModel):
@@ -68,11 +71,12 @@ class CounterBody(BaseModel):
 class CounterPatch(BaseModel):
     name: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     services: list[CounterServiceBody] | None = None
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)  # the version read: a later change refuses (409)
 
 
 class UserBody(BaseModel):
     username: str = Field(min_length=1, max_length=80, pattern=NO_NUL)
-    password: str = Field(min_length=8, max_length=200, pattern=NO_NUL)
+    password: str | None = Field(default=None, min_length=8, max_length=200, pattern=NO_NUL)  # None: made, shown once
     role: Literal["clerk", "supervisor", "admin"]
     full_name: str = Field(default="", max_length=200, pattern=NO_NUL)
     site_id: Id | None = None
@@ -83,6 +87,7 @@ class UserPatch(BaseModel):
     role: Literal["clerk", "supervisor", "admin"] | None = None
     full_name: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     active: bool | None = None
+    site_id: Id | None = None  # sent as null: every site; left out: the user stays at their site
 
 
 class DeviceBody(BaseModel):
@@ -125,6 +130,17 @@ def update_service(service_id: Id, body: ServicePatch, who: Actor = Depends(acto
     return admin.update_service(ctx, who, service_id, **body.model_dump(exclude_unset=True))
 
 
+@router.delete("/services/{service_id}")
+def delete_service(service_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """Delete a service made by mistake; one with tickets is refused (409): deactivate it instead."""
+    return admin.delete_service(ctx, who, service_id)
+
+
+@router.get("/sites/{site_id}/counters")
+def list_counters(site_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
+    return admin.list_counters(ctx, who, site_id)
+
+
 @router.post("/sites/{site_id}/counters", status_code=201)
 def create_counter(site_id: Id, body: CounterBody, who: Actor = Depends(actor),
                    ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
@@ -136,7 +152,22 @@ def create_counter(site_id: Id, body: CounterBody, who: Actor = Depends(actor),
 def update_counter(counter_id: Id, body: CounterPatch, who: Actor = Depends(actor),
                    ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     services = [s.model_dump() for s in body.services] if body.services is not None else None
-    return admin.update_counter(ctx, who, counter_id, name=body.name, services=services)
+    return admin.update_counter(ctx, who, counter_id, name=body.name, services=services, version=body.version)
+
+
+class PreviewBody(BaseModel):
+    policy: dict[str, Any] | None = None  # the policy being edited (unsaved); None: the site's
+    services: list[CounterServiceBody] | None = None  # the counter's services being edited; None: its own
+    n: int = Field(default=10, ge=1, le=preview.PREVIEW_MAX)
+
+
+@router.post("/counters/{counter_id}/dispatch-preview")
+def dispatch_preview(counter_id: Id, body: PreviewBody, who: Actor = Depends(actor),
+                     ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """The next calls this counter would make now, under the policy being edited, given
+    today's waiting tickets (the dispatch rules run on the live state; nothing is saved)."""
+    services = [s.model_dump() for s in body.services] if body.services is not None else None
+    return preview.preview(ctx, who, counter_id, policy=body.policy, services=services, n=body.n)
 
 
 @router.get("/users")
@@ -155,18 +186,44 @@ def update_user(user_id: Id, body: UserPatch, who: Actor = Depends(actor),
     return admin.update_user(ctx, who, user_id, **body.model_dump(exclude_unset=True))
 
 
+@router.post("/users/{user_id}/reset-password")
+def reset_password(user_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """A new password, made by the server and shown in this answer only."""
+    return admin.reset_password(ctx, who, user_id)
+
+
 @router.get("/sites/{site_id}/devices")
 def list_devices(site_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
     return admin.list_devices(ctx, who, site_id)
 
 
 @router.post("/sites/{site_id}/devices", status_code=201)
-def create_device(site_id: Id, body: DeviceBody, who: Actor = Depends(actor),
+def create_device(site_id: Id, body: DeviceBody, request: Request, who: Actor = Depends(actor),
                   ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-    """Registers a device; the token is shown once, in this answer only."""
-    return admin.create_device(ctx, who, site_id, kind=body.kind, name=body.name)
+    """Registers a device; the token is shown once, in this answer only, with the pairing
+    text (server address, site, token) and its QR code (`qr_svg`, an SVG data: URI) that
+    the device's setup scans."""
+    made = admin.create_device(ctx, who, site_id, kind=body.kind, name=body.name)
+    site = next((s for s in admin.list_sites(ctx) if s["id"] == site_id), {"code": ""})
+    text = device_pairing.pairing_text(server_url=str(request.base_url), kind=body.kind, site_code=site["code"],
+                                       token=made["token"])
+    return {**made, "pairing": text, "qr_svg": device_pairing.qr_data_uri(text)}
 
 
 @router.delete("/devices/{device_id}")
 def revoke_device(device_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     return admin.revoke_device(ctx, who, device_id)
+
+
+@router.get("/sites/{site_id}/audit")
+def audit_trail(site_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx),
+                actor_label: str | None = Query(default=None, alias="actor", max_length=80, pattern=r"^[a-z]+(:\d+)?$",
+                                                description="who made the change, e.g. user:5"),
+                kind: str | None = Query(default=None, max_length=40, pattern=r"^[a-z_.]+$"),
+                since: date | None = Query(default=None, description="first day (site's time zone)"),
+                until: date | None = Query(default=None, description="last day, included"),
+                before_id: BigId | None = Query(default=None, description="the next page: older than this event"),
+                limit: int = Query(default=50, ge=1, le=admin_audit.PAGE_MAX)) -> dict[str, Any]:
+    """The hall's administration changes, newest first, a page at a time (supervisor+)."""
+    return admin_audit.browse(ctx, who, site_id, who=actor_label, kind=kind, since=since, until=until,
+                              before_id=before_id, limit=limit)

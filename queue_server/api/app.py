@@ -27,6 +27,7 @@ from queue_server.api import petitions as petition_routes
 from queue_server.api import phone as phone_routes
 from queue_server.api import problems
 from queue_server.api import reports as report_routes
+from queue_server.api import setup as setup_routes
 from queue_server.api import tickets as ticket_routes
 from queue_server.api.deps import get_ctx
 from queue_server.api.headers import SecurityHeaders
@@ -188,7 +189,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
                    petition_routes, dossier_routes, announcement_routes, phone_routes, monitor_routes, report_routes,
-                   metrics_routes, page_routes):
+                   metrics_routes, setup_routes, page_routes):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"], responses={503: {"description": "the database or the event hub is not working"}})

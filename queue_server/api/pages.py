@@ -5,6 +5,8 @@
     /supervisor               the supervisor's live monitor (alerts, services, counters, devices)
     /supervisor/feedback      the supervisor's inbox of citizens' feedback and petitions
     /feedback                 a citizen sends feedback or a petition, reads the answer by its code
+    /admin                    administration: site, services, counters, users, devices, audit trail
+    /setup                    the first start: the first administrator (only while there is no user)
     /display/hall             hall display (TV); options in its URL, see docs/web.md
     /display/counter/3        the small screen above counter 3
     /static/...               CSS, JS and fonts (no build step)
@@ -74,6 +76,19 @@ def supervisor_feedback() -> FileResponse:
 def feedback() -> FileResponse:
     """Phản ánh, kiến nghị: a citizen's phone (or the hall's PC) sends one and reads the answer."""
     return _page("feedback.html")
+
+
+@router.get("/admin")
+def administration() -> FileResponse:
+    """The administration page (it signs in; its API refuses anyone below supervisor, and
+    every change needs the admin role)."""
+    return _page("admin.html")
+
+
+@router.get("/setup")
+def first_start_setup() -> FileResponse:
+    """The first start: create the first administrator while the database has no user."""
+    return _page("setup.html")
 
 
 @router.get("/display/hall")

@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from queue_server.domain.business_day import business_day
 from queue_server.domain.tickets import validate_prefix
 from queue_server.events import log
 from queue_server.services import auth, login_throttle
 from queue_server.services.context import DEVICE_KINDS, Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, not_found
 from queue_server.services.queue.policy import validate_policy
-from queue_server.store.tables import Counter, CounterService, Device, Service, Site, User, row_id
+from queue_server.store.tables import (
+    Counter,
+    CounterService,
+    Device,
+    Event,
+    Procedure,
+    Service,
+    Site,
+    Ticket,
+    TicketSequence,
+    User,
+    row_id,
+)
 
 
 def require(actor: Actor, role: str, site_id: int | None = None) -> None:
@@ -51,8 +65,28 @@ def display_name(text: str, field: str) -> str:
     return clean
 
 
-def _admin_event(session: Session, site_id: int, kind: str, actor: Actor, now, **data: Any) -> None:  # noqa: ANN001
-    log.append(session, site_id=site_id, kind=kind, at=now, actor=actor.label, data=data)
+def _admin_event(session: Session, site_id: int, kind: str, actor: Actor, now, *,  # noqa: ANN001
+                 counter_id: int | None = None, **data: Any) -> None:
+    """One event per change, with who made it (their label and name): the audit trail."""
+    data = {**data, "by_name": actor.name or actor.label}
+    log.append(session, site_id=site_id, kind=kind, at=now, actor=actor.label, counter_id=counter_id, data=data)
+
+
+def _set(row: Any, changes: dict[str, list[Any]], key: str, value: Any) -> None:
+    """Set a column, noting [before, after] in `changes` when it differs."""
+    before = getattr(row, key)
+    if before != value:
+        changes[key] = [before, value]
+        setattr(row, key, value)
+
+
+def _event_site(session: Session, site_id: int | None, actor: Actor) -> int | None:
+    """The site an event about an instance-wide row (a user of every site) is filed under."""
+    if site_id is not None:
+        return site_id
+    if actor.site_id is not None:
+        return actor.site_id
+    return session.scalar(select(Site.id).order_by(Site.id).limit(1))
 
 
 def _unique(work):  # noqa: ANN001, ANN202
@@ -67,6 +101,35 @@ def _unique(work):  # noqa: ANN001, ANN202
                            f"Duplicate value: {str(exc.orig).splitlines()[0]}") from None
 
     return run
+
+
+FIELD_NAMES_VI = {"name": "tên", "services": "dịch vụ và trọng số", "name_vi": "tên tiếng Việt",
+                  "name_en": "tên tiếng Anh", "group_vi": "nhóm", "group_en": "nhóm (tiếng Anh)", "prefix": "tiền tố",
+                  "number_width": "độ dài số", "sort_order": "thứ tự", "active": "trạng thái hoạt động"}
+STALE_SCAN = 200  # the newest update events of a kind read to say what changed since a version
+
+
+def _stale(session: Session, what_vi: str, what_en: str, label: str, version: int, current: dict[str, Any],
+           kind: str, site_id: int, match, *, counter_id: int | None = None) -> Conflict:  # noqa: ANN001
+    """The refusal of a save made from an old version: the record as it is now, and the
+    changes made since `version` (from the event log: a bounded read of the newest events)."""
+    stmt = select(Event).where(Event.site_id == site_id, Event.kind == kind)
+    if counter_id is not None:
+        stmt = stmt.where(Event.counter_id == counter_id)
+    changes = []
+    for e in session.scalars(stmt.order_by(Event.id.desc()).limit(STALE_SCAN)):
+        if (match is None or match(e)) and int(e.data.get("version") or 0) > version and e.data.get("changes"):
+            changes.append({"at": e.at.isoformat(), "by": e.data.get("by_name") or e.actor, "actor": e.actor,
+                            "version": e.data["version"], "changes": e.data["changes"]})
+    changes.reverse()
+    fields = sorted({f for c in changes for f in c["changes"]})
+    named_vi = ", ".join(FIELD_NAMES_VI.get(f, f) for f in fields) or "?"
+    named = ", ".join(fields) or "?"
+    return Conflict(f"{what_vi.capitalize()} {label} đã được người khác sửa sau khi bạn mở (phiên bản {version} → "
+                    f"{current['version']}; đã đổi: {named_vi}). Hãy xem lại rồi lưu lần nữa.",
+                    f"The {what_en} {label} was changed by someone else after you opened it (version {version} → "
+                    f"{current['version']}; changed: {named}). Review it and save again.",
+                    current=current, changes=changes)
 
 
 # -- sites -------------------------------------------------------------------------------
@@ -108,15 +171,16 @@ def update_site(ctx: Context, actor: Actor, site_id: int, **changes: Any) -> dic
         site = session.get(Site, site_id)
         if site is None:
             raise not_found("điểm phục vụ", "Site", site_id)
+        changed: dict[str, list[Any]] = {}
         if changes.get("timezone") is not None:
-            site.timezone = _check_tz(changes["timezone"])
+            _set(site, changed, "timezone", _check_tz(changes["timezone"]))
         if changes.get("name") is not None:
-            site.name = display_name(changes["name"], "name")
+            _set(site, changed, "name", display_name(changes["name"], "name"))
         if changes.get("agency_code") is not None:
-            site.agency_code = changes["agency_code"]
+            _set(site, changed, "agency_code", changes["agency_code"])
         if changes.get("policy") is not None:
-            site.policy = validate_policy(changes["policy"])
-        _admin_event(session, site.id, "admin.site_updated", actor, ctx.clock.now(), site=site.code)
+            _set(site, changed, "policy", validate_policy(changes["policy"]))
+        _admin_event(session, site.id, "admin.site_updated", actor, ctx.clock.now(), site=site.code, changes=changed)
         return site_json(site)
 
     return ctx.db.transaction(work)
@@ -150,7 +214,7 @@ def resolve_site(ctx: Context, ref: str | int | None) -> Site:
 def service_json(s: Service) -> dict[str, Any]:
     return {"id": s.id, "site_id": s.site_id, "code": s.code, "name_vi": s.name_vi, "name_en": s.name_en,
             "group_vi": s.group_vi, "group_en": s.group_en, "prefix": s.prefix, "number_width": s.number_width,
-            "sort_order": s.sort_order, "active": s.active}
+            "sort_order": s.sort_order, "active": s.active, "version": s.version}
 
 
 def _check_service_fields(fields: dict[str, Any]) -> None:
@@ -181,26 +245,84 @@ def create_service(ctx: Context, actor: Actor, site_id: int, **fields: Any) -> d
         service = Service(site_id=site_id, **fields)
         session.add(service)
         session.flush()
-        _admin_event(session, site_id, "admin.service_created", actor, ctx.clock.now(), service=service.code)
+        _admin_event(session, site_id, "admin.service_created", actor, ctx.clock.now(), service=service.code,
+                     service_id=service.id)
         return service_json(service)
 
     return ctx.db.transaction(work)
 
 
-def update_service(ctx: Context, actor: Actor, service_id: int, **fields: Any) -> dict[str, Any]:
+def update_service(ctx: Context, actor: Actor, service_id: int, *, version: int | None = None,
+                   **fields: Any) -> dict[str, Any]:
+    """Change a service. With `version` (what the editor read), a service changed since is
+    refused (409) with each change made meanwhile, by whom and when."""
     fields = {k: v for k, v in fields.items() if v is not None}
     _check_service_fields(fields)
 
     @_unique
     def work(session: Session) -> dict[str, Any]:
-        service = session.get(Service, service_id)
+        service = session.get(Service, service_id, with_for_update=True)
         if service is None:
             raise not_found("dịch vụ", "Service", service_id)
         require(actor, "admin", service.site_id)
+        if version is not None and version != service.version:
+            raise _stale(session, "dịch vụ", "service", service.code, version, service_json(service),
+                         "admin.service_updated", service.site_id, lambda e: e.data.get("service_id") == service.id)
+        changed: dict[str, list[Any]] = {}
         for key, value in fields.items():
-            setattr(service, key, value)
-        _admin_event(session, service.site_id, "admin.service_updated", actor, ctx.clock.now(), service=service.code)
+            _set(service, changed, key, value)
+        if changed:
+            service.version += 1
+        _admin_event(session, service.site_id, "admin.service_updated", actor, ctx.clock.now(), service=service.code,
+                     service_id=service.id, version=service.version, changes=changed)
         return service_json(service)
+
+    return ctx.db.transaction(work)
+
+
+def delete_service(ctx: Context, actor: Actor, service_id: int) -> dict[str, Any]:
+    """Delete a service made by mistake. One that has tickets (today's queue, or the history
+    that reports and the audit read) is refused with the reason: deactivate it instead."""
+
+    def work(session: Session) -> dict[str, Any]:
+        service = session.get(Service, service_id, with_for_update=True)
+        if service is None:
+            raise not_found("dịch vụ", "Service", service_id)
+        require(actor, "admin", service.site_id)
+        site = session.get(Site, service.site_id)
+        today = business_day(ctx.clock.now(), site.timezone)
+        label = f"{service.code} ({service.name_vi})"
+        todays = session.scalar(select(func.count()).select_from(Ticket).where(
+            Ticket.service_id == service.id, Ticket.business_day == today)) or 0
+        if todays:
+            raise Conflict(f"Không thể xóa dịch vụ {label}: hôm nay đã có {todays} số thứ tự của dịch vụ này. "
+                           "Hãy ngừng hoạt động dịch vụ (bỏ chọn «Đang hoạt động») thay vì xóa.",
+                           f"Cannot delete service {service.code}: it has {todays} ticket(s) today. "
+                           "Deactivate it instead.", reason="tickets_today", tickets_today=todays)
+        if session.scalar(select(Ticket.id).where(Ticket.service_id == service.id).limit(1)) is not None:
+            raise Conflict(f"Không thể xóa dịch vụ {label}: dịch vụ đã có số thứ tự những ngày trước (lịch sử và báo "
+                           "cáo cần giữ). Hãy ngừng hoạt động dịch vụ thay vì xóa.",
+                           f"Cannot delete service {service.code}: it has tickets of earlier days (kept for history "
+                           "and reports). Deactivate it instead.", reason="tickets_earlier")
+        procedures = session.scalar(select(func.count()).select_from(Procedure).where(
+            Procedure.service_id == service.id)) or 0
+        if procedures:
+            raise Conflict(f"Không thể xóa dịch vụ {label}: {procedures} thủ tục trong danh mục đang dẫn tới dịch vụ "
+                           "này. Hãy ngừng hoạt động dịch vụ, hoặc nạp lại danh mục trước.",
+                           f"Cannot delete service {service.code}: {procedures} catalogue procedure(s) lead to it. "
+                           "Deactivate it instead, or import the catalogue again first.", reason="procedures")
+        counters = list(session.scalars(select(Counter.number).join(CounterService).where(
+            CounterService.service_id == service.id).order_by(Counter.number)))
+        session.execute(delete(CounterService).where(CounterService.service_id == service.id))
+        session.execute(delete(TicketSequence).where(TicketSequence.service_id == service.id))
+        targets = dict((site.monitor or {}).get("service_wait_target_minutes") or {})
+        if targets.pop(service.code, None) is not None:
+            site.monitor = {**site.monitor, "service_wait_target_minutes": targets}
+        gone = service_json(service)
+        session.delete(service)
+        _admin_event(session, site.id, "admin.service_deleted", actor, ctx.clock.now(), service=service.code,
+                     service_id=service.id, counters=counters)
+        return gone
 
     return ctx.db.transaction(work)
 
@@ -226,9 +348,13 @@ def _set_counter_services(session: Session, counter: Counter, services: list[dic
     counter.services = [CounterService(service_id=sid, weight=w) for sid, w in sorted(weights.items())]
 
 
+def _weights(counter: Counter) -> list[list[int]]:
+    return [[cs.service_id, cs.weight] for cs in sorted(counter.services, key=lambda cs: cs.service_id)]
+
+
 def counter_json(c: Counter) -> dict[str, Any]:
     return {"id": c.id, "site_id": c.site_id, "number": c.number, "name": c.name, "state": c.state,
-            "services": [{"service_id": cs.service_id, "weight": cs.weight} for cs in c.services]}
+            "version": c.version, "services": [{"service_id": cs.service_id, "weight": cs.weight} for cs in c.services]}
 
 
 def create_counter(ctx: Context, actor: Actor, site_id: int, *, number: int, name: str = "",
@@ -246,29 +372,49 @@ def create_counter(ctx: Context, actor: Actor, site_id: int, *, number: int, nam
         session.flush()
         _set_counter_services(session, counter, services or [])
         session.flush()
-        _admin_event(session, site_id, "admin.counter_created", actor, ctx.clock.now(), counter_number=number)
+        _admin_event(session, site_id, "admin.counter_created", actor, ctx.clock.now(), counter_id=counter.id,
+                     counter_number=number)
         return counter_json(counter)
 
     return ctx.db.transaction(work)
 
 
 def update_counter(ctx: Context, actor: Actor, counter_id: int, *, name: str | None = None,
-                   services: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                   services: list[dict[str, Any]] | None = None, version: int | None = None) -> dict[str, Any]:
+    """Change a counter's name or services. With `version` (what the editor read), a counter
+    changed since is refused (409) with each change made meanwhile, by whom and when."""
+
     def work(session: Session) -> dict[str, Any]:
-        counter = session.get(Counter, counter_id)
+        counter = session.get(Counter, counter_id, with_for_update=True)
         if counter is None:
             raise not_found("quầy", "Counter", counter_id)
         require(actor, "admin", counter.site_id)
+        if version is not None and version != counter.version:
+            raise _stale(session, "quầy", "counter", str(counter.number), version, counter_json(counter),
+                         "admin.counter_updated", counter.site_id, None, counter_id=counter.id)
+        changed: dict[str, list[Any]] = {}
         if name is not None:
-            counter.name = display_name(name, "name")
+            _set(counter, changed, "name", display_name(name, "name"))
         if services is not None:
+            before = _weights(counter)
             _set_counter_services(session, counter, services)
+            if _weights(counter) != before:
+                changed["services"] = [before, _weights(counter)]
+        if changed:
+            counter.version += 1
         session.flush()
-        _admin_event(session, counter.site_id, "admin.counter_updated", actor, ctx.clock.now(),
-                     counter_number=counter.number)
+        _admin_event(session, counter.site_id, "admin.counter_updated", actor, ctx.clock.now(), counter_id=counter.id,
+                     counter_number=counter.number, version=counter.version, changes=changed)
         return counter_json(counter)
 
     return ctx.db.transaction(work)
+
+
+def list_counters(ctx: Context, actor: Actor, site_id: int) -> list[dict[str, Any]]:
+    require(actor, "supervisor", site_id)
+    with ctx.db.reading() as session:
+        return [counter_json(c) for c in session.scalars(select(Counter).where(Counter.site_id == site_id)
+                                                          .order_by(Counter.number))]
 
 
 # -- users -------------------------------------------------------------------------------
@@ -278,9 +424,18 @@ def user_json(u: User) -> dict[str, Any]:
             "active": u.active}
 
 
-def create_user(ctx: Context, actor: Actor, *, username: str, password: str, role: str, full_name: str = "",
-                site_id: int | None = None) -> dict[str, Any]:
-    require(actor, "admin", site_id)
+def new_password() -> str:
+    """A password an admin reads out or copies once: 12 letters and digits, no look-alikes."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def create_user(ctx: Context, actor: Actor, *, username: str, password: str | None = None, role: str,
+                full_name: str = "", site_id: int | None = None) -> dict[str, Any]:
+    """Create an account; with no password given, one is made and returned once (`password`)."""
+    _require_over_user(actor, site_id)
+    made = password is None
+    password = new_password() if made else password
     auth.validate_role(role)
     if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
         raise InvalidInput("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch.",
@@ -293,13 +448,29 @@ def create_user(ctx: Context, actor: Actor, *, username: str, password: str, rol
                     active=True, created_at=ctx.clock.now())
         session.add(user)
         session.flush()
-        return user_json(user)
+        if (where := _event_site(session, site_id, actor)) is not None:
+            _admin_event(session, where, "admin.user_created", actor, ctx.clock.now(), user=username, user_id=user.id,
+                         role=role, user_site_id=site_id)
+        return {**user_json(user), "password": password} if made else user_json(user)
 
     return ctx.db.transaction(work)
 
 
+KEEP = object()  # update_user(site_id=KEEP): the user stays at their site
+
+
+def _require_over_user(actor: Actor, site_id: int | None) -> None:
+    """Who may make or change an account at `site_id` (None: every site): an admin of that
+    site; for an account of every site, an admin of every site (a site's admin never makes
+    or changes one with more reach than their own)."""
+    require(actor, "admin", site_id)
+    if site_id is None and actor.kind != "system" and actor.site_id is not None:
+        raise Forbidden("Chỉ quản trị viên của mọi điểm mới tạo hay sửa được tài khoản dùng cho mọi điểm.",
+                        "Only an administrator of every site may make or change an account of every site.")
+
+
 def update_user(ctx: Context, actor: Actor, user_id: int, *, password: str | None = None, role: str | None = None,
-                full_name: str | None = None, active: bool | None = None) -> dict[str, Any]:
+                full_name: str | None = None, active: bool | None = None, site_id: Any = KEEP) -> dict[str, Any]:
     digest = auth.hash_password(password) if password is not None else None
     if role is not None:
         auth.validate_role(role)
@@ -308,21 +479,37 @@ def update_user(ctx: Context, actor: Actor, user_id: int, *, password: str | Non
         user = session.get(User, user_id)
         if user is None:
             raise not_found("người dùng", "User", user_id)
-        require(actor, "admin", user.site_id)
+        _require_over_user(actor, user.site_id)
+        changed: dict[str, list[Any]] = {}
+        if site_id is not KEEP and site_id != user.site_id:
+            _require_over_user(actor, site_id)
+            if site_id is not None and session.get(Site, site_id) is None:
+                raise not_found("điểm phục vụ", "Site", site_id)
+            _set(user, changed, "site_id", site_id)
         if digest:
             user.password_hash = digest
+            changed["password"] = ["", "(đặt lại / reset)"]  # never the password, not even its hash
         if role is not None:
-            user.role = role
+            _set(user, changed, "role", role)
         if full_name is not None:
-            user.full_name = display_name(full_name, "full_name")
+            _set(user, changed, "full_name", display_name(full_name, "full_name"))
         if active is not None:
-            user.active = active
+            _set(user, changed, "active", active)
+        if (where := _event_site(session, user.site_id, actor)) is not None:
+            _admin_event(session, where, "admin.user_updated", actor, ctx.clock.now(), user=user.username,
+                         user_id=user.id, changes=changed)
         if digest:  # a new password is the way out of a lockout
             login_throttle.record_success(session, login_throttle.keys(user.username, ""))
         auth.revoke_everywhere(session)  # a role or an account changed: every process re-reads its sessions
         return user_json(user)
 
     return ctx.db.transaction(work)
+
+
+def reset_password(ctx: Context, actor: Actor, user_id: int) -> dict[str, Any]:
+    """A new password made here, in this answer only; the user's sessions end."""
+    password = new_password()
+    return {**update_user(ctx, actor, user_id, password=password), "password": password}
 
 
 def list_users(ctx: Context, actor: Actor) -> list[dict[str, Any]]:

@@ -126,6 +126,8 @@ class Service(Base):
     number_width: Mapped[int] = mapped_column(Integer, default=3)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # raised by each administration change: a save made from an older version is refused
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Counter(Base):
@@ -140,6 +142,8 @@ class Counter(Base):
     state: Mapped[str] = mapped_column(String(10), default="closed")  # open | paused | closed
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     state_changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # raised by each administration change (name, services); opening or closing leaves it
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     services: Mapped[list[CounterService]] = relationship(
         cascade="all, delete-orphan", order_by="CounterService.service_id"
     )

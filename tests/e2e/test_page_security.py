@@ -15,8 +15,8 @@ from tests.e2e.test_console_and_hall import audio_requests, log_in_at_counter
 
 pytestmark = pytest.mark.slow
 
-PAGES = ["/", "/console", "/supervisor", "/supervisor/feedback", "/feedback", "/reports", "/display/hall",
-         "/display/counter/3", "/dossiers/reception", "/dossiers/lookup",
+PAGES = ["/", "/console", "/supervisor", "/supervisor/feedback", "/feedback", "/reports", "/admin", "/setup",
+         "/display/hall", "/display/counter/3", "/dossiers/reception", "/dossiers/lookup",
          "/dossiers/rate?counter=3", "/dossiers/supervisor"]
 
 # reported to the page's console by Chromium itself, and by this listener (added before any page script)
