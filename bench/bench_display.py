@@ -154,6 +154,17 @@ def _browser_memory_mb() -> float:
     return total_kb / 1024
 
 
+def seen_after(page, code: str, sent_ms: float, timeout_s: float = 10) -> float:  # noqa: ANN001
+    """Milliseconds from `sent_ms` until the page's observer (OBSERVE) noted `code` (10 s if never)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        seen = page.evaluate("(code) => window.__seen[code] ?? null", code)
+        if seen is not None:
+            return seen - sent_ms
+        time.sleep(0.02)
+    return timeout_s * 1000
+
+
 def _row(name: str, value: float, unit: str = "ms", target: float | None = None, better: str = "lower") -> dict:
     return {"name": name, "value": round(value, 1), "unit": unit, "target": target, "better": better}
 
@@ -203,13 +214,7 @@ def run() -> Iterable[dict]:
                     code = response.json()["code"]
                     current[counter] = True
                     for page in pages:
-                        seen = None
-                        deadline = time.monotonic() + 10
-                        while seen is None and time.monotonic() < deadline:
-                            seen = page.evaluate("(code) => window.__seen[code] ?? null", code)
-                            if seen is None:
-                                time.sleep(0.02)
-                        samples.append((seen - sent) if seen is not None else 10_000.0)
+                        samples.append(seen_after(page, code, sent))
                 browser.close()
         finally:
             server.terminate()

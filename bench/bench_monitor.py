@@ -23,7 +23,16 @@ from pathlib import Path
 
 import httpx
 
-from bench.bench_display import CHROMIUM, CHROMIUM_ARGS, PASSWORD, SPACING_S, _free_port, _seed, _start_server
+from bench.bench_display import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    SPACING_S,
+    _free_port,
+    _seed,
+    _start_server,
+    seen_after,
+)
 
 CALLS = 30
 OBSERVE = """() => {
@@ -79,13 +88,7 @@ def run() -> Iterable[dict]:
                     response.raise_for_status()
                     code = response.json()["code"]
                     current[counter] = True
-                    seen = None
-                    deadline = time.monotonic() + 10
-                    while seen is None and time.monotonic() < deadline:
-                        seen = page.evaluate("(code) => window.__seen[code] ?? null", code)
-                        if seen is None:
-                            time.sleep(0.02)
-                    samples.append((seen - sent) if seen is not None else 10_000.0)
+                    samples.append(seen_after(page, code, sent))
                 browser.close()
         finally:
             server.terminate()

@@ -1,10 +1,14 @@
-// Signing a supervisor or admin in on a staff page (/reports; the login form's ids are the
-// same on every staff page): reuse the session cookie when there is one, otherwise show the
-// form; a clerk who signs in is told the page is not for them.
+// Signing a supervisor or admin in on a staff page (/supervisor, /supervisor/feedback,
+// /reports, /admin; the login form's ids are the same on each): reuse the session cookie when
+// there is one, otherwise show the form (and call `onNoSession`, e.g. to offer the first
+// start); someone whose role the page does not serve is told so (`refused`).
 
 import { $, ApiError, api, setCsrf } from "./common.js";
 
-export function staffSignIn({ roles = ["supervisor", "admin"], show, onEnter, onLeave }) {
+const NOT_FOR_YOU = ["Trang này dành cho giám sát và quản trị.", "This page is for supervisors and administrators."];
+
+export function staffSignIn({ roles = ["supervisor", "admin"], show, onEnter, onLeave, onNoSession,
+  refused = NOT_FOR_YOU }) {
   function refuse(vi, en) {
     show("login");
     $("#login-error").hidden = false;
@@ -14,10 +18,10 @@ export function staffSignIn({ roles = ["supervisor", "admin"], show, onEnter, on
 
   async function enter(me) {
     if (!roles.includes(me.role)) {
-      refuse("Trang này dành cho giám sát và quản trị.", "This page is for supervisors and administrators.");
+      refuse(refused[0], refused[1]);
       return;
     }
-    $("#user").textContent = me.full_name || me.username;
+    $("#user").textContent = me.full_name || me.name || me.username || "";
     await onEnter(me);
   }
 
@@ -31,6 +35,7 @@ export function staffSignIn({ roles = ["supervisor", "admin"], show, onEnter, on
       if (!(err instanceof ApiError && err.status === 401)) {
         refuse("Không kết nối được máy chủ.", String(err));
       }
+      if (onNoSession) await onNoSession();
     }
   }
 

@@ -3,7 +3,8 @@
 // (the server logs who read a contact), its state changed, its answer written. New ones
 // appear as they come (the event stream's petition.* kinds: one read per burst).
 
-import { $, ApiError, api, el, setCsrf, zonedParts } from "./common.js";
+import { $, ApiError, api, el, zonedParts } from "./common.js";
+import { staffSignIn } from "./staff_login.js";
 import { EventStream } from "./stream.js";
 
 const S = { me: null, site: "", options: null, state: "new", category: "", page: 1, pages: 1, open: null,
@@ -44,44 +45,9 @@ function stateName(code) {
   return s ? s : { vi: code, en: code };
 }
 
-// -- signing in ------------------------------------------------------------------------------
-async function boot() {
-  try {
-    const me = await api("GET", "/api/v1/auth/me");
-    setCsrf(me.csrf_token);
-    await enter(me);
-  } catch (err) {
-    show("login");
-    if (!(err instanceof ApiError && err.status === 401)) refusal(err);
-  }
-}
-
-async function login(e) {
-  e.preventDefault();
-  $("#login-error").hidden = true;
-  try {
-    const r = await api("POST", "/api/v1/auth/login", {
-      username: $("#username").value.trim(), password: $("#password").value });
-    setCsrf(r.csrf_token);
-    $("#password").value = "";
-    await enter(r.user);
-  } catch (err) {
-    $("#login-error").hidden = false;
-    $("#login-error-vi").textContent = err instanceof ApiError ? err.detail : "Không kết nối được máy chủ.";
-    $("#login-error-en").textContent = err instanceof ApiError ? err.detailEn : "Cannot reach the server.";
-  }
-}
-
+// -- signing in (staff_login.js) -------------------------------------------------------------
 async function enter(me) {
   S.me = me;
-  if (!["supervisor", "admin"].includes(me.role)) {
-    show("login");
-    $("#login-error").hidden = false;
-    $("#login-error-vi").textContent = "Trang này dành cho giám sát và quản trị.";
-    $("#login-error-en").textContent = "This page is for supervisors and administrators.";
-    return;
-  }
-  $("#user").textContent = me.full_name || me.username;
   const params = new URLSearchParams(location.search);
   S.site = params.get("site") || (me.site_id != null ? String(me.site_id) : "");
   const q = S.site ? `?site=${encodeURIComponent(S.site)}` : "";
@@ -95,11 +61,9 @@ async function enter(me) {
   startStream();
 }
 
-async function logout() {
-  try { await api("POST", "/api/v1/auth/logout"); } catch (err) { /* already out */ }
+function leave() {
   if (S.stream) S.stream.stop();
   S.me = null;
-  show("login");
 }
 
 // -- the list --------------------------------------------------------------------------------
@@ -235,11 +199,9 @@ function startStream() {
   S.stream.start();
 }
 
-$("#login-form").addEventListener("submit", login);
-$("#logout").addEventListener("click", logout);
 $("#message-close").addEventListener("click", () => message("", ""));
 $("#category").addEventListener("change", () => { S.category = $("#category").value; S.page = 1; read(); });
 $("#prev").addEventListener("click", () => { if (S.page > 1) { S.page -= 1; read(); } });
 $("#next").addEventListener("click", () => { if (S.page < S.pages) { S.page += 1; read(); } });
 $("#answer-form").addEventListener("submit", sendAnswer);
-boot();
+staffSignIn({ show, onEnter: enter, onLeave: leave });

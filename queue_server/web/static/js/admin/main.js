@@ -2,7 +2,8 @@
 // changes the hall; a supervisor reads it (every form is disabled and the server refuses
 // changes below the admin role anyway). Each tab is its own module.
 
-import { $, ApiError, api, setCsrf } from "../common.js";
+import { $, ApiError, api } from "../common.js";
+import { staffSignIn } from "../staff_login.js";
 import * as audit from "./audit.js";
 import * as counters from "./counters.js";
 import * as devices from "./devices.js";
@@ -20,25 +21,6 @@ function show(view) {
   $("#logout").hidden = view !== "admin";
 }
 
-async function boot() {
-  for (const mod of Object.values(TABS)) if (mod.init) mod.init();
-  $("#login-form").addEventListener("submit", login);
-  $("#logout").addEventListener("click", logout);
-  $("#message-close").addEventListener("click", () => message("", ""));
-  for (const b of document.querySelectorAll(".ad-tabs [data-tab]")) {
-    b.addEventListener("click", () => { message("", ""); openTab(b.dataset.tab); });
-  }
-  try {
-    const me = await api("GET", "/api/v1/auth/me");
-    setCsrf(me.csrf_token);
-    await enter(me);
-  } catch (err) {
-    show("login");
-    if (!(err instanceof ApiError && err.status === 401)) refusal(err);
-    await firstStart();
-  }
-}
-
 // A database with no user yet: the first administrator is made on /setup.
 async function firstStart() {
   try {
@@ -47,35 +29,11 @@ async function firstStart() {
   } catch (err) { /* the login form stays */ }
 }
 
-async function login(e) {
-  e.preventDefault();
-  $("#login-error").hidden = true;
-  try {
-    const r = await api("POST", "/api/v1/auth/login", {
-      username: $("#username").value.trim(), password: $("#password").value });
-    setCsrf(r.csrf_token);
-    $("#password").value = "";
-    await enter(r.user);
-  } catch (err) {
-    $("#login-error").hidden = false;
-    $("#login-error-vi").textContent = err instanceof ApiError ? err.detail : "Không kết nối được máy chủ.";
-    $("#login-error-en").textContent = err instanceof ApiError ? err.detailEn : "Cannot reach the server.";
-  }
-}
-
 async function enter(me) {
-  if (!["supervisor", "admin"].includes(me.role)) {
-    show("login");
-    $("#login-error").hidden = false;
-    $("#login-error-vi").textContent = "Trang này dành cho quản trị (giám sát được xem).";
-    $("#login-error-en").textContent = "This page is for administrators (supervisors may read it).";
-    return;
-  }
   S.me = me;
   S.readonly = me.role !== "admin";
   document.body.classList.toggle("readonly", S.readonly);
   $("#readonly").hidden = !S.readonly;
-  $("#user").textContent = me.name || "";
   S.sites = await api("GET", "/api/v1/admin/sites");
   const wanted = new URLSearchParams(location.search).get("site");
   S.site = S.sites.find((s) => String(s.id) === wanted || s.code === wanted)
@@ -104,10 +62,13 @@ async function openTab(name) {
   }
 }
 
-async function logout() {
-  try { await api("POST", "/api/v1/auth/logout"); } catch (err) { /* already out */ }
-  S.me = null;
-  show("login");
+for (const mod of Object.values(TABS)) if (mod.init) mod.init();
+$("#message-close").addEventListener("click", () => message("", ""));
+for (const b of document.querySelectorAll(".ad-tabs [data-tab]")) {
+  b.addEventListener("click", () => { message("", ""); openTab(b.dataset.tab); });
 }
-
-boot();
+staffSignIn({
+  show, onEnter: enter, onLeave: () => { S.me = null; }, onNoSession: firstStart,
+  refused: ["Trang này dành cho quản trị (giám sát được xem).",
+    "This page is for administrators (supervisors may read it)."],
+});
