@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 
 from queue_server.api.deps import BigId, Id, actor, get_ctx
 from queue_server.api.types import NO_NUL
-from queue_server.services import admin, admin_audit, device_pairing
+from queue_server.services import admin
+from queue_server.services.admin import audit as admin_audit
+from queue_server.services.admin import pairing as device_pairing
 from queue_server.services.context import Actor, Context
 from queue_server.services.queue import preview
 

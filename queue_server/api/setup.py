@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from queue_server.api.admin import TZ_NAME
 from queue_server.api.deps import get_ctx
 from queue_server.api.types import NO_NUL
-from queue_server.services import first_start
+from queue_server.services.admin import first_start
 from queue_server.services.context import Context
 
 router = APIRouter(prefix="/api/v1/setup", tags=["setup"])

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from queue_server.api.app import create_app
-from queue_server.services import first_start
+from queue_server.services.admin import first_start
 from queue_server.services.errors import Conflict
 
 SITE = {"code": "phuong-ben-nghe", "name": "UBND Phường Bến Nghé", "agency_code": "000.00.07.H29"}

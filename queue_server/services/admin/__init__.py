@@ -1,4 +1,5 @@
-"""Administration: sites, services, counters, users and devices."""
+"""Administration: sites, services, counters, users and devices (here), the audit trail of
+admin changes (audit), device pairing QR codes (pairing) and the first start (first_start)."""
 
 from __future__ import annotations
 
