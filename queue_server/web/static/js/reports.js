@@ -4,24 +4,13 @@
 // as CSV, all of them as XLSX, and a calendar month as the PDF the head of unit files.
 
 import { $, ApiError, api, el } from "./common.js";
-import { staffSignIn } from "./staff_login.js";
+import { message, refusal, staffSignIn, views } from "./staff_login.js";
 
 const S = { site: "", charts: {}, report: null };
 const BASE = "/api/v1/reports/queue";
 const LEVEL_COLOURS = { very_satisfied: "#16794a", satisfied: "#6cbf84", unsatisfied: "#b3121f" };
 
-function show(view) {
-  document.body.dataset.view = view;
-  $("#view-login").hidden = view !== "login";
-  $("#view-report").hidden = view !== "report";
-  $("#logout").hidden = view !== "report";
-}
-
-function message(vi, en) {
-  $("#message").hidden = !vi;
-  $("#message-vi").textContent = vi || "";
-  $("#message-en").textContent = en || "";
-}
+const show = views("report");
 
 // -- numbers as Vietnamese writes them -----------------------------------------------------------
 const NUM = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 1 });
@@ -59,7 +48,7 @@ function wholeMonth(lo, hi) {
 }
 
 async function load() {
-  message("");
+  message("", "");
   const [lo, hi] = [$("#from").value, $("#to").value];
   try {
     const report = await api("GET", `${BASE}?${query()}`, undefined, { timeoutMs: 60000 });
@@ -67,8 +56,7 @@ async function load() {
     render(report);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) { show("login"); return; }
-    message(err instanceof ApiError ? err.detail : "Không đọc được báo cáo.",
-      err instanceof ApiError ? err.detailEn : String(err));
+    refusal(err);
   }
   $("#xlsx").href = `${BASE}.xlsx?${query()}`;
   const month = wholeMonth(lo, hi);
@@ -215,7 +203,7 @@ $("#range").addEventListener("submit", (e) => {
   for (const b of document.querySelectorAll("[data-period]")) b.setAttribute("aria-pressed", "false");
   load();
 });
-$("#message-close").addEventListener("click", () => message(""));
+$("#message-close").addEventListener("click", () => message("", ""));
 
 staffSignIn({
   show,

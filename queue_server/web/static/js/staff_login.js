@@ -1,9 +1,33 @@
-// Signing a supervisor or admin in on a staff page (/supervisor, /supervisor/feedback,
+// The staff pages' login and chrome. Signing a supervisor or admin in on a staff page (/supervisor, /supervisor/feedback,
 // /reports, /admin; the login form's ids are the same on each): reuse the session cookie when
 // there is one, otherwise show the form (and call `onNoSession`, e.g. to offer the first
 // start); someone whose role the page does not serve is told so (`refused`).
 
 import { $, ApiError, api, setCsrf } from "./common.js";
+
+// The staff pages' shared chrome: `views("monitor")` gives the show(view) that switches
+// between the login form and the page's main view; message/refusal fill the #message box.
+export function views(main) {
+  return (view) => {
+    document.body.dataset.view = view;
+    $("#view-login").hidden = view !== "login";
+    $(`#view-${main}`).hidden = view !== main;
+    $("#logout").hidden = view !== main;
+  };
+}
+
+export function message(kind, vi, en) {
+  const box = $("#message");
+  box.hidden = !vi;
+  box.dataset.kind = kind;
+  $("#message-vi").textContent = vi || "";
+  $("#message-en").textContent = en || "";
+}
+
+export function refusal(err) {
+  if (err instanceof ApiError) message("error", err.detail, err.detailEn);
+  else message("error", "Đã xảy ra lỗi.", String(err));
+}
 
 const NOT_FOR_YOU = ["Trang này dành cho giám sát và quản trị.", "This page is for supervisors and administrators."];
 

@@ -4,7 +4,7 @@
 // appear as they come (the event stream's petition.* kinds: one read per burst).
 
 import { $, ApiError, api, el, zonedParts } from "./common.js";
-import { staffSignIn } from "./staff_login.js";
+import { message, refusal, staffSignIn, views } from "./staff_login.js";
 import { EventStream } from "./stream.js";
 
 const S = { me: null, site: "", options: null, state: "new", category: "", page: 1, pages: 1, open: null,
@@ -14,25 +14,7 @@ const MOVE_LABELS = {
   in_progress: ["Nhận xử lý", "Take it on"], closed: ["Đóng", "Close"], new: ["Mới", "New"],
 };
 
-function show(view) {
-  document.body.dataset.view = view;
-  $("#view-login").hidden = view !== "login";
-  $("#view-inbox").hidden = view !== "inbox";
-  $("#logout").hidden = view !== "inbox";
-}
-
-function message(kind, vi, en) {
-  const box = $("#message");
-  box.hidden = !vi;
-  box.dataset.kind = kind;
-  $("#message-vi").textContent = vi || "";
-  $("#message-en").textContent = en || "";
-}
-
-function refusal(err) {
-  if (err instanceof ApiError) message("error", err.detail, err.detailEn);
-  else message("error", "Đã xảy ra lỗi.", String(err));
-}
+const show = views("inbox");
 
 function when(iso) {
   if (!iso) return "";

@@ -11,32 +11,14 @@
 
 import { $, ApiError, COUNTER_STATE_EN, COUNTER_STATE_VI, api, clockText, durationText, el, serverNow,
   setServerTime } from "./common.js";
-import { staffSignIn } from "./staff_login.js";
+import { message, refusal, staffSignIn, views } from "./staff_login.js";
 import { EventStream } from "./stream.js";
 
 const S = { me: null, site: null, snap: null, stream: null, reading: null, again: false, timer: null, due: null,
   pending: null };
 const KINDS = "ticket.,counter.,device.,kiosk.,auth.lockout";
 
-function show(view) {
-  document.body.dataset.view = view;
-  $("#view-login").hidden = view !== "login";
-  $("#view-monitor").hidden = view !== "monitor";
-  $("#logout").hidden = view !== "monitor";
-}
-
-function message(kind, vi, en) {
-  const box = $("#message");
-  box.hidden = !vi;
-  box.dataset.kind = kind;
-  $("#message-vi").textContent = vi || "";
-  $("#message-en").textContent = en || "";
-}
-
-function refusal(err) {
-  if (err instanceof ApiError) message("error", err.detail, err.detailEn);
-  else message("error", "Đã xảy ra lỗi.", String(err));
-}
+const show = views("monitor");
 
 // -- signing in (staff_login.js) -------------------------------------------------------------
 async function enter(me) {
