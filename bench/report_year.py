@@ -103,6 +103,7 @@ def _rows(site_id: int, services: list[dict[str, Any]], counters: list[dict[str,
                       "out_of_order": out_of_order, "transfer_origin_id": None,
                       "device_id": kiosks[ticket_id % 2] if rng.random() < 0.9 else None,
                       "procedure_code": None, "request_key": None}
+            ticket["channel"] = "counter" if ticket["device_id"] is None else "kiosk"
             base = {"code": code, "ticket_id": ticket_id, "service_id": svc["id"], "service_code": svc["code"],
                     "priority": ticket["priority"]}
             events = [{"kind": "ticket.issued", "at": issued, "ticket_id": ticket_id, "counter_id": None,

@@ -277,6 +277,8 @@ class Ticket(Base):
     transfer_origin_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
     procedure_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # how the number was taken: kiosk | counter (staff) | remote (a phone) | appointment
+    channel: Mapped[str] = mapped_column(String(12), default="kiosk", server_default="kiosk")
     request_key: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the kiosk's Idempotency-Key
 
 

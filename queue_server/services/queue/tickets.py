@@ -135,6 +135,7 @@ class TicketRow:
     out_of_order: bool
     transfer_origin_id: int | None
     procedure_code: str | None
+    channel: str  # kiosk | counter | remote | appointment
     service_code: str
     service_name_vi: str
     service_name_en: str
@@ -397,7 +398,8 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
             code=display_code(service.prefix, number, service.number_width), priority=priority,
             state=TicketState.WAITING.value, issued_at=now, queued_at=now, called_at=None, last_called_at=None,
             serving_at=None, finished_at=None, counter_id=None, clerk_id=None, call_count=0, out_of_order=False,
-            transfer_origin_id=None, procedure_code=procedure_code, service_code=service.code,
+            transfer_origin_id=None, procedure_code=procedure_code,
+            channel="kiosk" if actor.kind == "device" else "counter", service_code=service.code,
             service_name_vi=service.name_vi, service_name_en=service.name_en, counter_number=None,
         )
         columns = {f.name: getattr(ticket, f.name) for f in fields(TicketRow) if f.name in _T.c and f.name != "id"}
@@ -634,7 +636,7 @@ def transfer(ctx: Context, actor: Actor, counter_id: int, to_service_id: int, *,
             code=ticket.code, priority=ticket.priority, state=TicketState.WAITING.value,
             issued_at=ticket.issued_at, queued_at=ticket.queued_at if placement == "original" else now,
             front=placement == "front", call_count=0, out_of_order=False, transfer_origin_id=ticket.id,
-            device_id=origin.device_id, procedure_code=origin.procedure_code,
+            device_id=origin.device_id, procedure_code=origin.procedure_code, channel=origin.channel,
         )
         session.add(moved)
         session.flush()

@@ -153,7 +153,7 @@ def summarise(conn: Connection, site_id: int, day: date, tz: str, targets_s: dic
     finished = and_(_T.c.state == "finished", _T.c.finished_at.is_not(None))
     wait_b = case((_T.c.called_at.is_not(None), _bucket(wait_s)))
     service_b = case((finished, _bucket(service_s)))
-    channel = case((_T.c.device_id.is_(None), literal("counter")), else_=literal("kiosk"))
+    channel = _T.c.channel
     keys = (_T.c.service_id, func.coalesce(_T.c.counter_id, 0), func.coalesce(_T.c.clerk_id, 0), _T.c.priority,
             channel, _T.c.state, original, _T.c.out_of_order, wait_b, service_b)
     stmt = (select(*keys, func.count(), func.sum(case((_T.c.called_at.is_not(None), wait_s))),
