@@ -149,16 +149,25 @@ def _dialect(db: Session | Connection) -> str:
     return (db.dialect if isinstance(db, Connection) else db.get_bind().dialect).name
 
 
+# The cursor's first half, written as the index on it is (ix_events_cursor: a literal 0, not a
+# bound parameter, or neither engine matches the index and every read scans the log).
+CURSOR_TXID = func.coalesce(Event.txid, literal_column("0"))
+
+
 @cache
 def _after_statement(postgres: bool, by_site: bool) -> Select:
     """Built once: the statement the event hub runs after every commit."""
-    txid = func.coalesce(Event.txid, 0)
-    stmt = select(*_COLUMNS).where(tuple_(txid, Event.id) > tuple_(bindparam("txid"), bindparam("id")))
     if postgres:
-        stmt = stmt.where(Event.txid < _HORIZON)
+        txid = CURSOR_TXID
+        stmt = select(*_COLUMNS).where(tuple_(txid, Event.id) > tuple_(bindparam("txid"), bindparam("id")),
+                                       Event.txid < _HORIZON)
+        order = (txid, Event.id)
+    else:  # txid is always 0 on SQLite: the cursor is the id, and the primary key its index
+        stmt = select(*_COLUMNS).where(Event.id > bindparam("id"))
+        order = (Event.id,)
     if by_site:
         stmt = stmt.where(Event.site_id.in_(bindparam("site_ids", expanding=True)))
-    return stmt.order_by(txid, Event.id).limit(bindparam("limit"))
+    return stmt.order_by(*order).limit(bindparam("limit"))
 
 
 def read_after(
@@ -172,8 +181,9 @@ def read_after(
 
     `db` may be a plain connection: the hub reads without an ORM session, which costs
     more than the query itself at a hundred commits a second."""
-    stmt = _after_statement(_dialect(db) == "postgresql", site_ids is not None)
-    params = {"txid": cursor[0], "id": cursor[1], "limit": limit}
+    postgres = _dialect(db) == "postgresql"
+    params = {"txid": cursor[0], "id": cursor[1], "limit": limit} if postgres else {"id": cursor[1], "limit": limit}
+    stmt = _after_statement(postgres, site_ids is not None)
     if site_ids is not None:
         params["site_ids"] = list(site_ids)
     return [_record(row) for row in db.execute(stmt, params)]
@@ -194,7 +204,7 @@ def head(session: Session) -> tuple[int, int]:
 def read_tail(session: Session, n: int, *, site_ids: Sequence[int] | None = None,
               kinds: Sequence[str] | None = None) -> list[EventRecord]:
     """The newest `n` events (oldest first), e.g. the last calls for a display snapshot."""
-    txid = func.coalesce(Event.txid, 0)
+    txid = CURSOR_TXID
     stmt = select(*_COLUMNS)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.where(Event.txid < _HORIZON)
@@ -217,4 +227,15 @@ def read_recent(db: Session | Connection, site_id: int, kinds: Sequence[str], si
     return [_record(row) for row in reversed(list(db.execute(stmt)))]
 
 
-__all__ = ["EventRecord", "append", "read_after", "cursor_of", "head", "read_tail", "read_recent", "CHANNEL"]
+def unreadable_ids(session: Session, site_id: int) -> list[int]:
+    """A site's events this snapshot already sees that a cursor reader cannot read yet
+    (PostgreSQL: committed above the horizon, while an older transaction still runs). A
+    reader that takes the snapshot's rows as its starting state skips them when they come.
+    Always empty on SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    return list(session.scalars(select(Event.id).where(Event.site_id == site_id, Event.txid >= _HORIZON)))
+
+
+__all__ = ["EventRecord", "append", "read_after", "cursor_of", "head", "read_tail", "read_recent",
+           "unreadable_ids", "CHANNEL"]

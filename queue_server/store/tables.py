@@ -252,6 +252,16 @@ class Ticket(Base):
             sqlite_where=text("state = 'waiting'"),
             postgresql_where=text("state = 'waiting'"),
         ),
+        # a site's waiting tickets oldest first (the monitor's list to call or cancel from)
+        Index(
+            "ix_tickets_site_waiting",
+            "site_id",
+            "business_day",
+            "queued_at",
+            "id",
+            sqlite_where=text("state = 'waiting'"),
+            postgresql_where=text("state = 'waiting'"),
+        ),
         # a counter's calls of the day, latest first (the ratio policy's recent classes)
         Index("ix_tickets_counter_calls", "counter_id", "business_day", "called_at", "id"),
     )
@@ -292,6 +302,11 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_site_id", "site_id", "id"),
+        # PostgreSQL: the readers' cursor (txid, id) in log order: the hub's read after each
+        # commit and a display's resume seek here instead of scanning the log (events/log.py
+        # CURSOR_TXID; on SQLite txid is always 0 and the cursor is the primary key)
+        Index("ix_events_cursor", text("coalesce(txid, 0)"), "id").ddl_if(dialect="postgresql"),
+        Index("ix_events_site_cursor", "site_id", text("coalesce(txid, 0)"), "id").ddl_if(dialect="postgresql"),
         # the recent events of a few kinds (the monitor's print failures, lockouts, out-of-order calls)
         Index("ix_events_site_kind_at", "site_id", "kind", "at"),
     )
