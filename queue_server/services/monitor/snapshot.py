@@ -3,10 +3,12 @@ opens (and when it reconnects too late to replay), then kept current by the page
 event stream (`last_event_id` is where the stream starts). Staff only: it carries clerks'
 names, priority classes and reasons.
 
-Every read is bounded whatever the day's length: counts and minimums grouped in SQL, each
-counter's current ticket through the at-counter index, the waiting tickets oldest first up
-to WAITING_LIMIT (the page's list to call or cancel from), the latest no-shows up to
-NO_SHOW_LIMIT, the devices, and the recent events of three kinds through their index.
+Nothing read grows with the day or the queue: the counts of waiting and served tickets,
+each counter's service time and the day's no-shows are kept from the event log (tally.py:
+read once a day, then only the events since the last snapshot); each counter's current
+ticket comes through the at-counter index, the waiting tickets oldest first up to
+WAITING_LIMIT (the page's list to call or cancel from) through their index, then the
+devices and the recent events of three kinds through theirs.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, extract, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from queue_server.domain import monitor as rules
 from queue_server.domain.business_day import business_day
@@ -23,6 +24,7 @@ from queue_server.events import log
 from queue_server.events.log import EventRecord
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Forbidden
+from queue_server.services.monitor import tally
 from queue_server.services.monitor.thresholds import of_site
 from queue_server.services.queue.estimates import estimate_in, read_hall
 from queue_server.services.queue.queries import AT_A_COUNTER, IS_WAITING
@@ -38,13 +40,6 @@ def require_supervisor(actor: Actor, site_id: int) -> None:
     if not actor.has_role("supervisor") or not actor.in_site(site_id):
         raise Forbidden("Chỉ giám sát viên và quản trị viên xem được màn hình giám sát.",
                         "Only supervisors and admins may open the monitor.")
-
-
-def _seconds(db: Session, start, end):  # noqa: ANN001, ANN202
-    """end - start in seconds, in SQL, on either engine."""
-    if db.get_bind().dialect.name == "postgresql":
-        return extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
 def happening_of(event: EventRecord) -> rules.Happening | None:
@@ -89,16 +84,12 @@ def snapshot(ctx: Context, actor: Actor, site: Site) -> dict[str, Any]:
         clerks = {u.id: u.full_name or u.username for u in session.scalars(
             select(User).where(User.id.in_([c.clerk_id for c in counters if c.clerk_id])))}
 
-        # waiting: counts per service and class, the oldest; the waiting tickets oldest first
-        waiting = {sid: {"waiting": 0, "priority_waiting": 0} for sid in ids}
-        if ids:
-            for sid, prio, n in session.execute(
-                    select(Ticket.service_id, Ticket.priority, func.count()).where(
-                        IS_WAITING, Ticket.business_day == day, Ticket.service_id.in_(ids))
-                    .group_by(Ticket.service_id, Ticket.priority)):
-                waiting[sid]["waiting"] += n
-                if prio != "normal":
-                    waiting[sid]["priority_waiting"] += n
+        # what grows with the day or the queue (waiting and served counts, service time per
+        # counter, the day's no-shows) is kept from the events (tally.py), not counted again
+        day_tally = tally.current(ctx.db, session, site.id, day)
+        waiting = {sid: dict(zip(("waiting", "priority_waiting"), day_tally.waiting_of(sid), strict=True))
+                   for sid in ids}
+        # the list to call or cancel from: the oldest waiting tickets (ix_tickets_site_waiting)
         waiting_rows = list(session.execute(
             select(Ticket.id, Ticket.code, Ticket.service_id, Ticket.priority, Ticket.queued_at, Ticket.call_count)
             .where(IS_WAITING, Ticket.site_id == site.id, Ticket.business_day == day)
@@ -108,24 +99,13 @@ def snapshot(ctx: Context, actor: Actor, site: Site) -> dict[str, Any]:
         oldest: dict[int, Any] = {}
         for row in waiting_rows:
             oldest.setdefault(row.service_id, row)
-
-        # served today, per service and per counter, with the counters' service time
-        done = and_(Ticket.site_id == site.id, Ticket.business_day == day, Ticket.state == "finished")
-        served_by_service = dict(session.execute(
-            select(Ticket.service_id, func.count()).where(done).group_by(Ticket.service_id)).all())
-        seconds = _seconds(session, Ticket.serving_at, Ticket.finished_at)
-        per_counter = {cid: (n, float(total or 0)) for cid, n, total in session.execute(
-            select(Ticket.counter_id, func.count(), func.sum(cast(seconds, Float)))
-            .where(done, Ticket.counter_id.is_not(None)).group_by(Ticket.counter_id))}
+        served_by_service = dict(day_tally.served)
+        per_counter = {cid: (int(n), total) for cid, (n, total) in day_tally.counters.items()}
         current = {row.counter_id: row for row in session.execute(
             select(Ticket.id, Ticket.code, Ticket.counter_id, Ticket.service_id, Ticket.priority, Ticket.state,
                    Ticket.called_at, Ticket.last_called_at, Ticket.serving_at, Ticket.call_count, Ticket.out_of_order)
             .where(AT_A_COUNTER, Ticket.counter_id.in_(list(serves))))} if serves else {}
-        no_shows = list(session.execute(
-            select(Ticket.id, Ticket.code, Ticket.service_id, Ticket.finished_at, Ticket.counter_id)
-            .where(Ticket.site_id == site.id, Ticket.business_day == day, Ticket.state == "no_show")
-            .order_by(case((Ticket.finished_at.is_(None), 1), else_=0), Ticket.finished_at.desc())
-            .limit(NO_SHOW_LIMIT)))
+        no_shows = day_tally.latest_no_shows(NO_SHOW_LIMIT)
         devices = list(session.scalars(select(Device).where(Device.site_id == site.id, Device.active.is_(True))
                                        .order_by(Device.kind, Device.name)))
         longest = max(thresholds.print_failure_alert_minutes, thresholds.lockout_alert_minutes,
@@ -182,7 +162,7 @@ def snapshot(ctx: Context, actor: Actor, site: Site) -> dict[str, Any]:
         "waiting": [{"id": r.id, "code": r.code, "service_id": r.service_id, "priority": r.priority,
                      "queued_at": iso(r.queued_at)} for r in waiting_rows],
         "waiting_truncated": truncated,
-        "no_shows": [{"id": r.id, "code": r.code, "service_id": r.service_id, "at": iso(r.finished_at)}
+        "no_shows": [{"id": r.id, "code": r.code, "service_id": r.service_id, "at": iso(r.at)}
                      for r in no_shows],
         "counters": counter_json,
         "devices": [{"id": d.id, "kind": d.kind, "name": d.name, "last_seen_at": iso(d.last_seen_at),
