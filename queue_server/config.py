@@ -104,6 +104,16 @@ class Settings(BaseSettings):
     metrics: Literal["off", "open", "token"] = "off"
     metrics_token: str = ""
     metrics_allow: str = ""  # comma-separated addresses or CIDRs; empty: any address
+    # Messages out (docs/notifications.md): "ticket called", "N ahead" and "appointment
+    # tomorrow" POSTed to a hall's SMS or Zalo gateway at webhook_url (empty: nothing is sent
+    # anywhere), signed with webhook_secret (HMAC-SHA256), retried with backoff until
+    # webhook_give_up_hours; the phone numbers citizens leave are erased after
+    # retention_notification_days
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_timeout_seconds: Positive = 10
+    webhook_give_up_hours: Positive = 24
+    retention_notification_days: Int = 30
     # The file's tables ([dossiers], [kiosk], ...), read by their own parts of the server
     extra: dict[str, Any] = Field(default_factory=dict)
 
@@ -164,6 +174,24 @@ class Settings(BaseSettings):
                              f"{key}: {item!r} is not an IP address or CIDR "
                              "(e.g. \"127.0.0.1\" or \"10.0.0.0/24\")") from None
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s#]*)?", value):
+            raise _Wrong(f"webhook_url: {value!r} phải là địa chỉ http:// hoặc https:// (ví dụ "
+                         "\"https://sms.example.vn/motcua\")",
+                         f"webhook_url: {value!r} must be an http:// or https:// address (e.g. "
+                         "\"https://sms.example.vn/motcua\")")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_secret_long_enough(self) -> Settings:
+        if self.webhook_url and len(self.webhook_secret) < 16:
+            raise _Wrong("webhook_url cần webhook_secret (MOTCUA_WEBHOOK_SECRET) dài ít nhất 16 ký tự để ký tin nhắn",
+                         "webhook_url needs webhook_secret (MOTCUA_WEBHOOK_SECRET) of at least 16 characters "
+                         "to sign the messages", keys=("webhook_secret", "webhook_url"))
+        return self
 
     @model_validator(mode="after")
     def _metrics_token_long_enough(self) -> Settings:

@@ -22,6 +22,7 @@ from queue_server.api import events as event_routes
 from queue_server.api import feedback as feedback_routes
 from queue_server.api import metrics as metrics_routes
 from queue_server.api import monitor as monitor_routes
+from queue_server.api import notifications as notification_routes
 from queue_server.api import pages as page_routes
 from queue_server.api import petitions as petition_routes
 from queue_server.api import phone as phone_routes
@@ -51,6 +52,7 @@ logger = logging.getLogger("motcua")
 SWEEP_SECONDS = 300
 DOSSIER_SWEEP_SECONDS = 60
 MAINTAIN_SECONDS = 600  # how often a server checks whether a backup or a purge is due
+MESSAGE_SECONDS = 2.0  # how often the outbox turns new events into messages and sends what is due
 
 
 async def _every(seconds: float, work: Callable[[], object], what: str) -> None:
@@ -90,6 +92,21 @@ def _purge_once_a_day(ctx: Context) -> Callable[[], None]:
         done_on.append(today)
         if report.total:
             logger.info("personal data past retention erased: %s", report.as_json())
+
+    return work
+
+
+def _messages_round(ctx: Context, secret: bytes) -> Callable[[], None]:
+    """One round of the outbox: messages for the new events, then what is due to the webhook."""
+    from queue_server.services import notifications
+    from queue_server.services.auth import ticket_key
+
+    base = ctx.settings.effective_public_url
+
+    def work() -> None:
+        done = notifications.run_once(ctx, lambda tid: f"{base}/t/{tid}?k={ticket_key(secret, tid)}")
+        if done.failed:
+            logger.warning("messages the webhook refused for good: %d", done.failed)
 
     return work
 
@@ -162,9 +179,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         # that read them (a read writes nothing)
         dossier_sweeper = asyncio.create_task(_every(dossier_sweep_seconds, lambda: dossiers.flag_overdue(ctx, SYSTEM),
                                                      "flagging overdue dossiers"), name="dossier-sweeper")
+        # messages out to the hall's SMS/Zalo gateway (only with a webhook configured)
+        messages = asyncio.create_task(_every(MESSAGE_SECONDS, _messages_round(ctx, app.state.secret),
+                                              "messages to the webhook"), name="messages") \
+            if ctx.settings.webhook_url else None
         try:
             yield
         finally:
+            if messages is not None:
+                messages.cancel()
             revocations.cancel()
             sweeper.cancel()
             backups.cancel()
@@ -189,7 +212,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
                    petition_routes, dossier_routes, announcement_routes, phone_routes, monitor_routes, report_routes,
-                   metrics_routes, setup_routes, page_routes):
+                   metrics_routes, setup_routes, notification_routes, page_routes):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"], responses={503: {"description": "the database or the event hub is not working"}})

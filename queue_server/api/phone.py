@@ -34,7 +34,8 @@ PHONE_DIR = Path(__file__).resolve().parents[1] / "web" / "phone"
 # the key and the ticket are in the address: nothing is cached, nothing is sent on as a referrer
 HEADERS = {**PAGE_HEADERS, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
            "X-Robots-Tag": "noindex"}
-STATIC = {"phone.js": "text/javascript; charset=utf-8", "phone.css": "text/css; charset=utf-8"}
+STATIC = {"phone.js": "text/javascript; charset=utf-8", "phone.css": "text/css; charset=utf-8",
+          "messages.js": "text/javascript; charset=utf-8"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,6 +95,8 @@ def position_page(ticket_id: str, request: Request, ctx: Context = Depends(get_c
         "estimated_wait_s": position.get("estimated_wait_s"),
         "site_id": position.get("site_id"),
         "now": position.get("now"),
+        # the hall sends text messages (a webhook to its SMS gateway): the page offers them
+        "messages": bool(ctx.settings.webhook_url),
     }
     page = _TEMPLATE.substitute(
         code=escape(ticket["code"]),

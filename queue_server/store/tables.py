@@ -512,3 +512,52 @@ class Petition(Base):
     created_at: Mapped[datetime]
     state_changed_at: Mapped[datetime]
     contact_erased_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class NotificationContact(Base):
+    """A citizen's wish to be messaged about one ticket (the phone page's "nhắn tin cho tôi"):
+    the phone number is personal data, staff-only, erased by the retention purge."""
+
+    __tablename__ = "notification_contacts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    ticket_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    ahead: Mapped[int | None] = mapped_column(Integer, nullable=True)  # message when this many are ahead
+    created_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """The outbox: one message for the hall's webhook (an SMS or Zalo gateway). `key` makes a
+    message once only (e.g. "called:<ticket>:<call>"), whichever process writes it first."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "state", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    recipient: Mapped[str] = mapped_column(String(20), default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)  # a process is sending it
+    delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class NotificationAttempt(Base):
+    """Each delivery attempt of a message: when, the receiver's status (None: no answer) and
+    what went wrong."""
+
+    __tablename__ = "notification_attempts"
+    __table_args__ = (Index("ix_notification_attempts_of", "notification_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    notification_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("notifications.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
