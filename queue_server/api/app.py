@@ -25,6 +25,7 @@ from queue_server.api import monitor as monitor_routes
 from queue_server.api import pages as page_routes
 from queue_server.api import petitions as petition_routes
 from queue_server.api import phone as phone_routes
+from queue_server.api import remote as remote_routes
 from queue_server.api import problems
 from queue_server.api import reports as report_routes
 from queue_server.api import setup as setup_routes
@@ -37,6 +38,7 @@ from queue_server.config import Settings
 from queue_server.events.hub import EventHub
 from queue_server.services import auth
 from queue_server.services.auth import instance_secret
+from queue_server.services.remote import checkin as remote_checkin
 from queue_server.services.context import SYSTEM, Context
 from queue_server.services.dossiers import reception as dossiers
 from queue_server.services.metrics import Metrics
@@ -162,9 +164,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         # that read them (a read writes nothing)
         dossier_sweeper = asyncio.create_task(_every(dossier_sweep_seconds, lambda: dossiers.flag_overdue(ctx, SYSTEM),
                                                      "flagging overdue dossiers"), name="dossier-sweeper")
+        # remote numbers whose check-in window has passed expire (one event each)
+        remote_sweeper = asyncio.create_task(_every(dossier_sweep_seconds, lambda: remote_checkin.expire_due(ctx, SYSTEM),
+                                                    "expiring remote numbers not checked in"), name="remote-sweeper")
         try:
             yield
         finally:
+            remote_sweeper.cancel()
             revocations.cancel()
             sweeper.cancel()
             backups.cancel()
@@ -188,7 +194,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     app.add_middleware(RequestLog)  # one log line per request; X-Request-ID on every answer
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
-                   petition_routes, dossier_routes, announcement_routes, phone_routes, monitor_routes, report_routes,
+                   petition_routes, dossier_routes, announcement_routes, phone_routes, remote_routes, monitor_routes, report_routes,
                    metrics_routes, setup_routes, page_routes):
         app.include_router(module.router)
 

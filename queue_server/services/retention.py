@@ -7,7 +7,10 @@ address. A rating older than `retention_feedback_days` loses its free-text comme
 citizen may have filled with a name or a phone number); its level and reasons stay for the
 reports. A petition (phản ánh, kiến nghị) answered or closed more than
 `retention_feedback_days` ago loses the citizen's name and phone (kept only while the case
-is open, and the retention after); its category, text, answer and dates stay. Each purge is
+is open, and the retention after); its category, text, answer and dates stay. A number taken
+from a phone keeps its limit keys (the keyed hash of the phone number and of the browser id,
+services/remote/) only for its own business day: the first purge after the day erases them,
+whatever the retention settings (they serve the day's limits, nothing else). Each purge is
 one `system.purge` event per site with counts, never names.
 
 Run daily by the server (with the dossier sweep) and by `motcua purge [--dry-run]`. A purge
@@ -26,6 +29,7 @@ from queue_server.domain.dossiers import DossierState
 from queue_server.domain.petitions import DONE as PETITION_DONE
 from queue_server.events import log
 from queue_server.services.context import Actor, Context
+from queue_server.services.remote.checkin import erase_keys
 from queue_server.store.tables import Dossier, Event, Petition
 
 CLOSED = (DossierState.RETURNED.value, DossierState.REFUSED.value)
@@ -40,14 +44,17 @@ class PurgeReport:
     dossiers: dict[int, int] = field(default_factory=dict)  # site id -> dossiers erased
     comments: dict[int, int] = field(default_factory=dict)  # site id -> rating comments erased
     petitions: dict[int, int] = field(default_factory=dict)  # site id -> petition contacts erased
+    remote: dict[int, int] = field(default_factory=dict)  # site id -> remote numbers' limit keys erased
 
     @property
     def total(self) -> int:
-        return sum(self.dossiers.values()) + sum(self.comments.values()) + sum(self.petitions.values())
+        return (sum(self.dossiers.values()) + sum(self.comments.values()) + sum(self.petitions.values())
+                + sum(self.remote.values()))
 
     def as_json(self) -> dict[str, object]:
         return {"dry_run": self.dry_run, "dossiers": sum(self.dossiers.values()),
-                "comments": sum(self.comments.values()), "petitions": sum(self.petitions.values())}
+                "comments": sum(self.comments.values()), "petitions": sum(self.petitions.values()),
+                "remote": sum(self.remote.values())}
 
 
 def _holds_personal_data():  # noqa: ANN202
@@ -90,6 +97,7 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
 
     def work(session: Session) -> None:
         report.dossiers, report.comments, report.petitions = {}, {}, {}  # a retried transaction counts afresh
+        report.remote = erase_keys(session, (now - timedelta(days=1)).date(), batch)
         if settings.retention_dossier_days > 0:
             rows = session.scalars(select(Dossier).where(*_dossiers_due(dossier_cutoff))
                                    .order_by(Dossier.id).limit(batch).with_for_update())
@@ -106,11 +114,13 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
                                      .order_by(Petition.id).limit(batch).with_for_update()):
                 report.petitions[p.site_id] = report.petitions.get(p.site_id, 0) + 1
                 p.contact_name, p.contact_phone, p.contact_erased_at = "", "", now
-        for site_id in sorted(set(report.dossiers) | set(report.comments) | set(report.petitions)):
+        for site_id in sorted(set(report.dossiers) | set(report.comments) | set(report.petitions)
+                              | set(report.remote)):
             log.append(session, site_id=site_id, kind="system.purge", at=now, actor=actor.label,
                        data={"dossiers": report.dossiers.get(site_id, 0),
                              "comments": report.comments.get(site_id, 0),
-                             "petitions": report.petitions.get(site_id, 0)})
+                             "petitions": report.petitions.get(site_id, 0),
+                             "remote": report.remote.get(site_id, 0)})
 
     if dry_run:
         with ctx.db.reading() as session:
@@ -127,7 +137,7 @@ def purge_all(ctx: Context, actor: Actor, *, dry_run: bool = False) -> PurgeRepo
     total = PurgeReport(dry_run=False)
     while True:
         step = purge(ctx, actor)
-        for name in ("dossiers", "comments", "petitions"):
+        for name in ("dossiers", "comments", "petitions", "remote"):
             for site, n in getattr(step, name).items():
                 getattr(total, name)[site] = getattr(total, name).get(site, 0) + n
         if step.total == 0:
