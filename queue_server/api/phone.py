@@ -94,6 +94,7 @@ def position_page(ticket_id: str, request: Request, ctx: Context = Depends(get_c
         "estimated_wait_s": position.get("estimated_wait_s"),
         "site_id": position.get("site_id"),
         "now": position.get("now"),
+        "remote": position.get("remote"),  # the holder's check-in code and window (the key was checked)
     }
     page = _TEMPLATE.substitute(
         code=escape(ticket["code"]),
