@@ -72,8 +72,9 @@ def clean_code(raw: object) -> str | None:
     if not isinstance(raw, str) or len(raw) > 200:
         return None
     text = raw.strip()
-    if "c=" in text:  # a QR that holds a link: ".../checkin?c=RABC2345"
-        text = re.split(r"[&#]", text.split("c=", 1)[1])[0]
+    query = re.search(r"[?&]c=([^&#]*)", text, re.IGNORECASE)
+    if query:  # a QR that holds a link (a kiosk may have upper-cased it): ".../checkin?c=RABC2345"
+        text = query.group(1)
     elif "/" in text:  # ... or ".../RABC2345"
         text = re.split(r"[?#]", text)[0].rstrip("/").rsplit("/", 1)[-1]
     text = re.sub(r"[\s\-]", "", text).upper()

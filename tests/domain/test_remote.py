@@ -43,7 +43,8 @@ def test_cleaning_any_input_gives_a_well_formed_code_or_nothing(raw):
 
 
 def test_a_code_is_read_whatever_its_case_spaces_dashes_or_the_link_around_it():
-    for raw in ("r7k4-m2qx", " R7K4 M2QX ", "https://hall.vn/checkin?c=R7K4M2QX", "http://x/c/R7K4M2QX/"):
+    for raw in ("r7k4-m2qx", " R7K4 M2QX ", "https://hall.vn/checkin?c=R7K4M2QX", "http://x/c/R7K4M2QX/",
+                "HTTPS://HALL.VN/CHECKIN?C=R7K4M2QX"):
         assert r.clean_code(raw) == "R7K4M2QX"
     assert r.clean_code("R7K4M2Q0") is None  # 0 is not in the alphabet
     assert r.code_kind("R7K4M2QX") == "remote" and r.code_kind("H7K4M2QX") == "appointment"
