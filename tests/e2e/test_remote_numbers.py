@@ -1,0 +1,119 @@
+"""A number taken from a phone, in Chromium at 360x640 against a real `motcua serve`: the
+public page lists the service, takes the number with a phone number, and opens the live page,
+which says "chưa có mặt" until the kiosk checks it in; then it waits, is called, and the
+page shows the counter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from queue_server.clock import SystemClock
+from queue_server.services.context import SYSTEM
+from queue_server.services.remote import settings
+from tests.conftest import ServerProcess, build_hall, make_ctx
+from tests.e2e.conftest import Served, screenshot
+
+pytestmark = pytest.mark.slow
+
+ALL_DAY = "\n".join(["[dossiers.working_hours]"] + [f'{d} = ["00:00-23:59"]'
+                                                      for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")])
+
+
+@pytest.fixture
+def served_all_day(tmp_path: Path) -> Iterator[Served]:
+    """The test hall, open around the clock (the test runs whatever the time), remote numbers on
+    for service A (Hộ tịch)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    config = tmp_path / "motcua.toml"
+    config.write_text(ALL_DAY + "\n", encoding="utf-8")
+    ctx = make_ctx(f"sqlite:///{data / 'motcua.db'}", data, SystemClock())
+    hall = build_hall(ctx)
+    settings.update_settings(ctx, SYSTEM, hall.site_id, {"enabled": True, "checkin_minutes": 45})
+    settings.update_service(ctx, SYSTEM, hall.a, enabled=True, daily_quota=30)
+    server = ServerProcess(data, config=config).start()
+    try:
+        yield Served(hall, server, ctx)
+    finally:
+        server.stop()
+        ctx.db.dispose()
+
+
+def test_take_a_number_on_the_phone_check_in_at_the_kiosk_and_see_the_call(served_all_day, new_page):
+    served = served_all_day
+    hall = served.hall
+    served.issue(hall.a, 2)  # two walk-ins already wait
+    page = new_page(360, 640)
+    page.goto(f"{served.url}/remote")
+    card = page.locator(".rm-service[data-service-id='%d']" % hall.a)
+    card.wait_for()
+    assert page.locator(".rm-service").count() == 1  # only the service open for remote numbers
+    assert "Hộ tịch" in card.inner_text() and "2 người đang chờ" in card.inner_text()
+    screenshot(page, "remote-01-services")
+    card.locator("button").click()
+    page.fill("#phone", "12345")
+    page.click("#take")
+    page.locator("#phone-error").wait_for()
+    assert "Số điện thoại di động không đúng" in page.inner_text("#phone-error")
+    assert page.get_attribute("#phone", "aria-invalid") == "true"
+    screenshot(page, "remote-02-phone-error")
+    page.fill("#phone", "+84 912 345 678")
+    page.click("#take")
+    page.wait_for_url("**/t/*")
+    page.wait_for_function("() => document.body.dataset.state === 'absent'")
+    assert page.inner_text("#state-words") == "Chưa có mặt"
+    code = page.inner_text("#checkin-code").strip()
+    assert len(code) == 8 and code.startswith("R")
+    assert "xác nhận có mặt" in page.inner_text("#next-step")
+    assert page.inner_text("#ahead") == "2"  # who waits now, were it to check in
+    page.wait_for_function("() => document.body.dataset.stream === 'live'", timeout=15000)
+    screenshot(page, "remote-03-not-checked-in")
+    assert page.errors == []
+
+    # at the hall: the kiosk checks the code in; the page follows by itself
+    r = httpx.post(f"{served.url}/api/v1/checkin", json={"code": code},
+                   headers={"Authorization": f"Bearer {hall.kiosk_token}"})
+    assert r.status_code == 200, r.text
+    page.wait_for_function("() => document.body.dataset.state === 'waiting'", timeout=15000)
+    assert page.locator("#checkin-box").is_hidden()
+    # a remote number keeps its place from when it was taken: the walk-ins came before it
+    page.wait_for_function("() => document.querySelector('#ahead').textContent === '2'", timeout=15000)
+    assert served.post(f"/api/v1/counters/{hall.c3}/open").status_code == 200
+    for _ in range(3):
+        called = served.post(f"/api/v1/counters/{hall.c3}/call-next")
+        assert called.status_code == 200, called.text
+        if called.json()["code"] == "A003":
+            break
+        assert served.post(f"/api/v1/counters/{hall.c3}/finish").status_code == 200
+    assert called.json()["code"] == "A003" and called.json()["channel"] == "remote"
+    page.wait_for_function("() => document.body.dataset.state === 'called'", timeout=15000)
+    assert page.inner_text("#counter") == "3"
+    screenshot(page, "remote-04-called")
+    assert page.errors == []
+
+
+def test_the_page_in_english_and_a_refusal_in_both_languages(served_all_day, new_page):
+    served = served_all_day
+    page = new_page(360, 640)
+    page.goto(f"{served.url}/remote")
+    page.locator(".rm-service").first.wait_for()
+    page.click("#lang")
+    assert page.inner_text("#t-title") == "Take a number remotely"
+    page.locator(".rm-service button").first.click()
+    page.fill("#phone", "0912 345 678")
+    page.click("#take")
+    page.wait_for_url("**/t/*")
+    page.wait_for_function("() => document.body.dataset.state === 'absent'")
+    assert page.inner_text("#state-words") == "Not checked in yet"
+    page.goto(f"{served.url}/remote")  # the same browser again: one live remote number per browser
+    page.locator(".rm-service button").first.click()
+    page.fill("#phone", "0987 654 321")
+    page.click("#take")
+    page.locator("#error").wait_for()
+    text = page.inner_text("#error")
+    assert "đang giữ số A001" in text and "already holds number A001" in text
+    screenshot(page, "remote-05-one-per-browser")
