@@ -110,7 +110,15 @@ def _build_app_class():  # noqa: ANN202 - the class needs Kivy, imported only af
     from kivy.uix.widget import Widget
 
     from kiosk.cache import CatalogCache
-    from kiosk.client import CheckinNotFound, DossierNotFound, KioskClient, KioskError, NotAvailable, Offline, RateLimited
+    from kiosk.client import (
+        CheckinNotFound,
+        DossierNotFound,
+        KioskClient,
+        KioskError,
+        NotAvailable,
+        Offline,
+        RateLimited,
+    )
     from kiosk.screens import SCREENS
     from kiosk.strings import PRIORITIES, pick, t
     from kiosk.tickets import Issued, TicketFlow

@@ -25,8 +25,8 @@ from queue_server.api import monitor as monitor_routes
 from queue_server.api import pages as page_routes
 from queue_server.api import petitions as petition_routes
 from queue_server.api import phone as phone_routes
-from queue_server.api import remote as remote_routes
 from queue_server.api import problems
+from queue_server.api import remote as remote_routes
 from queue_server.api import reports as report_routes
 from queue_server.api import setup as setup_routes
 from queue_server.api import tickets as ticket_routes
@@ -38,11 +38,11 @@ from queue_server.config import Settings
 from queue_server.events.hub import EventHub
 from queue_server.services import auth
 from queue_server.services.auth import instance_secret
-from queue_server.services.remote import checkin as remote_checkin
 from queue_server.services.context import SYSTEM, Context
 from queue_server.services.dossiers import reception as dossiers
 from queue_server.services.metrics import Metrics
 from queue_server.services.queue import tickets as queue
+from queue_server.services.remote import checkin as remote_checkin
 from queue_server.services.reports import figures as report_figures
 from queue_server.store import migrate
 from queue_server.store.engine import DatabaseUnavailable

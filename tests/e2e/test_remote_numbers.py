@@ -49,7 +49,7 @@ def test_take_a_number_on_the_phone_check_in_at_the_kiosk_and_see_the_call(serve
     served.issue(hall.a, 2)  # two walk-ins already wait
     page = new_page(360, 640)
     page.goto(f"{served.url}/remote")
-    card = page.locator(".rm-service[data-service-id='%d']" % hall.a)
+    card = page.locator(f".rm-service[data-service-id='{hall.a}']")
     card.wait_for()
     assert page.locator(".rm-service").count() == 1  # only the service open for remote numbers
     assert "Hộ tịch" in card.inner_text() and "2 người đang chờ" in card.inner_text()

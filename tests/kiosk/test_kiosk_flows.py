@@ -507,7 +507,7 @@ def test_a_petition_typed_at_the_kiosk_gets_a_code_that_reads_it_back(kiosk, kio
 
 # -- check-in of a number taken from a phone ------------------------------------------------------
 
-def remote_number(kiosk_hall, monkeypatch, phone: str) -> "object":
+def remote_number(kiosk_hall, monkeypatch, phone: str) -> object:
     """A number taken from a phone through the server's services, whatever the time of day
     (the test hall is open around the clock for it)."""
     from datetime import time as dtime

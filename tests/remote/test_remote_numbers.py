@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from queue_server.services import admin
-from queue_server.services import retention
+from queue_server.services import admin, retention
 from queue_server.services.context import SYSTEM
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from queue_server.services.queue import hall as hall_views
