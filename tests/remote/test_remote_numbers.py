@@ -53,6 +53,9 @@ def test_a_remote_number_waits_outside_the_queue_until_it_checks_in(hall, ctx):
     assert state_of(ctx, taken.ticket_id) == "absent"
     # not called, not counted ahead of a walk-in, but its holder sees "chưa có mặt"
     assert queue.call_next(ctx, hall.supervisor, hall.c3) is None
+    with pytest.raises(Conflict) as exc:  # not even out of turn, by a supervisor
+        queue.call_ticket(ctx, hall.supervisor, hall.c3, taken.ticket_id, reason="thử")
+    assert "chưa có mặt" in exc.value.message_vi
     walk_in = queue.issue_ticket(ctx, hall.kiosk, hall.a)
     assert walk_in.people_ahead == 0
     position = hall_views.ticket_position(ctx, taken.ticket_id)
@@ -312,3 +315,27 @@ def test_settings_are_admin_only_checked_and_each_change_is_an_audit_event(hall,
     assert len(svc) == 1 and svc[0].data["changes"] == {"enabled": [False, True], "daily_quota": [0, 20]}
     seen = settings.get_settings(ctx, hall.supervisor, hall.site_id)
     assert seen["services"][0]["daily_quota"] == 20 and seen["enabled"] is True
+
+
+def test_the_monitor_counts_the_numbers_not_checked_in_and_the_console_sees_the_channel(hall, ctx):
+    from queue_server.services.monitor import snapshot
+
+    enable(ctx, hall)
+    hall.open_all()
+    taken = take(ctx, hall, "0912000001", "d1")
+    take(ctx, hall, "0912000002", "d2")
+    queue.issue_ticket(ctx, hall.kiosk, hall.a)
+    snap = snapshot.snapshot(ctx, hall.supervisor, site(ctx, hall))
+    a = next(s for s in snap["services"] if s["id"] == hall.a)
+    assert (a["waiting"], a["remote_absent"], snap["remote_absent"]) == (1, 2, 2)
+    checkin.checkin_by_code(ctx, hall.kiosk, taken.checkin_code, client="device:1")
+    called = queue.call_next(ctx, hall.supervisor, hall.c3)
+    from queue_server.services.queue import counters as counter_views
+
+    current = counter_views.get_counter(ctx, hall.c3)["current"]
+    assert called.code == current["code"] == "A001" and current["channel"] == "remote"
+    snap = snapshot.snapshot(ctx, hall.supervisor, site(ctx, hall))
+    assert next(s for s in snap["services"] if s["id"] == hall.a)["remote_absent"] == 1
+    # the hall display's recent calls carry the channel (generic: never who the citizen is)
+    display = hall_views.display_snapshot(ctx, site(ctx, hall))
+    assert display["last_calls"][0]["channel"] == "remote"
