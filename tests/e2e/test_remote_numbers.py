@@ -154,3 +154,51 @@ def test_an_admin_opens_a_service_for_remote_numbers_in_the_services_tab(served,
     again = httpx.get(f"{served.url}/api/v1/admin/remote?site={served.hall.site_id}", headers=served.bearer()).json()
     assert again["hours_until"] == "" and again["version"] == rules["version"]
     assert page.errors == []
+
+
+def test_the_console_marks_remote_and_appointment_numbers_and_the_hall_shows_appointments(served, new_page):
+    """Generic on the ticket's channel: a remote number and an appointment (its ticket made
+    here as the appointments' check-in will make it) carry their mark; nothing personal."""
+    import json
+
+    from queue_server.domain.catalog import check_catalog
+    from queue_server.services.catalog import import_catalog
+    from queue_server.services.catalog_files import DEMO_CATALOG
+    from queue_server.services.context import Actor
+    from queue_server.services.queue import tickets as queue
+    from tests.e2e.test_console_and_hall import log_in_at_counter
+
+    ctx, hall = served.ctx, served.hall
+    import_catalog(ctx, SYSTEM, check_catalog(json.loads(DEMO_CATALOG.read_text(encoding="utf-8"))))
+
+    def ticket(channel: str, procedure: str | None) -> None:
+        def work(session):  # noqa: ANN001, ANN202
+            conn = session.connection()
+            queue.insert_ticket(conn, queue.service_to_issue(conn, hall.a), Actor(kind="system"), ctx.clock.now(),
+                                channel=channel, procedure_code=procedure)
+        ctx.db.transaction(work)
+
+    ticket("appointment", "1.001193")
+    ticket("remote", None)
+    display = new_page(1366, 768)
+    display.goto(f"{served.url}/display/hall")
+    display.wait_for_function("() => document.body.dataset.stream === 'live' || !!document.querySelector('#calls')")
+    console = new_page(1366, 768)
+    log_in_at_counter(console, served, 3)
+    console.keyboard.press("n")
+    console.wait_for_function("() => document.querySelector('#cur-code').textContent === 'A001'")
+    console.wait_for_function("() => document.querySelector('#cur-tags').textContent.includes('Đăng ký khai sinh')")
+    assert console.locator("#cur-tags .tag").all_inner_texts() == [
+        "Khách hẹn trước · Appointment", "1.001193 · Đăng ký khai sinh"]
+    display.wait_for_function("() => document.querySelector('#calls li .c-mark')"
+                              " && document.querySelector('#calls li .c-mark').textContent === 'Khách hẹn trước'")
+    screenshot(display, "remote-07-hall-appointment-mark")
+    console.keyboard.press("f")
+    console.keyboard.press("n")
+    console.wait_for_function("() => document.querySelector('#cur-code').textContent === 'A002'")
+    assert console.locator("#cur-tags .tag").all_inner_texts() == ["Lấy số từ xa · Remote number"]
+    screenshot(console, "remote-08-console-remote-mark")
+    # the remote call on the hall screen: no mark (only appointments have one there)
+    display.wait_for_function("() => document.querySelector('#calls li .c-code').textContent === 'A002'")
+    assert display.locator("#calls li").first.locator(".c-mark").count() == 0
+    assert console.errors == [] and display.errors == []

@@ -108,8 +108,11 @@ class Taken:
     service_name_en: str
 
 
-def _hold(session: Session, name: str, now: datetime, what_vi: str, what_en: str) -> RemoteHold:
-    """Lock the hold of one limit key; refuse when it holds a live ticket of today."""
+def _hold(session: Session, name: str, now: datetime, *, by_phone: bool) -> RemoteHold:
+    """Lock the hold of one limit key; refuse when it holds a live ticket of today.
+
+    Held by a phone number, the refusal does not name the ticket: whoever types someone
+    else's number must not learn that person's code. Held by this very browser, it does."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(RemoteHold).values(key=name, ticket_id=None, updated_at=now)
                     .on_conflict_do_nothing(index_elements=["key"]))
@@ -118,10 +121,16 @@ def _hold(session: Session, name: str, now: datetime, what_vi: str, what_en: str
     if hold.ticket_id is not None:
         held = session.execute(select(Ticket.code, Ticket.state).where(Ticket.id == hold.ticket_id)).one_or_none()
         if held is not None and held.state in LIVE_STATES:
-            raise Conflict(f"{what_vi} này đang giữ số {held.code}. Mỗi {what_vi.lower()} chỉ giữ một số lấy từ xa "
+            if by_phone:
+                raise Conflict("Số điện thoại này đang giữ một số lấy từ xa chưa xong. Mỗi số điện thoại chỉ giữ "
+                               "một số một lúc; hãy dùng số đã lấy (trang theo dõi trên điện thoại đã lấy số).",
+                               "This phone number already holds a remote number that is not done. One at a time "
+                               "per phone number; use the one taken (its page on the phone that took it).",
+                               reason="one_active")
+            raise Conflict(f"Điện thoại này đang giữ số {held.code}. Mỗi điện thoại chỉ giữ một số lấy từ xa "
                            "một lúc; hãy dùng số đó, hoặc chờ số đó xong.",
-                           f"This {what_en} already holds number {held.code}. One remote number at a time per "
-                           f"{what_en}; use that one, or wait until it is done.", reason="one_active")
+                           f"This browser already holds number {held.code}. One remote number at a time per "
+                           "browser; use that one, or wait until it is done.", reason="one_active")
     return hold
 
 
@@ -158,9 +167,9 @@ def take(ctx: Context, *, secret: bytes, site: Site, service_id: int, phone: str
                                        _local(now, site.timezone).time())
         if refusal is not None:
             raise Conflict(refusal.vi, refusal.en, reason=refusal.reason)
-        holds = [_hold(session, f"p:{site.id}:{phone_key}", now, "Số điện thoại", "phone number")]
+        holds = [_hold(session, f"p:{site.id}:{phone_key}", now, by_phone=True)]
         if device_key:
-            holds.append(_hold(session, f"d:{site.id}:{device_key}", now, "Điện thoại", "browser"))
+            holds.append(_hold(session, f"d:{site.id}:{device_key}", now, by_phone=False))
         limits.bump(session, rate_key, now, window)
         ticket = queue.insert_ticket(conn, service, REMOTE, now, channel="remote", state="absent")
         expires = rules.checkin_deadline(site_rules, now, sessions, site.timezone)
