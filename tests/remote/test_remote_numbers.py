@@ -342,3 +342,22 @@ def test_the_monitor_counts_the_numbers_not_checked_in_and_the_console_sees_the_
     # the hall display's recent calls carry the channel (generic: never who the citizen is)
     display = hall_views.display_snapshot(ctx, site(ctx, hall))
     assert display["last_calls"][0]["channel"] == "remote"
+
+
+def test_two_kiosks_checking_in_the_same_code_at_once_make_one_check_in(hall, ctx):
+    enable(ctx, hall)
+    taken = take(ctx, hall)
+    barrier = threading.Barrier(4)
+    results: list[object] = []
+
+    def one(i: int) -> None:
+        barrier.wait()
+        results.append(checkin.checkin_by_code(ctx, hall.kiosk, taken.checkin_code, client=f"device:{i}"))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.already for r in results) == [False, True, True, True]
+    assert len(events(ctx, "ticket.checked_in")) == 1 and state_of(ctx, taken.ticket_id) == "waiting"

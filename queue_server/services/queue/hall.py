@@ -118,10 +118,20 @@ def ticket_position(ctx: Context, ticket_id: int) -> dict[str, Any]:
             "now": now.isoformat(),
         }
         if ticket.channel == "remote":  # the holder's own check-in code and window (the key was checked)
-            from queue_server.services.remote.checkin import remote_info
-
-            out["remote"] = remote_info(conn, ticket.id)
+            out["remote"] = _remote_info(conn, ticket.id)
         return out
+
+
+def _remote_info(conn, ticket_id: int) -> dict[str, Any] | None:  # noqa: ANN001
+    """A remote number's check-in code and window (services/remote/ writes them)."""
+    from queue_server.store.tables import RemoteTicket
+
+    row = conn.execute(select(RemoteTicket.checkin_code, RemoteTicket.expires_at, RemoteTicket.checked_in_at)
+                       .where(RemoteTicket.ticket_id == ticket_id)).one_or_none()
+    if row is None:
+        return None
+    return {"checkin_code": row.checkin_code, "checkin_until": row.expires_at.isoformat(),
+            "checked_in_at": row.checked_in_at.isoformat() if row.checked_in_at else None}
 
 
 def todays_tickets(ctx: Context, site: Site, *, state: str | None = None) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from queue_server.domain import remote as rules
@@ -208,16 +208,6 @@ def expire_due(ctx: Context, actor: Actor, batch: int = 500) -> int:
         return len(due)
 
     return ctx.db.transaction(work)
-
-
-def remote_info(db: Session | Connection, ticket_id: int) -> dict[str, Any] | None:
-    """What the holder's own page shows of a remote number: its check-in code and window."""
-    row = db.execute(select(RemoteTicket.checkin_code, RemoteTicket.expires_at, RemoteTicket.checked_in_at)
-                     .where(RemoteTicket.ticket_id == ticket_id)).one_or_none()
-    if row is None:
-        return None
-    return {"checkin_code": row.checkin_code, "checkin_until": row.expires_at.isoformat(),
-            "checked_in_at": row.checked_in_at.isoformat() if row.checked_in_at else None}
 
 
 def erase_keys(session: Session, before_day: date, batch: int) -> dict[int, int]:
