@@ -30,7 +30,7 @@ from queue_server.domain.petitions import DONE as PETITION_DONE
 from queue_server.events import log
 from queue_server.services.context import Actor, Context
 from queue_server.services.remote.checkin import erase_keys
-from queue_server.store.tables import Dossier, Event, Petition
+from queue_server.store.tables import Dossier, Event, Petition, RemoteTicket
 
 CLOSED = (DossierState.RETURNED.value, DossierState.REFUSED.value)
 PERSONAL_FIELDS = ("applicant_id_number", "applicant_phone", "applicant_email", "applicant_address",
@@ -74,6 +74,11 @@ def _petitions_due(cutoff: datetime):  # noqa: ANN202
             or_(Petition.contact_name != "", Petition.contact_phone != ""))
 
 
+def _remote_due(before_day):  # noqa: ANN001, ANN202
+    return (RemoteTicket.business_day < before_day,
+            or_(RemoteTicket.phone_key != "", RemoteTicket.device_key != ""))
+
+
 def _per_site(session: Session, column, *where) -> dict[int, int]:  # noqa: ANN001
     rows = session.execute(select(column, func.count()).where(*where).group_by(column))
     return {site: int(n) for site, n in rows}
@@ -94,6 +99,7 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
         if settings.retention_feedback_days > 0:
             report.comments = _per_site(session, Event.site_id, *_comments_due(comment_cutoff))
             report.petitions = _per_site(session, Petition.site_id, *_petitions_due(comment_cutoff))
+        report.remote = _per_site(session, RemoteTicket.site_id, *_remote_due((now - timedelta(days=1)).date()))
 
     def work(session: Session) -> None:
         report.dossiers, report.comments, report.petitions = {}, {}, {}  # a retried transaction counts afresh

@@ -182,7 +182,7 @@ def test_the_console_marks_remote_and_appointment_numbers_and_the_hall_shows_app
     ticket("remote", None)
     display = new_page(1366, 768)
     display.goto(f"{served.url}/display/hall")
-    display.wait_for_function("() => document.body.dataset.stream === 'live' || !!document.querySelector('#calls')")
+    display.wait_for_function("() => document.body.dataset.stream === 'live'")
     console = new_page(1366, 768)
     log_in_at_counter(console, served, 3)
     console.keyboard.press("n")
@@ -202,3 +202,22 @@ def test_the_console_marks_remote_and_appointment_numbers_and_the_hall_shows_app
     display.wait_for_function("() => document.querySelector('#calls li .c-code').textContent === 'A002'")
     assert display.locator("#calls li").first.locator(".c-mark").count() == 0
     assert console.errors == [] and display.errors == []
+
+
+def test_the_hall_display_counts_a_remote_number_as_waiting_only_once_it_checks_in(served_all_day, new_page):
+    served = served_all_day
+    hall = served.hall
+    display = new_page(1366, 768)
+    display.goto(f"{served.url}/display/hall")
+    count = "() => document.querySelector(\"#waiting tr[data-service='HT'] .w-count\")?.textContent"
+    display.wait_for_function(f"() => ({count})() === '0'")
+    display.wait_for_function("() => document.body.dataset.stream === 'live'")
+    r = httpx.post(f"{served.url}/api/v1/remote/tickets", json={"service_id": hall.a, "phone": "0912345678"})
+    assert r.status_code == 201, r.text
+    served.issue(hall.a)  # a walk-in after it: once its +1 shows, the remote number's event was read too
+    display.wait_for_function(f"() => ({count})() === '1'")
+    done = httpx.post(f"{served.url}/api/v1/checkin", json={"code": r.json()["checkin_code"]},
+                      headers={"Authorization": f"Bearer {hall.kiosk_token}"})
+    assert done.status_code == 200
+    display.wait_for_function(f"() => ({count})() === '2'")
+    assert display.errors == []

@@ -284,6 +284,7 @@ def test_the_purge_after_the_day_erases_the_limit_keys(hall, ctx, clock):
     enable(ctx, hall)
     taken = take(ctx, hall)
     clock.advance(hours=48)
+    assert retention.purge(ctx, SYSTEM, dry_run=True).remote == {hall.site_id: 1}
     report = retention.purge(ctx, SYSTEM)
     assert report.remote == {hall.site_id: 1}
     with ctx.db.reading() as s:
