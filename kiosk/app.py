@@ -110,7 +110,15 @@ def _build_app_class():  # noqa: ANN202 - the class needs Kivy, imported only af
     from kivy.uix.widget import Widget
 
     from kiosk.cache import CatalogCache
-    from kiosk.client import DossierNotFound, KioskClient, KioskError, NotAvailable, Offline, RateLimited
+    from kiosk.client import (
+        CheckinNotFound,
+        DossierNotFound,
+        KioskClient,
+        KioskError,
+        NotAvailable,
+        Offline,
+        RateLimited,
+    )
     from kiosk.screens import SCREENS
     from kiosk.strings import PRIORITIES, pick, t
     from kiosk.tickets import Issued, TicketFlow
@@ -496,6 +504,29 @@ def _build_app_class():  # noqa: ANN202 - the class needs Kivy, imported only af
         def hall_now(self) -> datetime:
             """The hall's wall-clock time (naive, in the site's zone), whatever the PC's zone is."""
             return datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None)
+
+        def check_in(self, code: str) -> None:
+            """Check a number in by its code; the check-in screen shows the answer."""
+            screen = self.screens["checkin"]
+            ticket = screen.start_checkin(code)
+
+            def done(data: dict[str, Any]) -> None:
+                self.set_online(True)
+                screen.show_result(ticket, "ok", data)
+
+            def fail(exc: BaseException) -> None:
+                self._offline(exc)
+                if isinstance(exc, CheckinNotFound):
+                    screen.show_result(ticket, "not_found")
+                elif isinstance(exc, RateLimited):
+                    screen.show_result(ticket, "too_many", retry_after=exc.retry_after)
+                elif isinstance(exc, Offline):
+                    screen.show_result(ticket, "offline")
+                else:
+                    why = getattr(exc, "message_en" if self.lang == "en" else "message_vi", None) or str(exc)
+                    screen.show_result(ticket, "error", why=why)
+
+            self.background(lambda: self.client.checkin(code), done, fail)
 
         def send_rating(self, level: str, reasons: list[str], comment: str) -> None:
             screen = self.screens["rating"]

@@ -79,6 +79,10 @@ class DossierNotFound(ServerRefused):
     message_en = "No dossier matches this dossier code and lookup code."
 
 
+class CheckinNotFound(ServerRefused):
+    """The server knows no booking by this code (or it was mistyped: the same answer)."""
+
+
 class NotModified(Exception):
     """The cached catalogue is current (HTTP 304)."""
 
@@ -201,6 +205,15 @@ class KioskClient:
     def report_print_failure(self, ticket_id: int, reason: str) -> dict[str, Any]:
         return self._json(self._send("POST", "/api/v1/kiosk/print-failures",
                                      json={"ticket_id": ticket_id, "reason": reason}), 201)
+
+    def checkin(self, code: str) -> dict[str, Any]:
+        """Check a remote number (or an appointment) in by its code: it enters the queue.
+        CheckinNotFound for a wrong or unknown code, RateLimited after too many, ServerRefused
+        (409, with the server's words) for one that expired."""
+        response = self._send("POST", "/api/v1/checkin", json={"code": code})
+        if response.status_code == 404:
+            raise CheckinNotFound("HTTP 404: no such code", status=404)
+        return self._json(response)
 
     def dossier_lookup(self, code: str, key: str) -> dict[str, Any]:
         """A dossier's progress (the public view: procedure, state, due date, masked name,

@@ -170,6 +170,10 @@ class HomeScreen(KioskScreen):
                                        kind="secondary", size=40, size_hint_x=0.65)
         bottom.add_widget(self.lang_button)
         bottom.add_widget(self.buttons["petition"])
+        # a number taken from a phone, or an appointment: check in here (then it is called)
+        self.buttons["checkin"] = Btn(f"[b]{self.t('checkin')}[/b]", lambda: self.app.go("checkin", fresh=True),
+                                      kind="secondary", size=40, size_hint_y=None, height=MIN_TARGET)
+        self.body.add_widget(self.buttons["checkin"])
         self.body.add_widget(bottom)
 
     def tick(self) -> None:
@@ -1108,7 +1112,134 @@ class PetitionScreen(KioskScreen):
             self.refresh()
 
 
+class CheckinScreen(KioskScreen):
+    """"Tôi đã đặt lịch / đã lấy số từ xa": the citizen types the check-in code on the
+    on-screen keyboard (or a scanner types the QR's content, ending with Enter) and the
+    number enters the queue. All codes go to one endpoint (POST /api/v1/checkin), whatever
+    their kind: the server decides what a code is.
+
+    `params`: code (what is typed), pending (the request in flight), message (not_found,
+    too_many, offline, error, missing, checking), result (the server's reply)."""
+
+    title_key = "checkin_title"
+
+    def build(self) -> None:
+        self.message_label: Txt | None = None
+        if self.params.get("result"):
+            self._build_result(self.params["result"])
+            return
+        self.code_input = text_input(self.t("checkin_code"), size=64, height=140)
+        self.code_input.text = self.params.get("code", "")
+        self.code_input.bind(text=self._typed, on_text_validate=lambda *_: self.submit())
+        self.keyboard = Keyboard(self.code_input, upper=True, codes=True, clear_label=self.t("clear"))
+        form = column(spacing=12)
+        form.add_widget(Txt(self.t("checkin_hint"), size=BODY, color=MUTED))
+        form.add_widget(Txt(self.t("checkin_code"), size=BODY, bold=True))
+        form.add_widget(self.code_input)
+        self.checkin_button = Btn(self.t("checkin_button"), self.submit, size=48, height=140)
+        self.checkin_button.disabled = self.params.get("pending") is not None
+        form.add_widget(self.checkin_button)
+        message = self._message_text()
+        if message:
+            kind = (self.params.get("message") or ("",))[0]
+            box = Panel(color=WHITE if kind == "checking" else WARN, orientation="vertical", padding=24,
+                        size_hint_y=None, radius=12)
+            self.message_label = Txt(message, size=BODY, bold=True, color=TEXT)
+            box.add_widget(self.message_label)
+            self.message_label.bind(height=lambda *_: setattr(box, "height", self.message_label.height + 48))
+            form.add_widget(box)
+            if kind == "error":  # e.g. expired: the way on is a walk-in number
+                self.walk_in_button = Btn(self.t("walk_in"), lambda: self.app.go("services", fresh=True),
+                                          kind="secondary", size=40, height=MIN_TARGET)
+                form.add_widget(self.walk_in_button)
+        self.form_scroll = scroller(form)
+        with_keyboard(self, self.form_scroll, self.keyboard)
+        Clock.schedule_once(lambda *_: setattr(self.code_input, "focus", True), 0)
+
+    def _typed(self, widget: Any, text: str) -> None:
+        if text != text.upper():
+            widget.text = text.upper()
+            return
+        self.params["code"] = text
+
+    def _message_text(self) -> str:
+        kind, *extra = self.params.get("message") or ("",)
+        if kind == "checking":
+            return self.t("checkin_checking")
+        if kind == "too_many":
+            seconds = extra[0] if extra and extra[0] else 15 * 60
+            return "⚠ " + self.t("checkin_too_many", minutes=max(1, math.ceil(seconds / 60)))
+        if kind == "error":
+            return "⚠ " + self.t("checkin_failed", why=esc(extra[0] if extra else ""))
+        if kind in ("missing", "not_found", "offline"):
+            return "⚠ " + self.t(f"checkin_{kind}")
+        return ""
+
+    def submit(self) -> None:
+        if self.params.get("pending") is not None:
+            return  # one check-in at a time
+        code = self.code_input.text.strip()
+        if len(code.replace("-", "").replace(" ", "")) < 8 and "/" not in code:
+            self.params["message"] = ("missing",)
+            self.refresh()
+            return
+        self.app.check_in(code[:200])
+
+    def start_checkin(self, code: str) -> int:
+        ticket = self._ticket = getattr(self, "_ticket", 0) + 1
+        self.params.update(code=self.code_input.text if hasattr(self, "code_input") else code, pending=ticket,
+                           message=("checking",))
+        self.params.pop("result", None)
+        if self.app.current == "checkin":
+            self.refresh()
+        return ticket
+
+    def show_result(self, ticket: int, kind: str, data: dict[str, Any] | None = None, why: str = "",
+                    retry_after: int | None = None) -> None:
+        if self.params.get("pending") != ticket:
+            return
+        self.params["pending"] = None
+        if self.app.current != "checkin":
+            return
+        if kind == "ok" and data:
+            self.params = {"result": data}
+        elif kind == "too_many":
+            self.params["message"] = ("too_many", retry_after)
+        elif kind == "error":
+            self.params["message"] = ("error", why)
+        else:
+            self.params["message"] = (kind,)
+        self.refresh()
+
+    def _build_result(self, data: dict[str, Any]) -> None:
+        self.body.add_widget(Widget())
+        self.body.add_widget(Txt("✔ " + self.t("checkin_done"), size=60, bold=True, halign="center", color=OK))
+        if data.get("already_checked_in"):
+            self.body.add_widget(Txt(self.t("checkin_again"), size=BODY, halign="center", color=MUTED))
+        self.body.add_widget(Txt(self.t("checkin_number"), size=BODY, halign="center"))
+        self.code_label = Txt(esc(data.get("code", "")), size=160, bold=True, halign="center", color=PRIMARY)
+        self.body.add_widget(self.code_label)
+        service = data.get("service_name_en") if self.lang == "en" else data.get("service_name_vi")
+        self.service_label = Txt(esc(service or data.get("service_name_vi", "")), size=HEADING, bold=True,
+                                 halign="center")
+        self.body.add_widget(self.service_label)
+        state = (data.get("ticket") or {}).get("state")
+        if state == "waiting":
+            self.ahead_label = Txt(self.t("checkin_ahead", n=data.get("people_ahead", 0)), size=BODY, halign="center")
+            self.body.add_widget(self.ahead_label)
+            self.body.add_widget(Txt(self.t("checkin_wait"), size=BODY, halign="center", color=MUTED))
+        self.home_button = Btn(self.t("home"), lambda: self.app.go("home"), size=44, size_hint_x=None, width=520,
+                               pos_hint={"center_x": 0.5})
+        self.body.add_widget(self.home_button)
+        self.body.add_widget(Widget())
+
+    def texts(self) -> str:
+        """Every text the screen shows now (for tests and the tour)."""
+        return "\n".join(w.text for w in self.walk() if isinstance(getattr(w, "text", None), str) and w.text)
+
+
 SCREENS = {
+    "checkin": CheckinScreen,
     "home": HomeScreen, "services": ServicesScreen, "priority": PriorityScreen, "ticket": TicketScreen,
     "procedures": ProceduresScreen, "field": FieldScreen, "procedure": ProcedureScreen, "dossier": DossierScreen,
     "rating": RatingScreen, "petition": PetitionScreen,

@@ -193,6 +193,31 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cat_facilities": ("Cơ sở vật chất", "Facilities"),
     "cat_waiting_time": ("Thời gian chờ", "Waiting time"),
     "cat_other": ("Khác", "Other"),
+    # check-in of a number taken from a phone (and, later, of an appointment)
+    "checkin": ("Tôi đã đặt lịch / đã lấy số từ xa", "I have an appointment / a remote number"),
+    "checkin_title": ("Xác nhận có mặt", "Check in"),
+    "checkin_hint": ("Nhập mã xác nhận (8 ký tự, bắt đầu bằng chữ R hoặc H) trên trang lấy số của Ông/Bà, "
+                     "hoặc đưa mã QR trên điện thoại vào máy quét.",
+                     "Type the check-in code (8 characters, starting with R or H) shown on your phone, or hold "
+                     "its QR code to the scanner."),
+    "checkin_code": ("Mã xác nhận", "Check-in code"),
+    "checkin_button": ("Xác nhận có mặt", "Check in"),
+    "checkin_checking": ("Đang xác nhận…", "Checking in…"),
+    "checkin_missing": ("Hãy nhập đủ 8 ký tự của mã xác nhận.", "Type all 8 characters of the code."),
+    "checkin_not_found": ("KHÔNG TÌM THẤY MÃ NÀY. Hãy kiểm tra lại từng ký tự, hoặc hỏi cán bộ tại quầy hướng dẫn.",
+                          "THIS CODE IS NOT KNOWN. Check each character, or ask at the information desk."),
+    "checkin_too_many": ("Đã nhập sai mã quá nhiều lần. Vui lòng thử lại sau {minutes} phút hoặc hỏi cán bộ.",
+                         "Too many wrong codes. Please try again in {minutes} min or ask a staff member."),
+    "checkin_offline": ("Ki-ốt đang mất kết nối với máy chủ. Vui lòng thử lại sau ít phút hoặc hỏi cán bộ.",
+                        "The kiosk cannot reach the server. Please try again shortly or ask a staff member."),
+    "checkin_failed": ("Chưa xác nhận được. {why}", "Not checked in. {why}"),
+    "checkin_done": ("Đã xác nhận có mặt", "You are checked in"),
+    "checkin_again": ("Số này đã xác nhận có mặt trước đó.", "This number was already checked in."),
+    "checkin_number": ("Số thứ tự của Ông/Bà", "Your number"),
+    "checkin_ahead": ("Số người chờ trước Ông/Bà: {n}", "People ahead of you: {n}"),
+    "checkin_wait": ("Xin mời ngồi chờ: số của Ông/Bà sẽ được gọi trên màn hình và loa.",
+                     "Please take a seat: your number will be called on the screens and speakers."),
+    "walk_in": ("Lấy số mới", "Take a new number"),
 }
 
 PRIORITIES = ("elderly", "disabled", "pregnant", "meritorious")

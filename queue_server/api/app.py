@@ -27,6 +27,7 @@ from queue_server.api import pages as page_routes
 from queue_server.api import petitions as petition_routes
 from queue_server.api import phone as phone_routes
 from queue_server.api import problems
+from queue_server.api import remote as remote_routes
 from queue_server.api import reports as report_routes
 from queue_server.api import setup as setup_routes
 from queue_server.api import tickets as ticket_routes
@@ -42,6 +43,7 @@ from queue_server.services.context import SYSTEM, Context
 from queue_server.services.dossiers import reception as dossiers
 from queue_server.services.metrics import Metrics
 from queue_server.services.queue import tickets as queue
+from queue_server.services.remote import checkin as remote_checkin
 from queue_server.services.reports import figures as report_figures
 from queue_server.store import migrate
 from queue_server.store.engine import DatabaseUnavailable
@@ -183,11 +185,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         messages = asyncio.create_task(_every(MESSAGE_SECONDS, _messages_round(ctx, app.state.secret),
                                               "messages to the webhook"), name="messages") \
             if ctx.settings.webhook_url else None
+        # remote numbers whose check-in window has passed expire (one event each)
+        remote_sweeper = asyncio.create_task(_every(dossier_sweep_seconds, lambda: remote_checkin.expire_due(ctx, SYSTEM),
+                                                    "expiring remote numbers not checked in"), name="remote-sweeper")
         try:
             yield
         finally:
             if messages is not None:
                 messages.cancel()
+            remote_sweeper.cancel()
             revocations.cancel()
             sweeper.cancel()
             backups.cancel()
@@ -211,8 +217,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     app.add_middleware(RequestLog)  # one log line per request; X-Request-ID on every answer
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
-                   petition_routes, dossier_routes, announcement_routes, phone_routes, monitor_routes, report_routes,
-                   metrics_routes, setup_routes, notification_routes, page_routes):
+                   petition_routes, dossier_routes, announcement_routes, phone_routes, remote_routes, monitor_routes,
+                   report_routes, metrics_routes, setup_routes, notification_routes, page_routes):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"], responses={503: {"description": "the database or the event hub is not working"}})

@@ -5,6 +5,7 @@
     /supervisor               the supervisor's live monitor (alerts, services, counters, devices)
     /supervisor/feedback      the supervisor's inbox of citizens' feedback and petitions
     /feedback                 a citizen sends feedback or a petition, reads the answer by its code
+    /remote                   a citizen takes a number from a phone (api/remote.py)
     /admin                    administration: site, services, counters, users, devices, audit trail
     /setup                    the first start: the first administrator (only while there is no user)
     /display/hall             hall display (TV); options in its URL, see docs/web.md

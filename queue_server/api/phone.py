@@ -97,6 +97,7 @@ def position_page(ticket_id: str, request: Request, ctx: Context = Depends(get_c
         "now": position.get("now"),
         # the hall sends text messages (a webhook to its SMS gateway): the page offers them
         "messages": bool(ctx.settings.webhook_url),
+        "remote": position.get("remote"),  # the holder's check-in code and window (the key was checked)
     }
     page = _TEMPLATE.substitute(
         code=escape(ticket["code"]),

@@ -33,6 +33,7 @@ COMMAND_MODULES: dict[str, str] = {
     "kiosk": "kiosk.cli",
     "deploy": "queue_server.cli.deploy",
     "doctor": "queue_server.cli.deploy",
+    "remote": "queue_server.cli.remote",
 }
 
 

@@ -55,7 +55,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
           f"closed over {s.retention_dossier_days} days ago: số định danh, điện thoại, email, địa chỉ / "
           f"ID number, phone, email, addresses), {sum(report.comments.values())} góp ý / rating comments, "
           f"{sum(report.petitions.values())} liên hệ của phản ánh / petition contacts (họ tên, điện thoại / "
-          f"name, phone) (quá / over {s.retention_feedback_days} ngày / days)")
+          f"name, phone) (quá / over {s.retention_feedback_days} ngày / days), "
+          f"{sum(report.remote.values())} số lấy từ xa / remote numbers (mã băm số điện thoại / hashed phone, "
+          f"sau ngày của số / after their day)")
     return 0
 
 

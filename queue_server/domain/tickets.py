@@ -5,6 +5,10 @@
        |             no_show|recall         +--transfer--> transferred (a new waiting
        +---requeue------+                                  ticket carries the code on)
     waiting/called --cancel--> cancelled;  stale tickets of a past day --> expired
+
+    absent --check_in--> waiting   (a number taken from a phone waits outside the queue,
+    absent --expire--> expired      "chưa có mặt", until it checks in at the hall:
+    absent --cancel--> cancelled    domain/remote.py, docs/remote-numbers.md)
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ class TicketState(StrEnum):
     TRANSFERRED = "transferred"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    ABSENT = "absent"  # a remote number not checked in yet: never called, not counted as waiting
 
 
 class Action(StrEnum):
@@ -34,6 +39,7 @@ class Action(StrEnum):
     TRANSFER = "transfer"
     CANCEL = "cancel"
     EXPIRE = "expire"
+    CHECK_IN = "check_in"
 
 
 # action -> (states it may start from, state it leads to)
@@ -46,8 +52,10 @@ TRANSITIONS: dict[Action, tuple[frozenset[TicketState], TicketState]] = {
     Action.NO_SHOW: (frozenset({TicketState.CALLED}), TicketState.NO_SHOW),
     Action.REQUEUE: (frozenset({TicketState.NO_SHOW}), TicketState.WAITING),
     Action.TRANSFER: (frozenset({TicketState.CALLED, TicketState.SERVING}), TicketState.TRANSFERRED),
-    Action.CANCEL: (frozenset({TicketState.WAITING, TicketState.CALLED}), TicketState.CANCELLED),
-    Action.EXPIRE: (frozenset({TicketState.WAITING, TicketState.CALLED, TicketState.SERVING}), TicketState.EXPIRED),
+    Action.CANCEL: (frozenset({TicketState.WAITING, TicketState.CALLED, TicketState.ABSENT}), TicketState.CANCELLED),
+    Action.EXPIRE: (frozenset({TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.ABSENT}),
+                    TicketState.EXPIRED),
+    Action.CHECK_IN: (frozenset({TicketState.ABSENT}), TicketState.WAITING),
 }
 
 # States in which a ticket occupies its counter.
@@ -65,6 +73,7 @@ STATE_LABELS_VI: dict[TicketState, str] = {
     TicketState.TRANSFERRED: "đã chuyển",
     TicketState.CANCELLED: "đã huỷ",
     TicketState.EXPIRED: "hết hạn",
+    TicketState.ABSENT: "chưa có mặt",
 }
 
 

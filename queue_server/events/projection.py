@@ -55,8 +55,9 @@ _COUNTER = frozenset({"counter_number", "counter_name", "state"})
 PUBLIC_FIELDS: Mapping[str, frozenset[str]] = {
     "ticket.issued": _TICKET | {"number"},
     # how many times it was called: the phone page vibrates once per call, not per re-read
-    "ticket.called": _AT_COUNTER | {"call_count"},
-    "ticket.recalled": _AT_COUNTER | {"call_count"},
+    # the channel (kiosk, counter, remote, appointment) lets a hall screen say "Khách hẹn trước"
+    "ticket.called": _AT_COUNTER | {"call_count", "channel"},
+    "ticket.recalled": _AT_COUNTER | {"call_count", "channel"},
     "ticket.serving": _AT_COUNTER,
     "ticket.finished": _AT_COUNTER,
     "ticket.no_show": _AT_COUNTER,
@@ -67,6 +68,9 @@ PUBLIC_FIELDS: Mapping[str, frozenset[str]] = {
     "ticket.requeued": _TICKET | {"from_counter_number"},
     "ticket.cancelled": _AT_COUNTER,  # not the reason (free text a clerk typed)
     "ticket.expired": _AT_COUNTER,
+    # a number taken from a phone entering the queue at the hall (never the phone number: the
+    # event's data holds no limit key at all, services/remote/)
+    "ticket.checked_in": _TICKET | {"channel"},
     "counter.opened": _COUNTER,  # not the clerk's name
     "counter.paused": _COUNTER,
     "counter.closed": _COUNTER,
@@ -117,7 +121,8 @@ PUBLIC_COUNTER = frozenset({"id", "site_id", "number", "name", "state", "service
                             "timezone"})
 PUBLIC_COUNTER_SERVICE = frozenset({"service_id", "code", "name_vi", "name_en", "prefix", "waiting"})
 # A recent call on the snapshot: what the call's public event says.
-PUBLIC_CALL = frozenset({"event_id", "kind", "ticket_id", "code", "counter_number", "service_code", "at"})
+PUBLIC_CALL = frozenset({"event_id", "kind", "ticket_id", "code", "counter_number", "service_code", "at",
+                         "channel"})
 
 
 def public_ticket(view: Mapping[str, Any]) -> dict[str, Any]:

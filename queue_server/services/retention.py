@@ -10,8 +10,11 @@ reports. A petition (phản ánh, kiến nghị) answered or closed more than
 is open, and the retention after); its category, text, answer and dates stay. The phone
 numbers citizens leave to be messaged about a ticket (services/notifications/) are deleted
 `retention_notification_days` after they were given, and erased from the messages sent to
-them (the messages' kind, time and delivery record stay). Each purge is one `system.purge`
-event per site with counts, never names.
+them (the messages' kind, time and delivery record stay). A number taken from a phone keeps
+its limit keys (the keyed hash of the phone number and of the browser id, services/remote/)
+only for its own business day: the first purge after the day erases them, whatever the
+retention settings (they serve the day's limits, nothing else). Each purge is one
+`system.purge` event per site with counts, never names.
 
 Run daily by the server (with the dossier sweep) and by `motcua purge [--dry-run]`. A purge
 works in batches, so its cost per run is bounded whatever the size of the archive.
@@ -29,7 +32,15 @@ from queue_server.domain.dossiers import DossierState
 from queue_server.domain.petitions import DONE as PETITION_DONE
 from queue_server.events import log
 from queue_server.services.context import Actor, Context
-from queue_server.store.tables import Dossier, Event, Notification, NotificationContact, Petition
+from queue_server.services.remote.checkin import erase_keys
+from queue_server.store.tables import (
+    Dossier,
+    Event,
+    Notification,
+    NotificationContact,
+    Petition,
+    RemoteTicket,
+)
 
 CLOSED = (DossierState.RETURNED.value, DossierState.REFUSED.value)
 PERSONAL_FIELDS = ("applicant_id_number", "applicant_phone", "applicant_email", "applicant_address",
@@ -44,16 +55,17 @@ class PurgeReport:
     comments: dict[int, int] = field(default_factory=dict)  # site id -> rating comments erased
     petitions: dict[int, int] = field(default_factory=dict)  # site id -> petition contacts erased
     phones: dict[int, int] = field(default_factory=dict)  # site id -> message phone numbers erased
+    remote: dict[int, int] = field(default_factory=dict)  # site id -> remote numbers' limit keys erased
 
     @property
     def total(self) -> int:
         return (sum(self.dossiers.values()) + sum(self.comments.values()) + sum(self.petitions.values())
-                + sum(self.phones.values()))
+                + sum(self.phones.values()) + sum(self.remote.values()))
 
     def as_json(self) -> dict[str, object]:
         return {"dry_run": self.dry_run, "dossiers": sum(self.dossiers.values()),
                 "comments": sum(self.comments.values()), "petitions": sum(self.petitions.values()),
-                "phones": sum(self.phones.values())}
+                "phones": sum(self.phones.values()), "remote": sum(self.remote.values())}
 
 
 def _holds_personal_data():  # noqa: ANN202
@@ -79,6 +91,11 @@ def _contacts_due(cutoff: datetime):  # noqa: ANN202
 
 def _messages_due(cutoff: datetime):  # noqa: ANN202
     return (Notification.created_at < cutoff, Notification.recipient != "", Notification.state != "pending")
+
+
+def _remote_due(before_day):  # noqa: ANN001, ANN202
+    return (RemoteTicket.business_day < before_day,
+            or_(RemoteTicket.phone_key != "", RemoteTicket.device_key != ""))
 
 
 def _per_site(session: Session, column, *where) -> dict[int, int]:  # noqa: ANN001
@@ -109,10 +126,12 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
         if settings.retention_notification_days > 0:
             report.phones = _add(_per_site(session, NotificationContact.site_id, *_contacts_due(phone_cutoff)),
                                  _per_site(session, Notification.site_id, *_messages_due(phone_cutoff)))
+        report.remote = _per_site(session, RemoteTicket.site_id, *_remote_due((now - timedelta(days=1)).date()))
 
     def work(session: Session) -> None:
         # a retried transaction counts afresh
         report.dossiers, report.comments, report.petitions, report.phones = {}, {}, {}, {}
+        report.remote = erase_keys(session, (now - timedelta(days=1)).date(), batch)
         if settings.retention_dossier_days > 0:
             rows = session.scalars(select(Dossier).where(*_dossiers_due(dossier_cutoff))
                                    .order_by(Dossier.id).limit(batch).with_for_update())
@@ -139,12 +158,13 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
                 report.phones[m.site_id] = report.phones.get(m.site_id, 0) + 1
                 m.recipient, m.payload = "", {**m.payload, "to": ""}
         for site_id in sorted(set(report.dossiers) | set(report.comments) | set(report.petitions)
-                              | set(report.phones)):
+                              | set(report.phones) | set(report.remote)):
             log.append(session, site_id=site_id, kind="system.purge", at=now, actor=actor.label,
                        data={"dossiers": report.dossiers.get(site_id, 0),
                              "comments": report.comments.get(site_id, 0),
                              "petitions": report.petitions.get(site_id, 0),
-                             "phones": report.phones.get(site_id, 0)})
+                             "phones": report.phones.get(site_id, 0),
+                             "remote": report.remote.get(site_id, 0)})
 
     if dry_run:
         with ctx.db.reading() as session:
@@ -161,7 +181,7 @@ def purge_all(ctx: Context, actor: Actor, *, dry_run: bool = False) -> PurgeRepo
     total = PurgeReport(dry_run=False)
     while True:
         step = purge(ctx, actor)
-        for name in ("dossiers", "comments", "petitions", "phones"):
+        for name in ("dossiers", "comments", "petitions", "phones", "remote"):
             for site, n in getattr(step, name).items():
                 getattr(total, name)[site] = getattr(total, name).get(site, 0) + n
         if step.total == 0:

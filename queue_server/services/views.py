@@ -36,6 +36,7 @@ class TicketView:
     out_of_order: bool
     transfer_origin_id: int | None
     procedure_code: str | None  # the procedure chosen at the kiosk, if any (staff only)
+    channel: str = "kiosk"  # kiosk | counter | remote | appointment: how the number was taken
 
     @classmethod
     def of(cls, ticket: Ticket, service: Service, counter: Counter | None) -> TicketView:
@@ -61,6 +62,7 @@ class TicketView:
             out_of_order=ticket.out_of_order,
             transfer_origin_id=ticket.transfer_origin_id,
             procedure_code=ticket.procedure_code,
+            channel=getattr(ticket, "channel", "kiosk") or "kiosk",
         )
 
     def as_json(self) -> dict[str, Any]:

@@ -486,6 +486,69 @@ class ReportCell(Base):
     service_sum_s: Mapped[float] = mapped_column(default=0.0)
 
 
+# -- numbers taken from a phone (lấy số từ xa, docs/remote-numbers.md) --------------------------
+
+
+class RemoteSettings(Base):
+    """A site's rules for remote numbers (domain.remote.RemoteRules); no row: off."""
+
+    __tablename__ = "remote_settings"
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    hours_from: Mapped[str] = mapped_column(String(5), default="")  # "HH:MM" local, "": the working hours
+    hours_until: Mapped[str] = mapped_column(String(5), default="")
+    checkin_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    expire_at: Mapped[str] = mapped_column(String(5), default="")  # "": the end of the day's last session
+    placement: Mapped[str] = mapped_column(String(10), default="taken")  # taken | checkin
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime]
+
+
+class RemoteService(Base):
+    """Whether a service gives remote numbers, and how many a day; no row: it does not."""
+
+    __tablename__ = "remote_services"
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    daily_quota: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RemoteTicket(Base):
+    """A ticket taken from a phone: its check-in code and window, and its limit keys.
+
+    `phone_key` and `device_key` are keyed hashes (HMAC with the instance secret) of the
+    phone number and of the browser's id, never the number itself; the retention purge
+    erases them once the ticket's day is over (services/retention.py)."""
+
+    __tablename__ = "remote_tickets"
+    __table_args__ = (Index("ix_remote_tickets_quota", "service_id", "business_day"),
+                      Index("ix_remote_tickets_open", "site_id", "checked_in_at", "expires_at"))
+    ticket_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tickets.id"), primary_key=True,
+                                           autoincrement=False)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    business_day: Mapped[date] = mapped_column(Date)
+    checkin_code: Mapped[str] = mapped_column(String(8), unique=True)
+    phone_key: Mapped[str] = mapped_column(String(64), default="")
+    device_key: Mapped[str] = mapped_column(String(64), default="")
+    taken_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # the end of the check-in window
+    checked_in_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    checked_in_by: Mapped[str] = mapped_column(String(20), default="")  # kiosk | poster | staff
+
+
+class RemoteHold(Base):
+    """One row per limit key ("p:<site>:<phone key>", "d:<site>:<device key>"): the remote
+    ticket that key holds. Taking a number locks the key's row, so two requests with the
+    same phone never both get a ticket, on either engine."""
+
+    __tablename__ = "remote_holds"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    updated_at: Mapped[datetime]
+
+
 # -- feedback and petitions (phản ánh, kiến nghị) -------------------------------------------
 
 

@@ -32,7 +32,8 @@ TC = T | {"counter_number", "counter_name"}
 C = {"counter_number", "counter_name", "state"}
 ALLOWED = {
     "ticket.issued": T | {"number"},
-    "ticket.called": TC | {"call_count"}, "ticket.recalled": TC | {"call_count"}, "ticket.serving": TC,
+    "ticket.called": TC | {"call_count", "channel"}, "ticket.recalled": TC | {"call_count", "channel"},
+    "ticket.serving": TC, "ticket.checked_in": T | {"channel"},
     "ticket.finished": TC,
     "ticket.no_show": TC, "ticket.cancelled": TC, "ticket.expired": TC,
     "ticket.transferred": TC | {"to_service_id", "to_service_code", "to_service_name_vi", "new_ticket_id"},
@@ -47,6 +48,7 @@ STAFF_ONLY = {
     "admin.site_updated", "admin.service_created", "admin.service_updated", "admin.counter_created",
     "admin.counter_updated", "admin.device_created", "admin.device_revoked",
     "rating.given", "kiosk.print_failed", "catalog.imported",
+    "admin.remote_settings_changed", "admin.remote_service_changed",
 }
 
 
@@ -80,6 +82,13 @@ def no_secrets(payload_: object) -> None:
     for p in PRIORITIES:
         assert p not in text, f"priority class {p!r} in a public answer: {text}"
     assert "priority" not in text and "clerk" not in text
+    assert "912345678" not in text and "912 345 678" not in text  # a remote number's phone
+
+
+from queue_server.services.remote import checkin as remote_checkin  # noqa: E402
+from queue_server.services.remote import numbers as remote_numbers  # noqa: E402
+from queue_server.services.remote import settings as remote_settings  # noqa: E402
+from queue_server.store.tables import Site  # noqa: E402
 
 
 def emit_every_kind(ctx, hall, clerk: Actor) -> int:
@@ -117,6 +126,14 @@ def emit_every_kind(ctx, hall, clerk: Actor) -> int:
     admin.revoke_device(ctx, SYSTEM, device["id"])
     catalog.import_catalog(ctx, SYSTEM, catalog_files.read_catalog_file(catalog_files.DEMO_CATALOG),
                            site=hall.site_id)
+    # a number taken from a phone (its phone number is never in an event), checked in at the kiosk
+    remote_settings.update_settings(ctx, SYSTEM, hall.site_id, {"enabled": True})
+    remote_settings.update_service(ctx, SYSTEM, hall.a, enabled=True, daily_quota=5)
+    with ctx.db.reading() as s:
+        site_row = s.get(Site, hall.site_id)
+    taken = remote_numbers.take(ctx, secret=b"k" * 32, site=site_row, service_id=hall.a, phone="0912 345 678",
+                                device="browser", client="ip:1")
+    remote_checkin.checkin_by_code(ctx, kiosk, taken.checkin_code, client="device:1")
     queue.issue_ticket(ctx, kiosk, hall.a, priority="pregnant")  # left waiting, then expired
     ctx.clock.advance(days=1)
     assert queue.expire_stale(ctx, SYSTEM) >= 1

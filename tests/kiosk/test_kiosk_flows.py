@@ -503,3 +503,75 @@ def test_a_petition_typed_at_the_kiosk_gets_a_code_that_reads_it_back(kiosk, kio
     assert back["category"] == "facilities" and back["state"] == "new" and "0912345678" not in str(back)
     kiosk.tap(screen.home_button)
     assert app.current == "home"
+
+
+# -- check-in of a number taken from a phone ------------------------------------------------------
+
+def remote_number(kiosk_hall, monkeypatch, phone: str) -> object:
+    """A number taken from a phone through the server's services, whatever the time of day
+    (the test hall is open around the clock for it)."""
+    from datetime import time as dtime
+
+    from queue_server.services.context import SYSTEM
+    from queue_server.services.remote import numbers, settings
+    from queue_server.store.tables import Service, Site
+
+    ctx = kiosk_hall.ctx
+    site_id = kiosk_hall.info["site_id"]
+    with ctx.db.reading() as session:
+        site = session.get(Site, site_id)
+        service = session.scalars(select(Service).where(Service.site_id == site_id).order_by(Service.sort_order)).first()
+    settings.update_settings(ctx, SYSTEM, site_id, {"enabled": True})
+    settings.update_service(ctx, SYSTEM, service.id, enabled=True, daily_quota=50)
+    monkeypatch.setattr(numbers, "site_sessions", lambda *_: [(dtime(0, 0), dtime(23, 59))])
+    return numbers.take(ctx, secret=b"kiosk-test" * 4, site=site, service_id=service.id, phone=phone,
+                        device=f"browser-{phone}", client=f"ip:{phone}")
+
+
+def test_a_remote_number_checks_in_by_its_code_typed_on_the_kiosk(kiosk, kiosk_hall, monkeypatch):
+    app = kiosk.app
+    taken = remote_number(kiosk_hall, monkeypatch, "0912 000 111")
+    home = app.screens["home"]
+    assert "Tôi đã đặt lịch / đã lấy số từ xa" in home.buttons["checkin"].text
+    kiosk.tap(home.buttons["checkin"])
+    assert app.current == "checkin"
+    screen = app.screens["checkin"]
+    wrong = "R2345678" if taken.checkin_code != "R2345678" else "R2345679"
+    kiosk.type(screen.keyboard, wrong.lower())
+    assert screen.code_input.text == wrong  # codes are upper case, whatever was typed
+    kiosk.tap(screen.checkin_button)
+    kiosk.wait(lambda: screen.params.get("pending") is None, 10, "the check-in's answer")
+    kiosk.settle()
+    assert "KHÔNG TÌM THẤY MÃ NÀY" in screen.message_label.text
+    shot(kiosk, "40-checkin-not-found")
+    kiosk.tap(screen.keyboard.keys["\x18"])  # clear, then the right code, by touch
+    assert screen.code_input.text == ""
+    kiosk.type(screen.keyboard, taken.checkin_code.lower())
+    shot(kiosk, "41-checkin-typed")
+    kiosk.tap(screen.checkin_button)
+    kiosk.wait(lambda: screen.params.get("pending") is None, 10, "the check-in's answer")
+    kiosk.settle()
+    assert screen.params.get("result"), screen.texts()
+    assert screen.code_label.text == taken.code
+    assert "Đã xác nhận có mặt" in screen.texts() and "Số người chờ trước Ông/Bà" in screen.texts()
+    shot(kiosk, "42-checkin-done")
+    with kiosk_hall.ctx.db.reading() as session:
+        assert session.get(Ticket, taken.ticket_id).state == "waiting"
+    checked = [e for e in kiosk_hall.events("ticket.checked_in") if e.ticket_id == taken.ticket_id]
+    assert len(checked) == 1 and checked[0].data["by"] == "kiosk"
+    kiosk.tap(app.top_lang_button)
+    assert "You are checked in" in screen.texts()
+    kiosk.tap(app.top_lang_button)
+    kiosk.tap(screen.home_button)
+    assert app.current == "home"
+
+
+def test_a_scanner_typing_the_qr_checks_in_at_once(kiosk, kiosk_hall, monkeypatch):
+    app = kiosk.app
+    taken = remote_number(kiosk_hall, monkeypatch, "0912 000 222")
+    kiosk.tap(app.screens["home"].buttons["checkin"])
+    screen = app.screens["checkin"]
+    scan(screen, screen.code_input, f"{kiosk_hall.url}/checkin?c={taken.checkin_code}")
+    kiosk.wait(lambda: screen.params.get("pending") is None, 10, "the check-in's answer")
+    kiosk.settle()
+    assert screen.params.get("result") and screen.code_label.text == taken.code

@@ -90,6 +90,8 @@ def snapshot(ctx: Context, actor: Actor, site: Site) -> dict[str, Any]:
         waiting = {sid: dict(zip(("waiting", "priority_waiting"), day_tally.waiting_of(sid), strict=True))
                    for sid in ids}
         # the list to call or cancel from: the oldest waiting tickets (ix_tickets_site_waiting)
+        # numbers taken from a phone not checked in yet ("chưa có mặt"): outside the queue, counted here
+        absent = {sid: day_tally.count(sid, "absent") for sid in ids}
         waiting_rows = list(session.execute(
             select(Ticket.id, Ticket.code, Ticket.service_id, Ticket.priority, Ticket.queued_at, Ticket.call_count)
             .where(IS_WAITING, Ticket.site_id == site.id, Ticket.business_day == day)
@@ -126,7 +128,7 @@ def snapshot(ctx: Context, actor: Actor, site: Site) -> dict[str, Any]:
         **waiting[s.id], "oldest_queued_at": iso(oldest[s.id].queued_at) if s.id in oldest else None,
         "oldest_code": oldest[s.id].code if s.id in oldest else None,
         "estimated_wait_s": estimates[s.id], "served_today": served_by_service.get(s.id, 0),
-        "open_counters": open_for[s.id],
+        "open_counters": open_for[s.id], "remote_absent": absent.get(s.id, 0),
     } for s in services]
     counter_json = []
     for c in counters:
@@ -159,6 +161,7 @@ def snapshot(ctx: Context, actor: Actor, site: Site) -> dict[str, Any]:
         "last_event_id": head[1],
         "thresholds": thresholds.as_json(),
         "services": service_json,
+        "remote_absent": sum(absent.values()),
         "waiting": [{"id": r.id, "code": r.code, "service_id": r.service_id, "priority": r.priority,
                      "queued_at": iso(r.queued_at)} for r in waiting_rows],
         "waiting_truncated": truncated,

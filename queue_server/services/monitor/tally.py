@@ -63,6 +63,7 @@ class DayTally:
     cursor: tuple[int, int]
     open: dict[int, Open] = field(default_factory=dict)
     waiting: dict[tuple[int, bool], int] = field(default_factory=dict)  # (service, priority?) -> n
+    states: dict[tuple[int, str], int] = field(default_factory=dict)  # (service, open state) -> n
     served: dict[int, int] = field(default_factory=dict)  # service -> finished today
     counters: dict[int, list[float]] = field(default_factory=dict)  # counter -> [finished, seconds]
     no_shows: dict[int, NoShow] = field(default_factory=dict)  # in the order they happened
@@ -76,6 +77,10 @@ class DayTally:
         priority = self.waiting.get((service_id, True), 0)
         return normal + priority, priority
 
+    def count(self, service_id: int, state: str) -> int:
+        """Open tickets of a service in `state` (e.g. "absent": taken from a phone, not checked in)."""
+        return self.states.get((service_id, state), 0)
+
     def latest_no_shows(self, n: int) -> list[NoShow]:
         out: list[NoShow] = []
         for row in reversed(self.no_shows.values()):
@@ -87,12 +92,15 @@ class DayTally:
     # -- applying events -------------------------------------------------------------------
     def _add_open(self, ticket_id: int, row: Open) -> None:
         self.open[ticket_id] = row
+        self.states[(row.service_id, row.state)] = self.states.get((row.service_id, row.state), 0) + 1
         if row.state == "waiting":
             key = (row.service_id, row.priority != "normal")
             self.waiting[key] = self.waiting.get(key, 0) + 1
 
     def _drop_open(self, ticket_id: int) -> Open | None:
         row = self.open.pop(ticket_id, None)
+        if row is not None:
+            self.states[(row.service_id, row.state)] -= 1
         if row is not None and row.state == "waiting":
             key = (row.service_id, row.priority != "normal")
             self.waiting[key] -= 1
@@ -201,6 +209,7 @@ def forget(db: Database) -> None:
 def figures(tally: DayTally) -> dict[str, Any]:
     """The tally as plain data (tests compare a kept tally with one built afresh)."""
     return {"waiting": {k: v for k, v in sorted(tally.waiting.items()) if v},
+            "states": {k: v for k, v in sorted(tally.states.items()) if v},
             "served": dict(sorted(tally.served.items())),
             "counters": {k: [int(v[0]), round(v[1], 1)] for k, v in sorted(tally.counters.items())},
             "no_shows": [r.id for r in tally.no_shows.values()],

@@ -14,6 +14,7 @@ from queue_server.events import log, projection
 from queue_server.services.context import Context
 from queue_server.services.queue.counters import counter_detail, waiting_counts
 from queue_server.services.queue.estimates import estimate_in, read_hall
+from queue_server.services.queue.queries import SITE_ROW
 from queue_server.store.tables import Counter, Service, Site
 
 CALL_KINDS = ("ticket.called", "ticket.recalled")
@@ -105,7 +106,10 @@ def ticket_position(ctx: Context, ticket_id: int) -> dict[str, Any]:
             ticket = _ticket_row(conn, moved) if moved is not None else ticket
         now = ctx.clock.now()
         est = estimate_for_ticket(conn, ticket, now) if ticket.state == "waiting" else None
-        return {
+        if ticket.state == "absent":  # not in the line yet: what the line is now, were it to check in
+            site = conn.execute(SITE_ROW, {"site_id": ticket.site_id}).one()
+            est = estimate_in(read_hall(conn, site, now, [ticket.service_id]), ticket.service_id, "normal", now)
+        out = {
             "ticket": projection.public_ticket(_view_of(ticket).as_json()),
             "state_vi": STATE_LABELS_VI[TicketState(ticket.state)],
             "people_ahead": est.people_ahead if est else 0,
@@ -113,6 +117,21 @@ def ticket_position(ctx: Context, ticket_id: int) -> dict[str, Any]:
             "site_id": ticket.site_id,  # the phone page follows this site's public event stream
             "now": now.isoformat(),
         }
+        if ticket.channel == "remote":  # the holder's own check-in code and window (the key was checked)
+            out["remote"] = _remote_info(conn, ticket.id)
+        return out
+
+
+def _remote_info(conn, ticket_id: int) -> dict[str, Any] | None:  # noqa: ANN001
+    """A remote number's check-in code and window (services/remote/ writes them)."""
+    from queue_server.store.tables import RemoteTicket
+
+    row = conn.execute(select(RemoteTicket.checkin_code, RemoteTicket.expires_at, RemoteTicket.checked_in_at)
+                       .where(RemoteTicket.ticket_id == ticket_id)).one_or_none()
+    if row is None:
+        return None
+    return {"checkin_code": row.checkin_code, "checkin_until": row.expires_at.isoformat(),
+            "checked_in_at": row.checked_in_at.isoformat() if row.checked_in_at else None}
 
 
 def todays_tickets(ctx: Context, site: Site, *, state: str | None = None) -> list[dict[str, Any]]:

@@ -247,6 +247,7 @@ def _event(db: Session | Connection, kind: str, ticket: Ticket | TicketRow, serv
         "priority": ticket.priority,
         "state": ticket.state,
         "call_count": ticket.call_count,
+        "channel": getattr(ticket, "channel", "kiosk"),
     }
     if counter is not None:
         data["counter_number"] = counter.number
@@ -312,6 +313,7 @@ _ACTION_VI = {
     Action.CALL: "gọi", Action.RECALL: "gọi lại", Action.START: "bắt đầu phục vụ",
     Action.FINISH: "hoàn thành", Action.NO_SHOW: "đánh dấu vắng mặt", Action.REQUEUE: "đưa lại vào hàng chờ",
     Action.TRANSFER: "chuyển", Action.CANCEL: "huỷ", Action.EXPIRE: "cho hết hạn",
+    Action.CHECK_IN: "xác nhận có mặt",
 }
 
 
@@ -339,6 +341,35 @@ _BY_REQUEST_KEY = select(_T.c.id, _T.c.service_id, _T.c.priority).where(
 _INSERT_TICKET = _T.insert()
 _OPEN_COUNTER_FOR = select(_CS.c.counter_id).join_from(_CS, _C, _CS.c.counter_id == _C.c.id).where(
     _CS.c.service_id == bindparam("service_id"), _C.c.state == "open").limit(1)
+
+
+def service_to_issue(conn: Connection, service_id: int) -> Row | None:
+    """A service as numbering needs it (prefix, width, its site's time zone)."""
+    return conn.execute(_SERVICE_TO_ISSUE, {"service_id": service_id}).one_or_none()
+
+
+def insert_ticket(conn: Connection, service: Row, actor: Actor, now: datetime, *, priority: str = "normal",
+                  procedure_code: str | None = None, channel: str, state: str = TicketState.WAITING.value,
+                  request_key: str | None = None, **event_extra: Any) -> TicketRow:
+    """Number and insert a ticket of `service` (a `service_to_issue` row) with its
+    `ticket.issued` event, inside the caller's transaction."""
+    day = business_day(now, service.timezone)
+    number = conn.execute(_NEXT_NUMBER[conn.dialect.name], {"service_id": service.id, "day": day}).scalar_one()
+    ticket = TicketRow(
+        id=0, site_id=service.site_id, service_id=service.id, business_day=day, number=number,
+        code=display_code(service.prefix, number, service.number_width), priority=priority,
+        state=state, issued_at=now, queued_at=now, called_at=None, last_called_at=None,
+        serving_at=None, finished_at=None, counter_id=None, clerk_id=None, call_count=0, out_of_order=False,
+        transfer_origin_id=None, procedure_code=procedure_code, channel=channel, service_code=service.code,
+        service_name_vi=service.name_vi, service_name_en=service.name_en, counter_number=None,
+    )
+    columns = {f.name: getattr(ticket, f.name) for f in fields(TicketRow) if f.name in _T.c and f.name != "id"}
+    ticket.id = conn.execute(_INSERT_TICKET, {
+        **columns, "front": False, "device_id": actor.id if actor.kind == "device" else None,
+        "request_key": request_key,
+    }).inserted_primary_key[0]
+    _event(conn, "ticket.issued", ticket, ticket.service, actor, now, number=number, **event_extra)
+    return ticket
 
 
 def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str = "normal",
@@ -391,24 +422,8 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
                     f"This kiosk issued {limit} tickets in the last minute; please wait a moment.",
                     retry_after=10,
                 )
-        day = business_day(now, service.timezone)
-        number = conn.execute(_NEXT_NUMBER[conn.dialect.name], {"service_id": service.id, "day": day}).scalar_one()
-        ticket = TicketRow(
-            id=0, site_id=service.site_id, service_id=service.id, business_day=day, number=number,
-            code=display_code(service.prefix, number, service.number_width), priority=priority,
-            state=TicketState.WAITING.value, issued_at=now, queued_at=now, called_at=None, last_called_at=None,
-            serving_at=None, finished_at=None, counter_id=None, clerk_id=None, call_count=0, out_of_order=False,
-            transfer_origin_id=None, procedure_code=procedure_code,
-            channel="kiosk" if actor.kind == "device" else "counter", service_code=service.code,
-            service_name_vi=service.name_vi, service_name_en=service.name_en, counter_number=None,
-        )
-        columns = {f.name: getattr(ticket, f.name) for f in fields(TicketRow) if f.name in _T.c and f.name != "id"}
-        ticket.id = conn.execute(_INSERT_TICKET, {
-            **columns, "front": False, "device_id": actor.id if actor.kind == "device" else None,
-            "request_key": request_key,
-        }).inserted_primary_key[0]
-        _event(conn, "ticket.issued", ticket, ticket.service, actor, now, number=number)
-        return ticket
+        return insert_ticket(conn, service, actor, now, priority=priority, procedure_code=procedure_code,
+                             channel="kiosk" if actor.kind == "device" else "counter", request_key=request_key)
 
     try:
         ticket = ctx.db.transaction(work)
@@ -711,7 +726,7 @@ def expire_stale(ctx: Context, actor: Actor) -> int:
             today = business_day(now, site.timezone)
             stale = list(session.scalars(select(Ticket).where(
                 Ticket.site_id == site.id, Ticket.business_day < today,
-                Ticket.state.in_(["waiting", "called", "serving"]),
+                Ticket.state.in_(["waiting", "called", "serving", "absent"]),
             ).with_for_update()))
             for ticket in stale:
                 counter = session.get(Counter, ticket.counter_id) if ticket.counter_id else None

@@ -31,8 +31,8 @@ from queue_server.domain import reports as rules
 from queue_server.store.tables import Event, ReportCell, ReportDay, Ticket
 
 VERSION = 1
-OPEN_STATES = ("waiting", "called", "serving")
-OUTCOMES = ("finished", "no_show", "cancelled", "transferred", "expired", "waiting", "called", "serving")
+OPEN_STATES = ("waiting", "called", "serving", "absent")  # absent: a remote number not checked in yet
+OUTCOMES = ("finished", "no_show", "cancelled", "transferred", "expired", "waiting", "called", "serving", "absent")
 _T = Ticket.__table__
 _E = Event.__table__
 

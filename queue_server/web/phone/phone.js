@@ -35,8 +35,11 @@ const TEXT = {
       cancelled: "Số này đã bị huỷ",
       expired: "Số này đã hết hạn",
       transferred: "Số này đã được chuyển",
+      absent: "Chưa có mặt",
     },
     next: {
+      absent: "Số của Ông/Bà chỉ được gọi sau khi xác nhận có mặt tại trung tâm. Hãy đến trước {t} và nhập mã dưới đây tại ki-ốt (mục “Tôi đã đặt lịch / đã lấy số từ xa”), hoặc quét mã QR ở cửa vào bằng điện thoại này.",
+      expired_remote: "Số này đã hết hạn vì chưa xác nhận có mặt đúng giờ. Hãy lấy số mới tại ki-ốt khi đến trung tâm.",
       finished: "Cảm ơn Ông/Bà! Nếu cần làm thủ tục khác, hãy lấy số mới tại ki-ốt.",
       no_show_at: "Nếu Ông/Bà vẫn cần làm thủ tục hôm nay, hãy đến quầy {n} và báo cán bộ để được xếp lại lượt với số này, hoặc lấy số mới tại ki-ốt.",
       no_show: "Nếu Ông/Bà vẫn cần làm thủ tục hôm nay, hãy báo cán bộ tại quầy hướng dẫn để được xếp lại lượt với số này, hoặc lấy số mới tại ki-ốt.",
@@ -62,6 +65,8 @@ const TEXT = {
     near_title: "Sắp đến lượt số {code}",
     near_body: "Còn {n} người trước Ông/Bà.",
     near_banner: "Sắp đến lượt: còn {n} người trước Ông/Bà. Hãy đến gần khu vực các quầy.",
+    checkin_code: "Mã xác nhận có mặt",
+    waiting_now: "Số người đang chờ lúc này",
   },
   en: {
     title: "Your turn",
@@ -86,8 +91,11 @@ const TEXT = {
       cancelled: "This number was cancelled",
       expired: "This number has expired",
       transferred: "This number was moved",
+      absent: "Not checked in yet",
     },
     next: {
+      absent: "Your number is called only after you check in at the hall. Come before {t} and type the code below at the kiosk (“I have an appointment / a remote number”), or scan the QR code at the entrance with this phone.",
+      expired_remote: "This number expired because it was not checked in in time. Please take a new number at the kiosk when you come.",
       finished: "Thank you! For another procedure, take a new number at the kiosk.",
       no_show_at: "If you still need the service today, go to counter {n} and ask the staff to put this number back in the queue, or take a new number at the kiosk.",
       no_show: "If you still need the service today, ask at the information desk to put this number back in the queue, or take a new number at the kiosk.",
@@ -113,6 +121,8 @@ const TEXT = {
     near_title: "Number {code}: almost your turn",
     near_body: "{n} people ahead of you.",
     near_banner: "Almost your turn: {n} people ahead of you. Please move close to the counters.",
+    checkin_code: "Check-in code",
+    waiting_now: "People waiting now",
   },
 };
 
@@ -120,7 +130,7 @@ const FINAL = new Set(["finished", "cancelled", "expired", "transferred"]);
 const KIND_STATE = {
   "ticket.called": "called", "ticket.recalled": "called", "ticket.serving": "serving",
   "ticket.finished": "finished", "ticket.no_show": "no_show", "ticket.cancelled": "cancelled",
-  "ticket.expired": "expired", "ticket.requeued": "waiting",
+  "ticket.expired": "expired", "ticket.requeued": "waiting", "ticket.checked_in": "waiting",
 };
 const VIBRATE_CALLED = [400, 150, 400, 150, 800];
 const VIBRATE_NEAR = [250, 120, 250];
@@ -149,6 +159,7 @@ const state = {
   peopleAhead: initial.people_ahead,
   waitS: initial.estimated_wait_s,
   siteId: initial.site_id,
+  remote: initial.remote || null, // a number taken from a phone: its check-in code and window
   gone: false,
   lang: ["vi", "en"].includes(params.get("lang")) ? params.get("lang") : (stored("motcua.phone.lang") === "en" ? "en" : "vi"),
   alertN: parseInt(stored(storeKey("alert-n"), ""), 10) || null,
@@ -179,7 +190,11 @@ function waitText(seconds) {
 
 function nextStep(ticket) {
   switch (ticket.state) {
-    case "finished": case "cancelled": case "expired": case "transferred":
+    case "absent":
+      return t("next.absent", { t: state.remote ? timeText(state.remote.checkin_until) : "" });
+    case "expired":
+      return state.remote && !state.remote.checked_in_at ? t("next.expired_remote") : t("next.expired");
+    case "finished": case "cancelled": case "transferred":
       return t(`next.${ticket.state}`);
     case "no_show":
       return ticket.counter_number ? t("next.no_show_at", { n: ticket.counter_number }) : t("next.no_show");
@@ -190,6 +205,10 @@ function nextStep(ticket) {
     default:
       return "";
   }
+}
+
+function timeText(iso) {
+  return new Date(iso).toLocaleTimeString(state.lang === "en" ? "en-GB" : "vi-VN", { hour: "2-digit", minute: "2-digit" });
 }
 
 function renderStatic() {
@@ -219,7 +238,12 @@ function render() {
   $("#next-step").hidden = !next;
   $("#next-step").textContent = next;
   const waiting = !state.gone && tk.state === "waiting";
-  $("#facts").hidden = !waiting;
+  const absent = !state.gone && tk.state === "absent";
+  $("#checkin-box").hidden = !(absent && state.remote);
+  $("#t-checkin-code").textContent = t("checkin_code");
+  $("#checkin-code").textContent = state.remote ? state.remote.checkin_code : "";
+  $("#t-ahead").textContent = absent ? t("waiting_now") : t("ahead");
+  $("#facts").hidden = !(waiting || absent);
   $("#ahead").textContent = String(state.peopleAhead ?? "–");
   $("#wait").textContent = waitText(state.waitS);
   $("#wait").classList.toggle("ph-unknown", state.waitS === null || state.waitS === undefined);
@@ -326,6 +350,7 @@ function apply(position) {
   state.ticket = position.ticket; // after a transfer: the ticket that carries the code on
   state.peopleAhead = position.people_ahead;
   state.waitS = position.estimated_wait_s;
+  if (position.remote) state.remote = position.remote;
   if (position.site_id) state.siteId = position.site_id;
   state.gone = false;
   state.updatedAt = Date.now();
@@ -408,7 +433,7 @@ function onEvent(ev) {
     }
     return;
   }
-  if (state.ticket.state === "waiting") refreshSoon();
+  if (state.ticket.state === "waiting" || state.ticket.state === "absent") refreshSoon();
 }
 
 let stream = null;
@@ -464,7 +489,7 @@ window.addEventListener("offline", () => {
   renderLive();
 });
 setInterval(() => {
-  if (document.visibilityState === "visible" && state.ticket.state === "waiting") refresh();
+  if (document.visibilityState === "visible" && ["waiting", "absent"].includes(state.ticket.state)) refresh();
 }, REFRESH_EVERY_MS);
 
 renderStatic();

@@ -304,8 +304,17 @@ function queueDetail(s) {
   return parts.join(" — ");
 }
 
+// How the number was taken, when it is not a walk-in's: from the ticket's channel
+const CHANNEL_TAGS = {
+  remote: "Lấy số từ xa · Remote number",
+  appointment: "Khách hẹn trước · Appointment",
+};
+
 function renderTags(t) {
   const tags = [];
+  if (t && CHANNEL_TAGS[t.channel]) {
+    tags.push(el("span", { class: `tag tag-channel tag-${t.channel}`, text: CHANNEL_TAGS[t.channel] }));
+  }
   if (t && t.priority && t.priority !== "normal") {
     const [vi, en] = PRIORITY[t.priority] || [t.priority, t.priority];
     tags.push(el("span", { class: "tag tag-priority", text: `Ưu tiên: ${vi} · ${en}` }));

@@ -201,7 +201,9 @@ function renderCalls() {
     el("li", { class: i === 0 ? "latest" : "", dataset: { eventId: String(c.event_id) } },
       el("span", { class: "c-code", text: c.code }),
       el("span", { class: "c-arrow", text: "→" }),
-      el("span", { class: "c-counter", text: `Quầy ${c.counter_number}` }))));
+      el("span", { class: "c-counter", text: `Quầy ${c.counter_number}` }),
+      // generic on the ticket's channel: never who the citizen is
+      c.channel === "appointment" ? el("span", { class: "c-mark", text: "Khách hẹn trước" }) : null)));
   if (callRowsFit === null && list.firstElementChild) {
     requestAnimationFrame(() => {
       measureCallRows();
@@ -385,7 +387,8 @@ function onEvent(ev) {
       if (counter) flash(state.tiles.get(number));
       if (!listed) return;
       state.calls = dedupeCalls([{ event_id: ev.id, kind: ev.kind, ticket_id: ev.ticket_id, code: d.code,
-        counter_number: number, service_code: d.service_code, at: ev.at }, ...state.calls]).slice(0, 50);
+        counter_number: number, service_code: d.service_code, at: ev.at, channel: d.channel },
+        ...state.calls]).slice(0, 50);
       renderCalls();
       flash($("#now-calling"));
       // spoken only while still true: the ticket still called here, the call still recent
@@ -414,6 +417,10 @@ function onEvent(ev) {
       if (ev.kind === "ticket.cancelled" || ev.kind === "ticket.expired") reconcileSoon();
       return;
     case "ticket.issued":
+      // a number taken from a phone waits outside the queue until it checks in
+      if (d.state !== "absent") adjustWaiting(d.service_id, +1);
+      return;
+    case "ticket.checked_in":
     case "ticket.queued":
     case "ticket.requeued":
       adjustWaiting(d.service_id, +1);

@@ -12,6 +12,7 @@ export function init() {
   $("#svc-cancel").addEventListener("click", () => { $("#svc-form").hidden = true; });
   $("#svc-form").addEventListener("submit", save);
   $("#svc-delete").addEventListener("click", remove);
+  $("#remote-form").addEventListener("submit", saveRemote);
 }
 
 export async function load() {
@@ -22,6 +23,54 @@ export async function load() {
   S.services = services;
   S.thresholds = thresholds;
   render();
+  await loadRemote();
+}
+
+// -- remote numbers (lấy số từ xa): the site's rules and each service's daily quota ----------
+
+let remote = null; // what the server holds (with its version)
+
+async function loadRemote() {
+  remote = await api("GET", `/api/v1/admin/remote?site=${S.site.id}`);
+  $("#rm-enabled").checked = remote.enabled;
+  $("#rm-minutes").value = remote.checkin_minutes;
+  $("#rm-from").value = remote.hours_from;
+  $("#rm-until").value = remote.hours_until;
+  $("#rm-expire").value = remote.expire_at;
+  $("#rm-placement").value = remote.placement;
+  for (const sel of ["#rm-enabled", "#rm-minutes", "#rm-from", "#rm-until", "#rm-expire", "#rm-placement", "#rm-save"]) {
+    $(sel).disabled = S.readonly;
+  }
+  $("#rm-rows").replaceChildren(...remote.services.map((s) => el("tr", { dataset: { id: String(s.service_id) } },
+    td(`${s.code} · ${s.name_vi}`),
+    el("td", {}, el("input", { type: "checkbox", class: "rm-on", checked: s.enabled, disabled: S.readonly,
+      "aria-label": `Nhận lấy số từ xa: ${s.name_vi}` })),
+    el("td", { class: "num" }, el("input", { type: "number", class: "rm-quota", min: "0", max: "9999",
+      value: String(s.daily_quota), disabled: S.readonly, "aria-label": `Số lượt mỗi ngày: ${s.name_vi}` })))));
+}
+
+async function saveRemote(e) {
+  e.preventDefault();
+  try {
+    await api("PUT", `/api/v1/admin/remote?site=${S.site.id}`, {
+      enabled: $("#rm-enabled").checked, checkin_minutes: intOrNull($("#rm-minutes")) ?? 60,
+      hours_from: $("#rm-from").value, hours_until: $("#rm-until").value, expire_at: $("#rm-expire").value,
+      placement: $("#rm-placement").value, version: remote.version,
+    });
+    for (const row of $("#rm-rows").children) {
+      const id = Number(row.dataset.id);
+      const was = remote.services.find((s) => s.service_id === id);
+      const enabled = row.querySelector(".rm-on").checked;
+      const quota = intOrNull(row.querySelector(".rm-quota")) ?? 0;
+      if (was && (was.enabled !== enabled || was.daily_quota !== quota)) {
+        await api("PUT", `/api/v1/admin/remote/services/${id}`, { enabled, daily_quota: quota });
+      }
+    }
+    done("Đã lưu thiết lập lấy số từ xa.", "Remote number settings saved.");
+    await loadRemote();
+  } catch (err) {
+    refusal(err);
+  }
 }
 
 function target(code) {
