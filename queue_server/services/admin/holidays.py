@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from queue_server.domain.working_days import DayOffKind, HolidayFileError, parse_holiday_year
-from queue_server.services.admin import _admin_event, _event_site, _NOT_IN_NAMES, _stale, require
+from queue_server.services.admin import _NOT_IN_NAMES, _admin_event, _event_site, _stale, require
 from queue_server.services.calendars import read_holiday_documents, statutory_holiday_year
 from queue_server.services.context import Actor, Context
 from queue_server.services.dossiers.setup import parse_dossier_settings

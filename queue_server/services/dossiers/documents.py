@@ -16,7 +16,13 @@ from queue_server.services.context import Actor, Context
 from queue_server.services.dossiers import pdf as dossier_pdf
 from queue_server.services.dossiers.format import DELIVERY_NAMES, local, vi_datetime, vi_time_date, vnd
 from queue_server.services.dossiers.reception import _load, _site, dossier_json, require_staff
-from queue_server.services.dossiers.setup import SiteLike, SiteRef, agency_header, dossier_settings, place_name
+from queue_server.services.dossiers.setup import (
+    SiteLike,
+    SiteRef,
+    agency_header,
+    dossier_settings,
+    place_name,
+)
 from queue_server.services.errors import Conflict, InvalidInput, NotFound
 
 

@@ -106,7 +106,8 @@ function addDay(d) {
   const date = dateInput(d.date, "", min, max);
   date.classList.add("date");
   row.append(el("td", { class: "d" }, date), el("td", { class: "k" }, kind),
-    el("td", {}, el("input", { class: "name-vi", value: d.name_vi || "", maxlength: "200", placeholder: "Tên (tiếng Việt)",
+    el("td", {}, el("input", { class: "name-vi", value: d.name_vi || "", title: d.name_vi || "", maxlength: "200",
+      placeholder: "Tên (tiếng Việt)",
       "aria-label": "Tên ngày nghỉ · Name (Vietnamese)" })),
     el("td", {}, el("input", { class: "name-en", value: d.name_en || "", maxlength: "200", placeholder: "Name (English)",
       lang: "en", "aria-label": "Name (English)" })),

@@ -108,6 +108,7 @@ async function saveSetup(e) {
       display_notice: $("#site-notice").value, version: S.site.version });
     S.site = site;
     fill(site);
+    markField(null);
     done("Đã lưu giờ làm việc, địa chỉ công khai và dòng thông báo.", "Hours, public address and notice are saved.");
   } catch (err) {
     markField(err);
