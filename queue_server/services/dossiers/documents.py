@@ -116,7 +116,7 @@ def print_receipt(ctx: Context, actor: Actor, ref: int | str, printer_url: str |
                            "A file cannot be chosen as the printer in a request; configure [dossiers] printer_url.",
                            field="printer_url")
     view, header = _read(ctx, actor, ref)
-    url = printer_url or dossier_settings(ctx).for_site(SiteRef(header.site_code, header.tz)).printer_url
+    url = printer_url or dossier_settings(ctx, holidays=False).for_site(SiteRef(header.site_code, header.tz)).printer_url
     if not url:
         raise InvalidInput("Chưa cấu hình máy in giấy hẹn ([dossiers] printer_url).",
                            "No receipt printer configured ([dossiers] printer_url).", field="printer_url")

@@ -147,11 +147,15 @@ def _parse_table(raw: dict[str, Any], where: str) -> DossierSettings:
     return DossierSettings(**kwargs)
 
 
-def dossier_settings(ctx: Context) -> DossierSettings:
-    """The `[dossiers]` settings, with the holiday years made in /admin (one small read)."""
+def dossier_settings(ctx: Context, *, holidays: bool = True) -> DossierSettings:
+    """The `[dossiers]` settings, with the holiday years made in /admin (one small read, made
+    here so that no due date reads the database inside another transaction). A caller that
+    counts no working day and is inside a read already passes holidays=False."""
     from queue_server.services.calendars import admin_holiday_years
 
     base = parse_dossier_settings(ctx.settings.extra.get("dossiers"))
+    if not holidays:
+        return base
     with ctx.db.reading() as session:
         years = admin_holiday_years(session)
     if not years:
