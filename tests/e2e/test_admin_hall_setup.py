@@ -121,3 +121,19 @@ def test_the_catalogue_upload_imports_nothing_with_one_bad_procedure_and_lists_i
     assert "1.001193" in codes and "1.004884" in codes  # Đăng ký khai sinh, Đăng ký lại khai sinh
     assert "1.000894" not in codes  # Đăng ký kết hôn
     screenshot(page, "admin-catalog-1366x768")
+
+
+def test_a_supervisor_reads_the_new_tabs_but_cannot_change_them(served, new_page):
+    admin_user(served, role="supervisor", username="giamsat")
+    page = new_page(1366, 768)
+    log_in(page, served, "giamsat")
+    assert page.is_disabled("#hours-mon") and page.is_disabled("#site-public-url") and page.is_disabled("#site-notice")
+    assert not page.is_visible("#setup-save")
+    page.click("[data-tab='holidays']")
+    page.wait_for_function("() => document.querySelectorAll('#hol-days tr').length > 0")
+    assert page.locator("#hol-days input:not([disabled])").count() == 0
+    assert not page.is_visible("#hol-save") and not page.is_visible("#hol-add-day")
+    page.click("[data-tab='catalog']")
+    page.wait_for_selector("#cat-none:not([hidden])")
+    assert not page.is_visible("#cat-form")
+    assert page.is_enabled("#cat-search")  # browsing stays open
