@@ -8,10 +8,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from queue_server.api import offload
 from queue_server.api.deps import BigId, Id, actor, get_ctx
 from queue_server.api.types import NO_NUL
 from queue_server.services import admin
 from queue_server.services.admin import audit as admin_audit
+from queue_server.services.admin import holidays as admin_holidays
 from queue_server.services.admin import pairing as device_pairing
 from queue_server.services.context import Actor, Context
 from queue_server.services.queue import preview
@@ -34,6 +36,11 @@ class SitePatch(BaseModel):
     agency_code: str | None = Field(default=None, max_length=40, pattern=NO_NUL)
     timezone: str | None = Field(default=None, max_length=60, pattern=TZ_NAME)
     policy: dict[str, Any] | None = None
+    # {"mon": ["07:30-11:30", "13:30-17:00"], ..., "swapped_day": [...]}; null: the configuration's
+    working_hours: dict[str, list[str]] | None = None
+    public_url: str | None = Field(default=None, max_length=1000)  # "": the configuration's (checked by the service)
+    display_notice: str | None = Field(default=None, max_length=1000)  # "": the hall page's own text
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)  # the version read: a later change refuses (409)
 
 
 class ServiceBody(BaseModel):
@@ -99,8 +106,13 @@ class DeviceBody(BaseModel):
 
 @router.get("/sites")
 def list_sites(who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> list[dict[str, Any]]:
-    admin.require(who, "supervisor")
-    return [s for s in admin.list_sites(ctx) if who.in_site(s["id"])]
+    return admin.list_sites_setup(ctx, who)
+
+
+@router.get("/sites/{site_id}")
+def get_site(site_id: Id, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """The site with its own working hours, public address and display notice, and what is in effect."""
+    return admin.get_site(ctx, who, site_id)
 
 
 @router.post("/sites", status_code=201)
@@ -229,3 +241,82 @@ def audit_trail(site_id: Id, who: Actor = Depends(actor), ctx: Context = Depends
     """The hall's administration changes, newest first, a page at a time (supervisor+)."""
     return admin_audit.browse(ctx, who, site_id, who=actor_label, kind=kind, since=since, until=until,
                               before_id=before_id, limit=limit)
+
+
+# -- the holiday calendar ------------------------------------------------------------------
+
+class DayOffBody(BaseModel):
+    date: str = Field(max_length=20)
+    kind: str = Field(max_length=20)
+    name_vi: str = Field(default="", max_length=400, pattern=NO_NUL)
+    name_en: str = Field(default="", max_length=400, pattern=NO_NUL)
+    confirmed: bool | None = None
+
+
+class WorkingDayBody(BaseModel):
+    date: str = Field(max_length=20)
+    swapped_with: str | None = Field(default=None, max_length=20)  # the day off it pays back
+    name_vi: str = Field(default="", max_length=400, pattern=NO_NUL)
+    name_en: str = Field(default="", max_length=400, pattern=NO_NUL)
+    confirmed: bool | None = None
+
+
+class HolidayYearBody(BaseModel):
+    status: str = Field(default="official", max_length=20)
+    days_off: list[DayOffBody] = Field(default=[], max_length=200)
+    working_days: list[WorkingDayBody] = Field(default=[], max_length=200)
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)  # the version read: a later save refuses (409)
+    site_id: Id | None = None  # the hall whose audit trail files the change (default: the admin's)
+
+
+@router.get("/holidays")
+def holiday_years(who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """The years around today and those with a file or a saved calendar, with where each one's
+    holidays come from: `admin` (saved here), `file` (shipped), `library` (statutory days of
+    the `holidays` package, no swaps known) or `none` (weekends only)."""
+    return admin_holidays.list_years(ctx, who)
+
+
+@router.get("/holidays/{year}")
+def holiday_year(year: int, who: Actor = Depends(actor), ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    return admin_holidays.get_year(ctx, who, year)
+
+
+@router.put("/holidays/{year}")
+def save_holiday_year(year: int, body: HolidayYearBody, who: Actor = Depends(actor),
+                      ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """Save a year's holidays and swapped working days; over the shipped file of that year."""
+    d = body.model_dump()
+    return admin_holidays.save_year(
+        ctx, who, year, status=body.status, version=body.version, site_id=body.site_id,
+        days_off=[{k: v for k, v in e.items() if v is not None} for e in d["days_off"]],
+        working_days=[{k: v for k, v in e.items() if v is not None} for e in d["working_days"]])
+
+
+@router.delete("/holidays/{year}")
+def remove_holiday_year(year: int, site_id: Id | None = Query(default=None), who: Actor = Depends(actor),
+                        ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
+    """Forget the saved year: its shipped file (or the statutory days) counts again."""
+    return admin_holidays.remove_year(ctx, who, year, site_id=site_id)
+
+
+# -- the procedure catalogue ---------------------------------------------------------------
+
+@router.post("/sites/{site_id}/catalog")
+async def import_catalog_file(site_id: Id, request: Request, who: Actor = Depends(actor),
+                              ctx: Context = Depends(get_ctx),
+                              filename: str = Query(default="", max_length=200, pattern=NO_NUL)) -> dict[str, Any]:
+    """Import a catalogue file (the request's body: the file as it is) into the site, with the
+    check of `motcua catalog import`: nothing imported when any procedure is wrong (422,
+    `errors`: every problem with its location), else the report (`warnings`, services and
+    counters created)."""
+    from queue_server.services import catalog as catalog_service
+
+    admin.require(who, "admin", site_id)
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > catalog_service.CATALOG_UPLOAD_MAX:
+            break  # refused as too large without reading the rest
+    result = await offload.run(catalog_service.import_uploaded, ctx, who, site_id, bytes(data), filename)
+    return result.as_json()

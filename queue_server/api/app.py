@@ -100,13 +100,11 @@ def _purge_once_a_day(ctx: Context) -> Callable[[], None]:
 
 def _messages_round(ctx: Context, secret: bytes) -> Callable[[], None]:
     """One round of the outbox: messages for the new events, then what is due to the webhook."""
-    from queue_server.services import notifications
+    from queue_server.services import notifications, site_setup
     from queue_server.services.auth import ticket_key
 
-    base = ctx.settings.effective_public_url
-
     def work() -> None:
-        done = notifications.run_once(ctx, lambda tid: f"{base}/t/{tid}?k={ticket_key(secret, tid)}")
+        done = notifications.run_once(ctx, lambda tid: site_setup.ticket_position_url(ctx, tid, ticket_key(secret, tid)))
         if done.failed:
             logger.warning("messages the webhook refused for good: %d", done.failed)
 

@@ -31,7 +31,7 @@ from queue_server.api.deps import Id, actor, get_ctx, optional_actor
 from queue_server.api.pages import PAGE_HEADERS
 from queue_server.api.types import NO_NUL, SiteParam, text
 from queue_server.domain.business_day import business_day
-from queue_server.services import admin
+from queue_server.services import admin, site_setup
 from queue_server.services.admin import require
 from queue_server.services.auth import ticket_key
 from queue_server.services.context import Actor, Context
@@ -123,7 +123,7 @@ def take_number(body: TakeBody, request: Request, response: Response, site: Site
     return {"ticket_id": taken.ticket_id, "code": taken.code, "checkin_code": taken.checkin_code,
             "checkin_until": taken.expires_at.isoformat(), "service_name_vi": taken.service_name_vi,
             "service_name_en": taken.service_name_en, "state": "absent",
-            "position_url": f"{ctx.settings.effective_public_url}/t/{taken.ticket_id}?k={key}",
+            "position_url": site_setup.position_url(ctx, s, taken.ticket_id, key),
             "position_path": f"/t/{taken.ticket_id}?k={key}", "position_key": key}
 
 
@@ -143,7 +143,7 @@ def check_in(body: CheckinBody, request: Request, who: Actor = Depends(actor),
     key = ticket_key(request.app.state.secret, done.ticket_id)
     return {**done.as_json(), "ticket": position["ticket"], "people_ahead": position["people_ahead"],
             "estimated_wait_s": position["estimated_wait_s"],
-            "position_url": f"{ctx.settings.effective_public_url}/t/{done.ticket_id}?k={key}"}
+            "position_url": site_setup.ticket_position_url(ctx, done.ticket_id, key)}
 
 
 class PosterBody(BaseModel):
@@ -213,4 +213,4 @@ def poster(request: Request, site: SiteParam = None, day: date | None = None, wh
 def poster_url(ctx: Context, secret: bytes, site, day: date) -> dict[str, Any]:  # noqa: ANN001
     key = checkin.poster_key(secret, site.id, day)
     return {"site": site.code, "day": day.isoformat(),
-            "url": f"{ctx.settings.effective_public_url}/checkin/{site.code}?p={key}"}
+            "url": f"{site_setup.public_url(ctx, site)}/checkin/{site.code}?p={key}"}

@@ -12,7 +12,7 @@ from queue_server.api.deps import BigId, Id, actor, get_ctx, optional_actor
 from queue_server.api.types import ID_LIST, NO_NUL, IdListParam, SiteParam
 from queue_server.domain.tickets import TicketState
 from queue_server.events import projection
-from queue_server.services import admin
+from queue_server.services import admin, site_setup
 from queue_server.services.auth import ticket_key
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Forbidden, NotFound
@@ -56,7 +56,7 @@ async def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), 
     if not projection.is_staff(who.kind, who.role):  # a kiosk prints the code, not the priority class
         out["ticket"] = projection.public_ticket(out["ticket"])
     key = ticket_key(request.app.state.secret, issued.ticket.id)
-    out["position_url"] = f"{ctx.settings.effective_public_url}/t/{issued.ticket.id}?k={key}"
+    out["position_url"] = await offload.run(site_setup.ticket_position_url, ctx, issued.ticket.id, key)
     out["position_key"] = key
     return out
 

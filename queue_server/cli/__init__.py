@@ -31,6 +31,7 @@ COMMAND_MODULES: dict[str, str] = {
     "purge": "queue_server.cli.maintenance",
     "report": "queue_server.cli.report",
     "kiosk": "kiosk.cli",
+    "kiosk-pair": "kiosk.cli",
     "deploy": "queue_server.cli.deploy",
     "doctor": "queue_server.cli.deploy",
     "remote": "queue_server.cli.remote",

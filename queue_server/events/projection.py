@@ -74,6 +74,7 @@ PUBLIC_FIELDS: Mapping[str, frozenset[str]] = {
     "counter.opened": _COUNTER,  # not the clerk's name
     "counter.paused": _COUNTER,
     "counter.closed": _COUNTER,
+    "hall.notice_changed": frozenset({"notice"}),  # the hall displays' notice line, set in /admin
     # petition.* (feedback and petitions) have no public form on purpose: their `code` is the
     # citizen's key to the answer, and nothing in them is for a hall screen. Their data never
     # holds the text, the name or the phone, in either form (services/feedback/petitions.py).

@@ -13,6 +13,11 @@ calendar is built, so it is used here and the domain gets plain `HolidayYear` da
 the package cannot know is the government's yearly plan: which Saturday is worked in
 exchange for a bridge day off (ngày làm bù). The files stay the authority for their years,
 and a due date that touches a year without a file says so (`calendar_notice`).
+
+A year made or corrected in /admin (table `holiday_years`, services/admin/holidays.py) is
+over the shipped file of that year: `admin_holiday_years(session)` reads them and
+`with_admin_years` lays them over the files' calendar (dossier_settings does both, so every
+due date goes through `work_calendar`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import holidays
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from queue_server.domain.working_days import (
     DayOff,
@@ -33,7 +40,9 @@ from queue_server.domain.working_days import (
     HolidayYear,
     WorkCalendar,
     WorkDayKind,
+    parse_holiday_year,
 )
+from queue_server.store.tables import HolidayYear as HolidayYearRow
 
 HOLIDAYS_DIR = Path(__file__).resolve().parents[2] / "assets" / "holidays"
 
@@ -111,6 +120,31 @@ def load_work_calendar(directory: Path | None = None) -> WorkCalendar:
     return WorkCalendar.from_documents(read_holiday_documents(directory), statutory=StatutoryYears())
 
 
+@functools.lru_cache(maxsize=64)
+def _stored_year(text: str) -> HolidayYear | None:
+    try:
+        return parse_holiday_year(json.loads(text), where="holiday_years")
+    except (HolidayFileError, ValueError):
+        return None  # checked when saved; a hand-edited row is left out, the file counts
+
+
+def admin_holiday_years(session: Session) -> dict[int, HolidayYear]:
+    """The years made or corrected in /admin (a few small rows, parsed once per content)."""
+    out: dict[int, HolidayYear] = {}
+    for row in session.scalars(select(HolidayYearRow).order_by(HolidayYearRow.year)):
+        hy = _stored_year(json.dumps(row.data, sort_keys=True, ensure_ascii=False))
+        if hy is not None and hy.year == row.year:
+            out[row.year] = hy
+    return out
+
+
+def with_admin_years(calendar: WorkCalendar, years: Mapping[int, HolidayYear]) -> WorkCalendar:
+    """`calendar` with the /admin years over its files' years."""
+    if not years:
+        return calendar
+    return WorkCalendar(years={**calendar.years, **years}, statutory=calendar.statutory)
+
+
 def calendar_notice(missing_years: Iterable[int]) -> dict[str, str] | None:
     """What a receipt, the reception page and the supervisor are told when a due date's
     range touches years without a holiday file: Vietnamese first, English second. None
@@ -129,4 +163,4 @@ def calendar_notice(missing_years: Iterable[int]) -> dict[str, str] | None:
 
 
 __all__ = ["HOLIDAYS_DIR", "read_holiday_documents", "load_work_calendar", "statutory_holiday_year",
-           "StatutoryYears", "calendar_notice"]
+           "StatutoryYears", "calendar_notice", "admin_holiday_years", "with_admin_years"]

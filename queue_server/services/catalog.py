@@ -251,6 +251,26 @@ def import_catalog(ctx: Context, actor: Actor, report: CatalogReport, *, site: s
     return ctx.db.transaction(work)
 
 
+CATALOG_UPLOAD_MAX = 8 * 1024 * 1024  # a province's catalogue is a few hundred kB
+
+
+def import_uploaded(ctx: Context, actor: Actor, site_id: int, data: bytes, filename: str = "") -> ImportResult:
+    """A catalogue file uploaded in /admin, checked and imported as `motcua catalog import`
+    does: nothing imported when anything is wrong, every problem listed (CatalogImportError)."""
+    from queue_server.services.catalog_files import read_catalog_bytes
+
+    admin.require(actor, "admin", site_id)
+    name = (filename or "catalog.json").replace("\\", "/").rsplit("/", 1)[-1][:120] or "catalog.json"
+    if not data:
+        raise InvalidInput("file: chưa chọn tệp danh mục, hoặc tệp rỗng.", "file: no catalogue file, or it is empty.",
+                           field="file")
+    if len(data) > CATALOG_UPLOAD_MAX:
+        raise InvalidInput(f"file: tệp danh mục lớn quá {CATALOG_UPLOAD_MAX // (1024 * 1024)} MB.",
+                           f"file: the catalogue file is larger than {CATALOG_UPLOAD_MAX // (1024 * 1024)} MB.",
+                           field="file")
+    return import_catalog(ctx, actor, read_catalog_bytes(data, name), site=site_id, source=name)
+
+
 # -- reading -----------------------------------------------------------------------------
 
 def catalog_version(ctx: Context, site: Site) -> str:
@@ -301,5 +321,5 @@ def get_procedure(ctx: Context, site: Site, code: str) -> dict[str, Any]:
         return _row_json(row, services)
 
 
-__all__ = ["CatalogImportError", "ImportResult", "import_catalog", "site_catalog", "catalog_version",
+__all__ = ["CatalogImportError", "ImportResult", "import_catalog", "import_uploaded", "CATALOG_UPLOAD_MAX", "site_catalog", "catalog_version",
            "get_procedure", "procedure_json"]

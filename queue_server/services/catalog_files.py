@@ -20,17 +20,26 @@ def read_catalog_file(path: Path | str) -> CatalogReport:
     """Check the catalogue in `path`; never raises for a bad file (the report says why)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return CatalogReport(None, (Issue(str(path), "không tìm thấy tệp", "file not found"),), ())
+    return read_catalog_bytes(data, path.name, where=str(path))
+
+
+def read_catalog_bytes(data: bytes, name: str, *, where: str = "") -> CatalogReport:
+    """Check a catalogue file's content (e.g. uploaded in /admin) as `read_catalog_file` does."""
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return CatalogReport(None, (Issue(str(path), f"tệp không phải UTF-8 (byte {exc.start})",
+        return CatalogReport(None, (Issue(where or name, f"tệp không phải UTF-8 (byte {exc.start})",
                                           f"file is not UTF-8 (byte {exc.start})"),), ())
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        return CatalogReport(None, (Issue(f"{path.name}:{exc.lineno}:{exc.colno}", f"JSON không hợp lệ: {exc.msg}",
+        return CatalogReport(None, (Issue(f"{name}:{exc.lineno}:{exc.colno}", f"JSON không hợp lệ: {exc.msg}",
                                           f"invalid JSON: {exc.msg}"),), ())
+    except RecursionError:
+        return CatalogReport(None, (Issue(name, "JSON lồng quá sâu", "JSON nested too deeply"),), ())
     return check_catalog(doc)
 
 
@@ -42,4 +51,4 @@ def load_catalog_file(path: Path | str = DEMO_CATALOG) -> Catalog:
     return report.catalog
 
 
-__all__ = ["CATALOG_DIR", "DEMO_CATALOG", "read_catalog_file", "load_catalog_file"]
+__all__ = ["CATALOG_DIR", "DEMO_CATALOG", "read_catalog_file", "read_catalog_bytes", "load_catalog_file"]

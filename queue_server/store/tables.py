@@ -105,6 +105,23 @@ class Site(Base):
     # the supervisor monitor's alert thresholds (domain/monitor.py); None: the defaults
     monitor: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime]
+    # set in /admin (services/site_setup.py); empty or None: the server's configuration
+    working_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # WorkingHours.to_config()
+    public_url: Mapped[str] = mapped_column(String(300), default="", server_default="")  # the slips' QR codes
+    display_notice: Mapped[str] = mapped_column(String(300), default="", server_default="")  # the hall TV's line
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # the admin's version check
+
+
+class HolidayYear(Base):
+    """A year's holidays and swapped working days made in /admin; over the shipped file of
+    that year (assets/holidays/vn-YYYY.json). `data` is a holiday document (motcua-holidays)."""
+
+    __tablename__ = "holiday_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(80), default="")
 
 
 class Service(Base):

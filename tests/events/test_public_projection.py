@@ -14,6 +14,7 @@ import pytest
 
 from queue_server.events import projection
 from queue_server.services import admin, catalog, catalog_files, feedback
+from queue_server.services.admin import holidays
 from queue_server.services.context import SYSTEM, Actor
 from queue_server.services.dossiers import reception as dossiers
 from queue_server.services.queue import counters
@@ -40,6 +41,7 @@ ALLOWED = {
     "ticket.queued": T | {"transferred_from"},
     "ticket.requeued": T | {"from_counter_number"},
     "counter.opened": C, "counter.paused": C, "counter.closed": C,
+    "hall.notice_changed": {"notice"},  # the text an admin wrote for the hall TV, never who wrote it
 }
 ENVELOPE = {"id", "site_id", "kind", "at", "ticket_id", "counter_id", "data"}
 # Every kind the system emits (services/**: log.append, _event, _counter_event, _admin_event, _step).
@@ -47,7 +49,7 @@ STAFF_ONLY = {
     "dossier.received", "dossier.handed_off", "dossier.refused",
     "admin.site_updated", "admin.service_created", "admin.service_updated", "admin.counter_created",
     "admin.counter_updated", "admin.device_created", "admin.device_revoked",
-    "rating.given", "kiosk.print_failed", "catalog.imported",
+    "rating.given", "kiosk.print_failed", "catalog.imported", "admin.holidays_updated", "admin.holidays_removed",
     "admin.remote_settings_changed", "admin.remote_service_changed",
 }
 
@@ -117,6 +119,10 @@ def emit_every_kind(ctx, hall, clerk: Actor) -> int:
     dossiers.hand_off(ctx, clerk, d["id"], to_agency="Phòng Tư pháp", received_by="Phạm Văn Nhận")
     dossiers.refuse(ctx, hall.supervisor, d["id"], reason="Thiếu giấy tờ của ông Phạm")
     admin.update_site(ctx, SYSTEM, hall.site_id, name="UBND Phường 1 (mới)")
+    admin.update_site(ctx, SYSTEM, hall.site_id, display_notice="Giờ làm việc: 7:30–11:30, 13:30–17:00")
+    holidays.save_year(ctx, SYSTEM, 2029, status="provisional", site_id=hall.site_id, working_days=[],
+                       days_off=[{"date": "2029-01-01", "kind": "holiday", "name_vi": "Tết Dương lịch"}])
+    holidays.remove_year(ctx, SYSTEM, 2029, site_id=hall.site_id)
     svc = admin.create_service(ctx, SYSTEM, hall.site_id, code="ZZ", prefix="Z", name_vi="Đất đai",
                                name_en="Land")
     admin.update_service(ctx, SYSTEM, svc["id"], name_en="Land administration")

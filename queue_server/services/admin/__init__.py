@@ -104,7 +104,9 @@ def _unique(work):  # noqa: ANN001, ANN202
     return run
 
 
-FIELD_NAMES_VI = {"name": "tên", "services": "dịch vụ và trọng số", "name_vi": "tên tiếng Việt",
+FIELD_NAMES_VI = {"name": "tên", "timezone": "múi giờ", "agency_code": "mã cơ quan", "policy": "quy tắc gọi số",
+                  "working_hours": "giờ làm việc", "public_url": "địa chỉ công khai",
+                  "display_notice": "dòng thông báo màn hình sảnh", "services": "dịch vụ và trọng số", "name_vi": "tên tiếng Việt",
                   "name_en": "tên tiếng Anh", "group_vi": "nhóm", "group_en": "nhóm (tiếng Anh)", "prefix": "tiền tố",
                   "number_width": "độ dài số", "sort_order": "thứ tự", "active": "trạng thái hoạt động"}
 STALE_SCAN = 200  # the newest update events of a kind read to say what changed since a version
@@ -165,13 +167,38 @@ def create_site(ctx: Context, actor: Actor, *, code: str, name: str, agency_code
     return ctx.db.transaction(work)
 
 
-def update_site(ctx: Context, actor: Actor, site_id: int, **changes: Any) -> dict[str, Any]:
+def site_setup_json(ctx: Context, site: Site) -> dict[str, Any]:
+    """The site as /admin edits it: its own hours, address and notice (empty: the
+    configuration's), what is in effect, and its version."""
+    from queue_server.services import site_setup
+
+    return {**site_json(site), "version": site.version, "working_hours": site.working_hours,
+            "hours_in_effect": site_setup.site_hours(ctx, site).to_config(),
+            "public_url": site.public_url or "", "public_url_in_effect": site_setup.public_url(ctx, site),
+            "display_notice": site.display_notice or ""}
+
+
+def update_site(ctx: Context, actor: Actor, site_id: int, *, version: int | None = None,
+                **changes: Any) -> dict[str, Any]:
+    """Change a site: names, time zone, policy, and its own setup (working hours, public
+    address, display notice; None or "" gives them back to the configuration). With
+    `version` (what the editor read), a site changed since is refused (409) with each change."""
+    from queue_server.services import site_setup
+
     require(actor, "admin", site_id)
+    hours = changes.pop("working_hours", KEEP)
+    if hours is not KEEP and hours is not None:
+        hours = site_setup.parse_working_hours(hours)
+    url = site_setup.check_public_url(changes["public_url"]) if changes.get("public_url") is not None else None
+    notice = site_setup.check_notice(changes["display_notice"]) if changes.get("display_notice") is not None else None
 
     def work(session: Session) -> dict[str, Any]:
-        site = session.get(Site, site_id)
+        site = session.get(Site, site_id, with_for_update=True)
         if site is None:
             raise not_found("điểm phục vụ", "Site", site_id)
+        if version is not None and version != site.version:
+            raise _stale(session, "điểm phục vụ", "site", site.code, version, site_json(site) | {"version": site.version},
+                         "admin.site_updated", site.id, None)
         changed: dict[str, list[Any]] = {}
         if changes.get("timezone") is not None:
             _set(site, changed, "timezone", _check_tz(changes["timezone"]))
@@ -181,10 +208,40 @@ def update_site(ctx: Context, actor: Actor, site_id: int, **changes: Any) -> dic
             _set(site, changed, "agency_code", changes["agency_code"])
         if changes.get("policy") is not None:
             _set(site, changed, "policy", validate_policy(changes["policy"]))
-        _admin_event(session, site.id, "admin.site_updated", actor, ctx.clock.now(), site=site.code, changes=changed)
-        return site_json(site)
+        if hours is not KEEP:
+            _set(site, changed, "working_hours", hours or None)
+        if url is not None:
+            _set(site, changed, "public_url", url)
+        if notice is not None:
+            _set(site, changed, "display_notice", notice)
+        if changed:
+            site.version += 1
+        now = ctx.clock.now()
+        _admin_event(session, site.id, "admin.site_updated", actor, now, site=site.code, version=site.version,
+                     changes=changed)
+        if "display_notice" in changed:  # the hall displays follow it live (a public event, no one's name)
+            log.append(session, site_id=site.id, kind="hall.notice_changed", at=now, actor=actor.label,
+                       data={"notice": site.display_notice})
+        session.flush()
+        return site_setup_json(ctx, site)
 
     return ctx.db.transaction(work)
+
+
+def list_sites_setup(ctx: Context, actor: Actor) -> list[dict[str, Any]]:
+    """The sites `actor` may see, as /admin edits them (supervisor+)."""
+    require(actor, "supervisor")
+    with ctx.db.reading() as session:
+        return [site_setup_json(ctx, s) for s in session.scalars(select(Site).order_by(Site.id)) if actor.in_site(s.id)]
+
+
+def get_site(ctx: Context, actor: Actor, site_id: int) -> dict[str, Any]:
+    require(actor, "supervisor", site_id)
+    with ctx.db.reading() as session:
+        site = session.get(Site, site_id)
+        if site is None:
+            raise not_found("điểm phục vụ", "Site", site_id)
+        return site_setup_json(ctx, site)
 
 
 def list_sites(ctx: Context) -> list[dict[str, Any]]:

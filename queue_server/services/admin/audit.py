@@ -23,6 +23,7 @@ AUDIT_KINDS = (
     "admin.counter_created", "admin.counter_updated", "admin.user_created", "admin.user_updated",
     "admin.device_created", "admin.device_revoked", "monitor.thresholds_changed", "catalog.imported",
     "admin.remote_settings_changed", "admin.remote_service_changed",
+    "admin.holidays_updated", "admin.holidays_removed",
 )
 PAGE_MAX = 200
 

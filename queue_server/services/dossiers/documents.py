@@ -16,12 +16,21 @@ from queue_server.services.context import Actor, Context
 from queue_server.services.dossiers import pdf as dossier_pdf
 from queue_server.services.dossiers.format import DELIVERY_NAMES, local, vi_datetime, vi_time_date, vnd
 from queue_server.services.dossiers.reception import _load, _site, dossier_json, require_staff
-from queue_server.services.dossiers.setup import SiteRef, agency_header, dossier_settings, place_name
+from queue_server.services.dossiers.setup import (
+    SiteLike,
+    SiteRef,
+    agency_header,
+    dossier_settings,
+    place_name,
+)
 from queue_server.services.errors import Conflict, InvalidInput, NotFound
 
 
-def lookup_url(ctx: Context, code: str, key: str) -> str:
-    return f"{ctx.settings.effective_public_url}/dossiers/lookup?" + urlencode({"code": code, "key": key})
+def lookup_url(ctx: Context, code: str, key: str, site: SiteLike | None = None) -> str:
+    """The receipt's QR link: the dossier's lookup page at the site's public address."""
+    from queue_server.services.site_setup import public_url
+
+    return f"{public_url(ctx, site)}/dossiers/lookup?" + urlencode({"code": code, "key": key})
 
 
 def _read(ctx: Context, actor: Actor, ref: int | str) -> tuple[dict[str, Any], dossier_pdf.FormHeader]:
@@ -32,7 +41,7 @@ def _read(ctx: Context, actor: Actor, ref: int | str) -> tuple[dict[str, Any], d
         site = _site(session, d.site_id)
         view = dossier_json(session, d, settings, now=ctx.clock.now())
         header = dossier_pdf.FormHeader(agency=agency_header(settings, site), place=place_name(settings, site),
-                                        tz=site.timezone, lookup_url=lookup_url(ctx, d.code, d.lookup_code),
+                                        tz=site.timezone, lookup_url=lookup_url(ctx, d.code, d.lookup_code, site),
                                         site_name=site.name, site_code=site.code)
         return view, header
 
@@ -107,7 +116,7 @@ def print_receipt(ctx: Context, actor: Actor, ref: int | str, printer_url: str |
                            "A file cannot be chosen as the printer in a request; configure [dossiers] printer_url.",
                            field="printer_url")
     view, header = _read(ctx, actor, ref)
-    url = printer_url or dossier_settings(ctx).for_site(SiteRef(header.site_code, header.tz)).printer_url
+    url = printer_url or dossier_settings(ctx, holidays=False).for_site(SiteRef(header.site_code, header.tz)).printer_url
     if not url:
         raise InvalidInput("Chưa cấu hình máy in giấy hẹn ([dossiers] printer_url).",
                            "No receipt printer configured ([dossiers] printer_url).", field="printer_url")

@@ -40,6 +40,7 @@ from queue_server.services.dossiers.setup import (
     work_calendar,
 )
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from queue_server.services.site_setup import site_hours
 from queue_server.store.tables import (
     INT4_MAX,
     INT8_MAX,
@@ -93,7 +94,7 @@ def compute_due(settings: DossierSettings, received_utc: datetime, site: SiteLik
     and cutoff; the answer in its time zone)."""
     own = settings.for_site(site)
     received_local = received_utc.astimezone(ZoneInfo(site.timezone))
-    return due_at(received_local, channel.quantity, channel.unit, work_calendar(own), own.hours,
+    return due_at(received_local, channel.quantity, channel.unit, work_calendar(own), site_hours(settings, site),
                   same_day_cutoff=own.same_day_cutoff)
 
 
@@ -335,7 +336,8 @@ def due_state_of(d: Dossier, settings: DossierSettings, now: datetime, site: Sit
         return None
     own = settings.for_site(site)
     zone = ZoneInfo(site.timezone)
-    return rules.due_state(now.astimezone(zone), d.due_at.astimezone(zone), work_calendar(own), own.hours,
+    return rules.due_state(now.astimezone(zone), d.due_at.astimezone(zone), work_calendar(own),
+                           site_hours(settings, site),
                            own.due_soon_working_days)
 
 

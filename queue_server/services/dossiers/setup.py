@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from queue_server.config import ConfigError
 from queue_server.domain.catalog import Procedure as CatalogProcedure
-from queue_server.domain.working_days import TimeUnit, WorkCalendar, WorkingHours
+from queue_server.domain.working_days import HolidayYear, TimeUnit, WorkCalendar, WorkingHours
 from queue_server.services.context import Context
 from queue_server.store.tables import Procedure, Site
 
@@ -70,6 +70,8 @@ class DossierSettings:
     printer_url: str = ""
     # a site's own values (by site code), for a server that runs several halls
     sites: Mapping[str, DossierSettings] = field(default_factory=dict, compare=False)
+    # the holiday years made in /admin (over the files'); filled by dossier_settings(ctx)
+    calendar_years: Mapping[int, HolidayYear] = field(default_factory=dict, compare=False)
 
     def for_site(self, site: SiteLike | None) -> DossierSettings:
         """The settings that apply at `site` (its own values over the instance's)."""
@@ -145,8 +147,21 @@ def _parse_table(raw: dict[str, Any], where: str) -> DossierSettings:
     return DossierSettings(**kwargs)
 
 
-def dossier_settings(ctx: Context) -> DossierSettings:
-    return parse_dossier_settings(ctx.settings.extra.get("dossiers"))
+def dossier_settings(ctx: Context, *, holidays: bool = True) -> DossierSettings:
+    """The `[dossiers]` settings, with the holiday years made in /admin (one small read, made
+    here so that no due date reads the database inside another transaction). A caller that
+    counts no working day and is inside a read already passes holidays=False."""
+    from queue_server.services.calendars import admin_holiday_years
+
+    base = parse_dossier_settings(ctx.settings.extra.get("dossiers"))
+    if not holidays:
+        return base
+    with ctx.db.reading() as session:
+        years = admin_holiday_years(session)
+    if not years:
+        return base
+    sites = {code: dataclasses.replace(own, calendar_years=years) for code, own in base.sites.items()}
+    return dataclasses.replace(base, calendar_years=years, sites=sites)
 
 
 @functools.lru_cache(maxsize=8)
@@ -157,8 +172,11 @@ def _calendar(directory: str) -> WorkCalendar:
 
 
 def work_calendar(settings: DossierSettings) -> WorkCalendar:
-    """The holiday calendar (read once per directory and kept)."""
-    return _calendar(settings.holidays_dir)
+    """The holiday calendar: the files (read once per directory and kept), with the years
+    made in /admin over them. The one calendar seam of due dates."""
+    from queue_server.services.calendars import with_admin_years
+
+    return with_admin_years(_calendar(settings.holidays_dir), settings.calendar_years)
 
 
 # ------------------------------------------------------------------------ procedures

@@ -44,7 +44,8 @@ def display_snapshot(ctx: Context, site: Site, *, counters: list[int] | None = N
             and (not services or e.data.get("service_id") in services)
         ][-calls:]
         return {
-            "site": {"id": site.id, "code": site.code, "name": site.name, "timezone": site.timezone},
+            "site": {"id": site.id, "code": site.code, "name": site.name, "timezone": site.timezone,
+                     "notice": site.display_notice or ""},  # set in /admin; "" the page's own
             "now": now.isoformat(),
             "business_day": day.isoformat(),
             "last_event_id": head[1],

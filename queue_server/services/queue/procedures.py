@@ -39,7 +39,7 @@ def check_procedure_code(ctx: Context, service_id: int, code: str | None) -> str
         service = session.get(Service, service_id)
         if service is None:
             return code  # the issue itself answers "no such service"
-        if find_procedure(session, dossier_settings(ctx), service.site_id, code) is None:
+        if find_procedure(session, dossier_settings(ctx, holidays=False), service.site_id, code) is None:
             raise _refuse(f"Không có thủ tục {code} trong danh mục của điểm phục vụ (procedure_code).",
                           f"Procedure {code} is not in this site's catalogue (procedure_code).")
         queue_of = _service_of(session, service.site_id, code)

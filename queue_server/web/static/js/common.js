@@ -29,6 +29,11 @@ export function setCsrf(token) {
   state.csrf = token || null;
 }
 
+// The header a write needs with a session cookie (for a raw body sent with fetch itself).
+export function csrfHeaders() {
+  return state.csrf ? { "X-CSRF-Token": state.csrf } : {};
+}
+
 // Call the JSON API. Resolves to the parsed body (null for 204); rejects with ApiError
 // carrying the server's Vietnamese `detail` (and `detail_en`) for every refusal.
 export async function api(method, path, body, { timeoutMs = 15000 } = {}) {

@@ -59,7 +59,7 @@ function readConfig(p) {
     voice: voice.length ? voice : ["vi"],
     mute: boolParam(p, "mute"),
     speakAgeMs: (Number.isInteger(speakAge) && speakAge > 0 ? Math.min(speakAge, 3600) : SPEAK_AGE_S) * 1000,
-    notice: p.has("notice") ? p.get("notice") : DEFAULT_NOTICE,
+    notice: p.has("notice") ? p.get("notice") : null, // null: the site's (set in /admin), else DEFAULT_NOTICE
     show: show.length ? show : ["counters", "calls", "waiting"],
   };
 }
@@ -247,9 +247,20 @@ function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
 }
 
+// The notice line: this screen's ?notice= when given, else the site's (set in /admin, followed
+// live through hall.notice_changed), else the default greeting.
+function noticeText() {
+  if (config.notice !== null) return config.notice;
+  const own = state.site && state.site.notice;
+  return own || DEFAULT_NOTICE;
+}
+
 function renderNotice() {
   const box = $("#notice-box");
-  const text = (config.notice || "").trim();
+  const text = (noticeText() || "").trim();
+  if (box.dataset.text === text && box.dataset.shown === "1") return;
+  box.dataset.text = text;
+  box.dataset.shown = "1";
   box.hidden = !text;
   $("#notice").textContent = text;
   requestAnimationFrame(() => {
@@ -284,7 +295,9 @@ function snapshotUrl() {
 
 function applySnapshot(snap, { initial }) {
   setServerTime(snap.now);
+  const noticeBefore = state.site ? state.site.notice : undefined;
   state.site = snap.site;
+  if (snap.site.notice !== noticeBefore) renderNotice();
   $("#site-name").textContent = snap.site.name;
   document.title = `${snap.site.name} — Màn hình sảnh`;
   const known = new Set(state.counters.keys());
@@ -436,6 +449,10 @@ function onEvent(ev) {
       if (counter.state === "closed") counter.current = null;
       renderTile(number);
       return;
+    case "hall.notice_changed":
+      if (state.site) state.site.notice = d.notice || "";
+      renderNotice();
+      return;
     default:
       if (ev.kind.startsWith("hall.")) reconcileSoon();
   }
@@ -453,7 +470,7 @@ async function start() {
     document.body.classList.toggle(`hide-${panel}`, !config.show.includes(panel));
   }
   renderSoundButton();
-  renderNotice();
+  if (config.notice !== null) renderNotice(); // else once the snapshot names the site's
   renderClock();
   setInterval(renderClock, 1000);
   let snap = null;

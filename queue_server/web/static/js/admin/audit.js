@@ -17,6 +17,8 @@ const KIND_VI = {
   "admin.device_revoked": "Thu hồi thiết bị · Device revoked",
   "monitor.thresholds_changed": "Đổi ngưỡng cảnh báo · Alert thresholds changed",
   "catalog.imported": "Nạp danh mục thủ tục · Catalogue imported",
+  "admin.holidays_updated": "Sửa lịch nghỉ lễ · Holiday calendar changed",
+  "admin.holidays_removed": "Bỏ lịch nghỉ đã sửa · Holiday calendar reset",
 };
 let next = null;
 let filled = false;
@@ -59,6 +61,8 @@ function details(e) {
   }
   if (d.role && e.kind === "admin.user_created") parts.push(`vai trò/role: ${d.role}`);
   if (d.device_kind) parts.push(`loại/kind: ${d.device_kind}`);
+  if (d.year) parts.unshift(`năm/year ${d.year}`);
+  if (e.kind === "catalog.imported") parts.push(`${d.procedures} thủ tục/procedures · ${d.source || ""}`);
   return parts.join(" · ");
 }
 

@@ -6,13 +6,15 @@ import { $, ApiError, api } from "../common.js";
 import { staffSignIn } from "../staff_login.js";
 import * as audit from "./audit.js";
 import * as counters from "./counters.js";
+import * as catalog from "./catalog.js";
 import * as devices from "./devices.js";
+import * as holidays from "./holidays.js";
 import * as services from "./services.js";
 import * as site from "./site.js";
 import { S, message, refusal } from "./ui.js";
 import * as users from "./users.js";
 
-const TABS = { site, services, counters, users, devices, audit };
+const TABS = { site, services, counters, users, devices, holidays, catalog, audit };
 
 function show(view) {
   document.body.dataset.view = view;

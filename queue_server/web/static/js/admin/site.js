@@ -1,4 +1,6 @@
-// The site tab: name, agency code, time zone and the hall's dispatch policy (PATCH the site).
+// The site tab: name, agency code, time zone and the hall's dispatch policy; and the hall's own
+// setup: working hours per weekday, the public address of the slips' QR codes, the notice
+// line of the hall displays (PATCH the site, with the version read: a later change refuses).
 
 import { $, api, durationText, el } from "../common.js";
 import { S, done, intOrNull, refusal } from "./ui.js";
@@ -8,8 +10,19 @@ const REASON_VI = { overdue: "chờ quá lâu · overdue", front: "lên đầu h
 const PRIORITY_VI = { normal: "", elderly: "người cao tuổi", disabled: "người khuyết tật", pregnant: "phụ nữ mang thai",
   meritorious: "người có công" };
 
+const DAYS = [["mon", "Thứ Hai", "Monday"], ["tue", "Thứ Ba", "Tuesday"], ["wed", "Thứ Tư", "Wednesday"],
+  ["thu", "Thứ Năm", "Thursday"], ["fri", "Thứ Sáu", "Friday"], ["sat", "Thứ Bảy", "Saturday"],
+  ["sun", "Chủ nhật", "Sunday"], ["swapped_day", "Ngày làm bù", "Swapped working day"]];
+
 export function init() {
   $("#site-form").addEventListener("submit", save);
+  $("#setup-form").addEventListener("submit", saveSetup);
+  $("#hours-config").addEventListener("change", hoursShown);
+  $("#hours-rows").replaceChildren(...DAYS.map(([key, vi, en]) => el("tr", {},
+    el("td", {}, el("label", { for: `hours-${key}`, text: vi + " " }, el("span", { lang: "en", text: en }))),
+    el("td", {}, el("input", { id: `hours-${key}`, dataset: { day: key, field: `working_hours.${key}` },
+      class: "write-input", maxlength: "120", placeholder: key === "sat" || key === "sun" ? "" : "07:30-11:30, 13:30-17:00",
+      autocomplete: "off" })))));
   $("#pol-mode").addEventListener("change", modeShown);
   $("#preview-run").addEventListener("click", runPreview);
 }
@@ -48,7 +61,63 @@ async function runPreview() {
   }
 }
 
+function hoursShown() {
+  const config = $("#hours-config").checked;
+  for (const input of document.querySelectorAll("#hours-rows input")) input.disabled = config || S.readonly;
+}
+
+function fillSetup(site) {
+  const own = site.working_hours;
+  $("#hours-config").checked = !own;
+  const shown = own || site.hours_in_effect || {};
+  for (const input of document.querySelectorAll("#hours-rows input")) {
+    input.value = (shown[input.dataset.day] || []).join(", ");
+    input.classList.remove("bad");
+  }
+  hoursShown();
+  $("#site-public-url").value = site.public_url || "";
+  $("#public-url-effect").textContent = `Đang dùng: ${site.public_url_in_effect}`
+    + (site.public_url ? "" : " (cấu hình máy chủ · the server configuration)");
+  $("#site-notice").value = site.display_notice || "";
+}
+
+function hoursFromForm() {
+  if ($("#hours-config").checked) return null;
+  const out = {};
+  for (const input of document.querySelectorAll("#hours-rows input")) {
+    const sessions = input.value.split(/[,;]/).map((t) => t.trim().replace(/\s*[–—]\s*/g, "-")).filter(Boolean);
+    if (input.dataset.day !== "swapped_day" || sessions.length) out[input.dataset.day] = sessions;
+  }
+  return out;
+}
+
+// A refusal naming a field marks its input.
+function markField(err) {
+  for (const input of document.querySelectorAll("#setup-form .bad")) input.classList.remove("bad");
+  const field = err && err.body && err.body.field;
+  const input = field && (document.querySelector(`#setup-form [data-field="${field}"]`)
+    || { public_url: $("#site-public-url"), display_notice: $("#site-notice") }[field]);
+  if (input) { input.classList.add("bad"); input.focus(); }
+}
+
+async function saveSetup(e) {
+  e.preventDefault();
+  try {
+    const site = await api("PATCH", `/api/v1/admin/sites/${S.site.id}`, {
+      working_hours: hoursFromForm(), public_url: $("#site-public-url").value.trim(),
+      display_notice: $("#site-notice").value, version: S.site.version });
+    S.site = site;
+    fill(site);
+    markField(null);
+    done("Đã lưu giờ làm việc, địa chỉ công khai và dòng thông báo.", "Hours, public address and notice are saved.");
+  } catch (err) {
+    markField(err);
+    refusal(err);
+  }
+}
+
 function fill(site) {
+  fillSetup(site);
   $("#site-code").textContent = site.code;
   $("#site-name").value = site.name;
   $("#site-agency").value = site.agency_code || "";
@@ -80,7 +149,7 @@ async function save(e) {
   try {
     const site = await api("PATCH", `/api/v1/admin/sites/${S.site.id}`, {
       name: $("#site-name").value, agency_code: $("#site-agency").value,
-      timezone: $("#site-timezone").value.trim(), policy: policyFromForm() });
+      timezone: $("#site-timezone").value.trim(), policy: policyFromForm(), version: S.site.version });
     S.site = site;
     $("#site-title").textContent = site.name;
     fill(site);

@@ -25,8 +25,15 @@ export function done(vi, en) {
 }
 
 export function refusal(err) {
-  if (err instanceof ApiError) message("error", err.detail, err.detailEn, conflictLines(err.body));
+  if (err instanceof ApiError) message("error", err.detail, err.detailEn, [...conflictLines(err.body), ...errorLines(err.body)]);
   else message("error", "Đã xảy ra lỗi.", String(err));
+}
+
+// A 422 listing every problem (a holiday year, a catalogue file): one line each, Vietnamese then English.
+function errorLines(body) {
+  if (!body || !Array.isArray(body.errors) || body.errors.length < 2) return [];
+  return body.errors.map((e) => e.path !== undefined ? `${e.path}: ${e.vi} / ${e.en}`
+    : `${e.message}${e.message_en ? " / " + e.message_en : ""}`);
 }
 
 // A 409 of the version check names each change made since the page read the record.
