@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from queue_server.api import admin as admin_routes
+from queue_server.api import appointments as appointment_routes
 from queue_server.api import announcements as announcement_routes
 from queue_server.api import auth as auth_routes
 from queue_server.api import catalog as catalog_routes
@@ -35,7 +36,7 @@ from queue_server.api.request_log import RequestLog
 from queue_server.clock import Clock
 from queue_server.config import Settings
 from queue_server.events.hub import EventHub
-from queue_server.services import auth
+from queue_server.services import appointments, auth
 from queue_server.services.auth import instance_secret
 from queue_server.services.context import SYSTEM, Context
 from queue_server.services.dossiers import reception as dossiers
@@ -160,6 +161,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
                                                  "summarising closed days for the reports"), name="report-days")
         # due soon / overdue dossiers, one event each: scheduled here, not run by the reports
         # that read them (a read writes nothing)
+        # bookings never checked in become no-shows once their slot's check-in has closed
+        no_shows = asyncio.create_task(_every(SWEEP_SECONDS, lambda: appointments.mark_no_shows(ctx, SYSTEM),
+                                              "marking appointments' no-shows"), name="appointment-no-shows")
         dossier_sweeper = asyncio.create_task(_every(dossier_sweep_seconds, lambda: dossiers.flag_overdue(ctx, SYSTEM),
                                                      "flagging overdue dossiers"), name="dossier-sweeper")
         try:
@@ -170,6 +174,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
             backups.cancel()
             purges.cancel()
             dossier_sweeper.cancel()
+            no_shows.cancel()
             report_days.cancel()
             await hub.stop()
             figures.close()
@@ -189,8 +194,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
                    petition_routes, dossier_routes, announcement_routes, phone_routes, monitor_routes, report_routes,
-                   metrics_routes, setup_routes, page_routes):
+                   metrics_routes, setup_routes, appointment_routes, page_routes):
         app.include_router(module.router)
+    app.include_router(appointment_routes.pages)
 
     @app.get("/api/v1/health", tags=["health"], responses={503: {"description": "the database or the event hub is not working"}})
     def health(c: Context = Depends(get_ctx)) -> JSONResponse:

@@ -55,7 +55,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
           f"closed over {s.retention_dossier_days} days ago: số định danh, điện thoại, email, địa chỉ / "
           f"ID number, phone, email, addresses), {sum(report.comments.values())} góp ý / rating comments, "
           f"{sum(report.petitions.values())} liên hệ của phản ánh / petition contacts (họ tên, điện thoại / "
-          f"name, phone) (quá / over {s.retention_feedback_days} ngày / days)")
+          f"name, phone) (quá / over {s.retention_feedback_days} ngày / days), "
+          f"{sum(report.appointments.values())} lịch hẹn / bookings (họ tên, điện thoại / name, phone; "
+          f"quá / over {s.retention_appointment_days} ngày sau giờ hẹn / days after the slot)")
     return 0
 
 

@@ -7,8 +7,10 @@ address. A rating older than `retention_feedback_days` loses its free-text comme
 citizen may have filled with a name or a phone number); its level and reasons stay for the
 reports. A petition (phản ánh, kiến nghị) answered or closed more than
 `retention_feedback_days` ago loses the citizen's name and phone (kept only while the case
-is open, and the retention after); its category, text, answer and dates stay. Each purge is
-one `system.purge` event per site with counts, never names.
+is open, and the retention after); its category, text, answer and dates stay. A booking
+(đặt lịch hẹn) whose slot began more than `retention_appointment_days` ago loses the
+citizen's name and phone; its service, slot, state and ticket stay for the reports. Each
+purge is one `system.purge` event per site with counts, never names.
 
 Run daily by the server (with the dossier sweep) and by `motcua purge [--dry-run]`. A purge
 works in batches, so its cost per run is bounded whatever the size of the archive.
@@ -26,7 +28,7 @@ from queue_server.domain.dossiers import DossierState
 from queue_server.domain.petitions import DONE as PETITION_DONE
 from queue_server.events import log
 from queue_server.services.context import Actor, Context
-from queue_server.store.tables import Dossier, Event, Petition
+from queue_server.store.tables import Appointment, Dossier, Event, Petition
 
 CLOSED = (DossierState.RETURNED.value, DossierState.REFUSED.value)
 PERSONAL_FIELDS = ("applicant_id_number", "applicant_phone", "applicant_email", "applicant_address",
@@ -40,14 +42,17 @@ class PurgeReport:
     dossiers: dict[int, int] = field(default_factory=dict)  # site id -> dossiers erased
     comments: dict[int, int] = field(default_factory=dict)  # site id -> rating comments erased
     petitions: dict[int, int] = field(default_factory=dict)  # site id -> petition contacts erased
+    appointments: dict[int, int] = field(default_factory=dict)  # site id -> bookings' names and phones erased
 
     @property
     def total(self) -> int:
-        return sum(self.dossiers.values()) + sum(self.comments.values()) + sum(self.petitions.values())
+        return (sum(self.dossiers.values()) + sum(self.comments.values()) + sum(self.petitions.values())
+                + sum(self.appointments.values()))
 
     def as_json(self) -> dict[str, object]:
         return {"dry_run": self.dry_run, "dossiers": sum(self.dossiers.values()),
-                "comments": sum(self.comments.values()), "petitions": sum(self.petitions.values())}
+                "comments": sum(self.comments.values()), "petitions": sum(self.petitions.values()),
+                "appointments": sum(self.appointments.values())}
 
 
 def _holds_personal_data():  # noqa: ANN202
@@ -67,6 +72,11 @@ def _petitions_due(cutoff: datetime):  # noqa: ANN202
             or_(Petition.contact_name != "", Petition.contact_phone != ""))
 
 
+def _appointments_due(cutoff: datetime):  # noqa: ANN202
+    return (Appointment.starts_at < cutoff, Appointment.state != "booked",
+            or_(Appointment.name != "", Appointment.phone != ""))
+
+
 def _per_site(session: Session, column, *where) -> dict[int, int]:  # noqa: ANN001
     rows = session.execute(select(column, func.count()).where(*where).group_by(column))
     return {site: int(n) for site, n in rows}
@@ -80,6 +90,7 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
     report = PurgeReport(dry_run=dry_run)
     dossier_cutoff = now - timedelta(days=settings.retention_dossier_days)
     comment_cutoff = now - timedelta(days=settings.retention_feedback_days)
+    appointment_cutoff = now - timedelta(days=settings.retention_appointment_days)
 
     def count(session: Session) -> None:
         if settings.retention_dossier_days > 0:
@@ -87,9 +98,12 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
         if settings.retention_feedback_days > 0:
             report.comments = _per_site(session, Event.site_id, *_comments_due(comment_cutoff))
             report.petitions = _per_site(session, Petition.site_id, *_petitions_due(comment_cutoff))
+        if settings.retention_appointment_days > 0:
+            report.appointments = _per_site(session, Appointment.site_id, *_appointments_due(appointment_cutoff))
 
     def work(session: Session) -> None:
-        report.dossiers, report.comments, report.petitions = {}, {}, {}  # a retried transaction counts afresh
+        # a retried transaction counts afresh
+        report.dossiers, report.comments, report.petitions, report.appointments = {}, {}, {}, {}
         if settings.retention_dossier_days > 0:
             rows = session.scalars(select(Dossier).where(*_dossiers_due(dossier_cutoff))
                                    .order_by(Dossier.id).limit(batch).with_for_update())
@@ -106,11 +120,18 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
                                      .order_by(Petition.id).limit(batch).with_for_update()):
                 report.petitions[p.site_id] = report.petitions.get(p.site_id, 0) + 1
                 p.contact_name, p.contact_phone, p.contact_erased_at = "", "", now
-        for site_id in sorted(set(report.dossiers) | set(report.comments) | set(report.petitions)):
+        if settings.retention_appointment_days > 0:
+            for a in session.scalars(select(Appointment).where(*_appointments_due(appointment_cutoff))
+                                     .order_by(Appointment.id).limit(batch).with_for_update()):
+                report.appointments[a.site_id] = report.appointments.get(a.site_id, 0) + 1
+                a.name, a.phone, a.personal_erased_at = "", "", now
+        for site_id in sorted(set(report.dossiers) | set(report.comments) | set(report.petitions)
+                              | set(report.appointments)):
             log.append(session, site_id=site_id, kind="system.purge", at=now, actor=actor.label,
                        data={"dossiers": report.dossiers.get(site_id, 0),
                              "comments": report.comments.get(site_id, 0),
-                             "petitions": report.petitions.get(site_id, 0)})
+                             "petitions": report.petitions.get(site_id, 0),
+                             "appointments": report.appointments.get(site_id, 0)})
 
     if dry_run:
         with ctx.db.reading() as session:
@@ -127,7 +148,7 @@ def purge_all(ctx: Context, actor: Actor, *, dry_run: bool = False) -> PurgeRepo
     total = PurgeReport(dry_run=False)
     while True:
         step = purge(ctx, actor)
-        for name in ("dossiers", "comments", "petitions"):
+        for name in ("dossiers", "comments", "petitions", "appointments"):
             for site, n in getattr(step, name).items():
                 getattr(total, name)[site] = getattr(total, name).get(site, 0) + n
         if step.total == 0:

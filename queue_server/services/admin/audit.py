@@ -22,6 +22,7 @@ AUDIT_KINDS = (
     "admin.site_updated", "admin.service_created", "admin.service_updated", "admin.service_deleted",
     "admin.counter_created", "admin.counter_updated", "admin.user_created", "admin.user_updated",
     "admin.device_created", "admin.device_revoked", "monitor.thresholds_changed", "catalog.imported",
+    "appointment.settings_changed",
 )
 PAGE_MAX = 200
 
