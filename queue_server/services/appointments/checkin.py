@@ -101,7 +101,8 @@ def check_in_booking(ctx: Context, actor: Actor, code: str) -> dict[str, Any]:
         local = b.starts_at.astimezone(zone)
         facts = {"walk_in": True, "service_id": service.id, "starts_at": b.starts_at.isoformat()}
         if b.state == "checked_in" and b.ticket_id is not None:
-            return {"ticket": queue._view(session, b.ticket_id), "appointment_id": b.id, "again": True}
+            return {"ticket": queue._view(session, b.ticket_id), "appointment_id": b.id, "again": True,
+                    "due_at": b.starts_at.isoformat()}
         if b.state == "cancelled":
             raise Conflict("Lịch hẹn này đã huỷ. Ông/Bà có thể lấy số thường.",
                            "This appointment was cancelled. You can take a walk-in number.", reason="cancelled",
@@ -113,7 +114,7 @@ def check_in_booking(ctx: Context, actor: Actor, code: str) -> dict[str, Any]:
                            "Please take a walk-in number.", reason="too_late", **facts)
         refusal = rules.check_in_refusal(rule, b.starts_at, now, zone)
         if refusal is not None:
-            raise Conflict(refusal.vi, refusal.en, reason=refusal.code, **facts, **dict(refusal.facts))
+            raise Conflict(refusal.vi, refusal.en, reason=refusal.code, **{**facts, **refusal.facts})
         ticket = _issue(session, actor, b, now)
         session.execute(update(Appointment).where(Appointment.id == b.id).values(
             state="checked_in", state_changed_at=now, ticket_id=ticket.id).execution_options(
@@ -121,7 +122,8 @@ def check_in_booking(ctx: Context, actor: Actor, code: str) -> dict[str, Any]:
         session.refresh(b)
         log.append(session, site_id=b.site_id, kind="appointment.checked_in", at=now, actor=actor.label,
                    ticket_id=ticket.id, data=_event_data(b, service, ticket_id=ticket.id, ticket_code=ticket.code))
-        return {"ticket": queue._view_of(ticket), "appointment_id": b.id, "again": False}
+        return {"ticket": queue._view_of(ticket), "appointment_id": b.id, "again": False,
+                "due_at": b.starts_at.isoformat()}
 
     outcome = ctx.db.transaction(work)
     if "retry_after" in outcome:
@@ -136,7 +138,8 @@ def check_in_booking(ctx: Context, actor: Actor, code: str) -> dict[str, Any]:
     with ctx.db.connection() as conn:
         row = queue._ticket_row(conn, ticket.id)
         est = estimate_for_ticket(conn, row, ctx.clock.now()) if row and row.state == "waiting" else None
-    return {"ticket": ticket.as_json(), "appointment_id": outcome["appointment_id"], "again": outcome["again"],
+    return {"ticket": {**ticket.as_json(), "channel": "appointment"}, "channel": "appointment",
+            "due_at": outcome["due_at"], "appointment_id": outcome["appointment_id"], "again": outcome["again"],
             "people_ahead": est.people_ahead if est else None, "estimated_wait_s": est.wait_s if est else None,
             "counters": est.counters if est else []}
 
