@@ -166,9 +166,11 @@ def days_open(ctx: Context, service_id: int) -> dict[str, Any]:
         for i in range(rule.book_ahead_days + 1):
             day = today + timedelta(days=i)
             starts = [datetime.combine(day, t, zone) for t in rules.slot_starts(rule, day, calendar, hours)]
-            free = sum(max(0, rule.capacity - taken.get(s, 0)) for s in starts if s > now)
+            ahead = [s for s in starts if s > now]
+            free = sum(max(0, rule.capacity - taken.get(s, 0)) for s in ahead)
             off = calendar.day_off(day)
-            days.append({"day": day.isoformat(), "weekday": day.weekday(), "slots": len(starts), "free": free,
+            days.append({"day": day.isoformat(), "weekday": day.weekday(), "slots": len(starts),
+                         "slots_ahead": len(ahead), "free": free,
                          **({"day_off": {"vi": off.name_vi, "en": off.name_en or off.name_vi}} if off else {})})
         return {"service_id": service.id, "days": days}
 

@@ -38,7 +38,8 @@ function renderDays() {
   box.replaceChildren(...S.days.map((d) => {
     const off = d.day_off ? (document.body.dataset.lang === "en" ? d.day_off.en : d.day_off.vi) : "";
     const closed = d.slots === 0 || d.free === 0;
-    const note = off || (d.slots === 0 ? t("off") : d.free === 0 ? t("full") : t("free", { n: d.free }));
+    const note = off || (d.slots === 0 ? t("off") : d.slots_ahead === 0 ? t("past")
+      : d.free === 0 ? t("full") : t("free", { n: d.free }));
     return el("button", {
       type: "button", class: "ap-day", role: "radio", disabled: closed,
       "aria-checked": String(S.day === d.day), dataset: { day: d.day, free: String(d.free) },
