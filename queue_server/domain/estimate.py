@@ -265,6 +265,7 @@ def estimate_wait(
     *,
     replay_calls: int = REPLAY_CALLS,
     quota: Mapping[int, int] | None = None,
+    due_at: datetime | None = None,
 ) -> WaitEstimate | NoCounterOpen:
     """Estimate for a ticket of `service_id` and `priority` issued at `now`.
 
@@ -289,7 +290,8 @@ def estimate_wait(
     if open_for == 0:
         return NoCounterOpen(service_id, sum(line.count for line in lines if line.service_id == service_id))
 
-    new = WaitingTicket(id=_ARRIVAL_IDS, service_id=service_id, priority=priority, queued_at=now)
+    # an appointment's ticket (`due_at`: its slot's start) waits in its service's appointment line
+    new = WaitingTicket(id=_ARRIVAL_IDS, service_id=service_id, priority=priority, queued_at=now, due_at=due_at)
     served = {s for c in counters for s in c.weights}
     lines = [line for line in lines if line.service_id in served]
     # the last known ticket of a line that has more: the replay cannot go past it

@@ -263,3 +263,20 @@ def test_each_service_has_one_appointment_line_in_slot_order(waiting, per_line) 
                          key=lambda t: (t.due_at, t.id))
         assert list(line.head) == members[:per_line] and line.count == len(members)
     assert sum(line.count for line in waiting_lines(waiting, per_line)) == len(waiting)
+
+
+def test_the_wait_estimate_of_an_appointment_follows_rule_0() -> None:
+    """The estimate replays the same rule: an appointment due now is next, one due in half an
+    hour waits for its slot, a walk-in waits behind everyone."""
+    from queue_server.domain.estimate import OpenCounter, ServiceTimes, estimate_wait
+
+    waiting = [walk_in(i, t=i) for i in range(1, 9)]
+    counters = [OpenCounter(1, {1: 1})]
+    times = ServiceTimes([], default_seconds=300)
+    now = at(3600)
+    due_now = estimate_wait(1, N, waiting, counters, times, STRICT, now, due_at=now)
+    due_later = estimate_wait(1, N, waiting, counters, times, STRICT, now, due_at=now + timedelta(minutes=30))
+    walk = estimate_wait(1, N, waiting, counters, times, STRICT, now)
+    assert (due_now.people_ahead, due_now.wait_seconds) == (0, 0)
+    assert (due_later.people_ahead, due_later.wait_seconds) == (6, 1800)  # six 5-minute calls fill the half hour
+    assert (walk.people_ahead, walk.wait_seconds) == (8, 2400)

@@ -286,8 +286,12 @@ def test_calling_puts_the_on_time_appointment_before_earlier_walk_ins(open_hall)
     open_hall.open_all()
     walk_ins = [queue.issue_ticket(ctx, open_hall.kiosk, open_hall.a).ticket for _ in range(4)]
     b = book(open_hall, time="09:00")
-    ctx.clock.set(hanoi(MONDAY, 8, 45))
-    ticket = appts.check_in_booking(ctx, open_hall.kiosk, b["code"])["ticket"]
+    ctx.clock.set(hanoi(MONDAY, 8, 59))
+    checked_in = appts.check_in_booking(ctx, open_hall.kiosk, b["code"])
+    ticket = checked_in["ticket"]
+    # its estimate knows it is called at its slot time, not after the four walk-ins: the two idle
+    # counters serving A each call a walk-in at 08:59, and the next call is the appointment's
+    assert checked_in["people_ahead"] == 2
     # before its slot: the walk-ins go first
     called = queue.call_next(ctx, open_hall.supervisor, open_hall.c3)
     assert called.id == walk_ins[0].id

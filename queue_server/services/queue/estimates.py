@@ -165,12 +165,13 @@ def _history(db: Session | Connection, site_id: int, day: date,
     return times, arrivals
 
 
-def estimate_in(state: HallState, service_id: int, priority: str, now: datetime) -> Estimate:
+def estimate_in(state: HallState, service_id: int, priority: str, now: datetime,
+                due_at: datetime | None = None) -> Estimate:
     """Estimate for a new ticket of a service the state was read for (or for the ticket
-    the state was read `before`)."""
+    the state was read `before`; `due_at` for an appointment's ticket)."""
     result = est.estimate_wait(service_id, dispatch.PriorityClass(priority), state.lines,
                                state.counters, state.times, state.policy, now, state.arrivals,
-                               quota=state.quota)
+                               quota=state.quota, due_at=due_at)
     numbers = sorted(state.numbers[c.id] for c in state.counters if service_id in c.weights)
     if isinstance(result, est.NoCounterOpen):
         return Estimate(result.waiting, None, [])
@@ -181,4 +182,10 @@ def estimate_for_ticket(db: Session | Connection, ticket: TicketLike, now: datet
     """People ahead of a waiting ticket and its expected wait."""
     site = db.execute(SITE_ROW, {"site_id": ticket.site_id}).one()
     state = read_hall(db, site, now, [ticket.service_id], before=ticket)
-    return estimate_in(state, ticket.service_id, ticket.priority, now)
+    due_at = None
+    if getattr(ticket, "channel", None) == "appointment":  # called near its slot time (dispatch rule 0)
+        due_at = db.execute(_DUE_AT, {"ticket_id": ticket.id}).scalar()
+    return estimate_in(state, ticket.service_id, ticket.priority, now, due_at)
+
+
+_DUE_AT = select(Ticket.due_at).where(Ticket.id == bindparam("ticket_id"))
