@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from queue_server.api import admin as admin_routes
-from queue_server.api import appointments as appointment_routes
 from queue_server.api import announcements as announcement_routes
+from queue_server.api import appointments as appointment_routes
 from queue_server.api import auth as auth_routes
 from queue_server.api import catalog as catalog_routes
 from queue_server.api import dossiers as dossier_routes

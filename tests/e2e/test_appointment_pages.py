@@ -71,7 +71,7 @@ def test_a_citizen_books_sees_the_qr_opens_its_page_and_cancels(served, new_page
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.wait_for_function("document.querySelector('#done-qr').naturalWidth > 0")
     url = decode_qr(phone.locator("#done-qr").screenshot())
-    assert url == phone.get_attribute("#done-link", "href") and f"/appointments/b/" in url and "?k=" in url
+    assert url == phone.get_attribute("#done-link", "href") and "/appointments/b/" in url and "?k=" in url
     screenshot(phone, "appointments-booked-360x640")
 
     # a second citizen, for the supervisor's day

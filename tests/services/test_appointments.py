@@ -17,7 +17,6 @@ from queue_server.services.context import ANONYMOUS, SYSTEM
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from queue_server.services.queue import tickets as queue
 from queue_server.store.tables import Appointment, AppointmentSlot, Event, Ticket
-from tests.conftest import START
 
 MONDAY = date(2026, 3, 2)  # START is Monday 08:30 in Hà Nội
 RULE = {"enabled": True, "slot_minutes": 30, "capacity": 2, "weekdays": [0, 1, 2, 3, 4],

@@ -42,7 +42,14 @@ from queue_server.services.appointments import limits
 from queue_server.services.appointments.settings import load_rule, rule_of, site_calendar
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, not_found
-from queue_server.store.tables import Appointment, AppointmentSetting, AppointmentSlot, Procedure, Service, Site
+from queue_server.store.tables import (
+    Appointment,
+    AppointmentSetting,
+    AppointmentSlot,
+    Procedure,
+    Service,
+    Site,
+)
 
 BOOKINGS_PER_HOUR = 5
 LOOKUP_FAILURES = 20

@@ -4,10 +4,9 @@ the appointments' share of calls per service (dispatch rule 0) as their settings
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
-
-from collections.abc import Sequence
 
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
