@@ -334,3 +334,20 @@ def test_retention_erases_names_and_phones_after_the_configured_days(open_hall) 
     with ctx.db.reading() as s:
         a = s.get(Appointment, b["id"])
         assert (a.name, a.phone, a.state) == ("", "", "no_show") and a.personal_erased_at is not None
+
+
+def test_no_appointment_event_reaches_a_public_screen_and_the_ticket_event_says_only_codes(open_hall) -> None:
+    from queue_server.events import projection
+
+    ctx = open_hall.ctx
+    b = book(open_hall, time="09:00")
+    ctx.clock.set(hanoi(MONDAY, 8, 45))
+    ticket = appts.check_in_booking(ctx, open_hall.kiosk, b["code"])["ticket"]
+    appts.day_bookings(ctx, open_hall.supervisor, open_hall.a, MONDAY)
+    kinds = {"appointment.settings_changed", "appointment.booked", "appointment.checked_in",
+             "appointment.bookings_read", "appointment.cancelled", "appointment.no_show"}
+    assert not any(projection.has_public_form(k) for k in kinds)
+    [issued] = [e for e in events(ctx, "ticket.issued") if e.ticket_id == ticket["id"]]
+    public = projection.public_data("ticket.issued", issued.data)
+    assert public["code"] == ticket["code"]
+    assert b["code"] not in str(public) and "Nguyễn" not in str(public) and "0912345678" not in str(public)
