@@ -100,10 +100,13 @@ def test_a_citizen_books_sees_the_qr_opens_its_page_and_cancels(served, new_page
     screenshot(own, "appointment-cancelled-360x640")
 
     desk = new_page(1366, 768)
-    desk.goto(f"{served.url}/supervisor/appointments?day={booked_day}")
+    desk.goto(f"{served.url}/supervisor")
     desk.fill("#username", "giam")
     desk.fill("#password", PASSWORD)
     desk.click("#login-button")
+    desk.wait_for_selector("#view-monitor:not([hidden])")
+    desk.goto(f"{served.url}/supervisor/appointments?day={booked_day}")  # the monitor's link, with a day
+    assert desk.get_attribute("#to-monitor", "href").startswith("/supervisor")
     desk.wait_for_selector("#view-appointments:not([hidden])")
     desk.wait_for_selector(f"#slots tr[data-time='{booked_time}'] li[data-state='booked']")
     row = desk.inner_text(f"#slots tr[data-time='{booked_time}']")
@@ -111,8 +114,12 @@ def test_a_citizen_books_sees_the_qr_opens_its_page_and_cancels(served, new_page
     assert desk.locator("#enabled").is_checked() and desk.input_value("#capacity") == "2"
     assert "Đã đặt 1" in desk.inner_text("#totals")
     screenshot(desk, "supervisor-appointments-1366x768")
+    desk.once("dialog", lambda d: d.accept())
+    desk.click(f"#slots tr[data-time='{booked_time}'] li[data-state='booked'] .sa-cancel")
+    desk.wait_for_selector("#message[data-kind='ok']:not([hidden])")
+    expect(desk.locator("#totals")).to_contain_text("huỷ 2")
     desk.fill("#capacity", "3")
     desk.click("#save")
     desk.wait_for_selector("#message[data-kind='ok']:not([hidden])")
-    expect(desk.locator(f"#slots tr[data-time='{booked_time}'] td:nth-child(2)")).to_have_text("1/3")
+    expect(desk.locator(f"#slots tr[data-time='{booked_time}'] td:nth-child(2)")).to_have_text("0/3")
     assert phone.errors == [] and own.errors == [] and desk.errors == []

@@ -61,7 +61,18 @@ function whoCell(slot) {
     el("strong", { text: b.erased ? "(đã xoá · erased)" : b.name }), " ",
     el("span", { class: "sa-phone", text: b.phone }), " ",
     el("code", { text: b.code }), " ",
-    el("span", { class: "sa-state", text: `${b.state_vi}${b.ticket_code ? ` → ${b.ticket_code}` : ""}` })))));
+    el("span", { class: "sa-state", text: `${b.state_vi}${b.ticket_code ? ` → ${b.ticket_code}` : ""}` }),
+    b.state === "booked" ? el("button", { type: "button", class: "link sa-cancel", dataset: { id: String(b.id) },
+      text: "Huỷ · Cancel", onclick: () => staffCancel(b) }) : null))));
+}
+
+async function staffCancel(b) {
+  if (!window.confirm(`Huỷ lịch hẹn ${b.code} của ${b.name}? · Cancel this appointment?`)) return;
+  try {
+    await api("POST", `/api/v1/appointments/bookings/${b.id}/staff-cancel`);
+    message("ok", `Đã huỷ lịch hẹn ${b.code}.`, `Appointment ${b.code} cancelled.`);
+    await loadDay();
+  } catch (err) { refusal(err); }
 }
 
 async function loadDay() {
