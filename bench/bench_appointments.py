@@ -1,6 +1,10 @@
-"""Appointments over HTTP, one server process on this machine: p99 latency of a booking with
-20 citizens booking at once (closed loop: each books again as soon as answered), all into the
-same few slots, so every booking contends on the same slot rows' conditional UPDATE.
+"""Appointments over HTTP, one server process on this machine, every booking into the same
+three slots, so every booking contends on the same slot rows' conditional UPDATE:
+
+- `appointments.book_p99_ms`: 20 concurrent bookers, each booking again about a second after
+  its answer (think time 0.5-1.5 s: some 20 bookings a second in all, far above a hall's peak);
+- `appointments.book_per_s`: the same 20 with no think time (closed loop): how many bookings a
+  second one process takes when saturated (latency then is queueing, 20 / throughput).
 
 The citizens come through the hall's proxy (a distinct X-Forwarded-For each, 127.0.0.1
 trusted), so every booking takes the public path with its rate counter. The load generator
@@ -25,7 +29,7 @@ RULE = {"enabled": True, "slot_minutes": 30, "capacity": 200, "weekdays": [0, 1,
         "late_minutes": 15, "share_percent": 50}
 
 
-def book_latency(engine: str = "sqlite") -> dict[str, float]:
+def book_latency(engine: str = "sqlite", think: bool = True) -> dict[str, float]:
     hall = start_hall(engine, counters=2, env={"MOTCUA_TRUSTED_PROXIES": "127.0.0.1"})
     staff = {"Authorization": f"Bearer {hall.staff_token}"}
     service = hall.services[0]
@@ -52,16 +56,20 @@ def book_latency(engine: str = "sqlite") -> dict[str, float]:
                         r = await c.post("/api/v1/appointments", json=body, headers=headers)
                         lat.append((time.perf_counter() - t0) * 1000)
                         codes[r.status_code] = codes.get(r.status_code, 0) + 1
+                        if think:
+                            await asyncio.sleep(0.5 + ((n * 37) % 100) / 100)
 
                 await asyncio.gather(*(booker(b) for b in range(BOOKERS)))
             return lat, codes
 
+        t0 = time.perf_counter()
         lat, codes = asyncio.run(run())
+        elapsed = time.perf_counter() - t0
     finally:
         hall.stop()
     if set(codes) - {201}:
         raise RuntimeError(f"bookings answered {codes}")
-    return {"p99": percentile(lat, 99), "p50": percentile(lat, 50), "n": len(lat)}
+    return {"p99": percentile(lat, 99), "p50": percentile(lat, 50), "n": len(lat), "per_s": len(lat) / elapsed}
 
 
 def run() -> Iterator[dict]:
@@ -70,6 +78,9 @@ def run() -> Iterator[dict]:
            "better": "lower"}
     yield {"name": "appointments.book_p50_ms", "value": round(result["p50"], 1), "unit": "ms", "target": None,
            "better": "lower"}
+    saturated = book_latency("sqlite", think=False)
+    yield {"name": "appointments.book_per_s", "value": round(saturated["per_s"], 1), "unit": "bookings/s",
+           "target": None, "better": "higher"}
     if os.environ.get("MOTCUA_BENCH_POSTGRES", "1") != "0":
         try:
             pg = book_latency("postgres")

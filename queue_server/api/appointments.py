@@ -42,8 +42,8 @@ from queue_server.api.types import SiteParam, text
 from queue_server.events import projection
 from queue_server.services import admin
 from queue_server.services import appointments as appts
-from queue_server.services.admin.pairing import qr_data_uri
 from queue_server.services.appointments.booking import key_ok
+from queue_server.services.appointments.qr import qr_data_uri
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Forbidden, NotFound
 from queue_server.store.tables import INT8_MAX

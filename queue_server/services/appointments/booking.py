@@ -267,7 +267,8 @@ def book(ctx: Context, actor: Actor, *, client: str, site_id: int, day: date, st
 
     def work(session: Session) -> dict[str, Any]:
         now = ctx.clock.now()
-        if channel == "web" and limits.count(session, rate_key, now, timedelta(hours=1)) >= BOOKINGS_PER_HOUR:
+        # counted first, in this transaction: a booking refused for any reason rolls its count back
+        if channel == "web" and limits.bump(session, rate_key, now, timedelta(hours=1)) > BOOKINGS_PER_HOUR:
             wait = limits.seconds_left(session, rate_key, timedelta(hours=1), now)
             raise RateLimited(f"Đã đặt {BOOKINGS_PER_HOUR} lịch hẹn trong một giờ từ máy này. Vui lòng thử lại sau "
                               f"{max(1, wait // 60)} phút.",
@@ -300,29 +301,23 @@ def book(ctx: Context, actor: Actor, *, client: str, site_id: int, day: date, st
         if conn.execute(_TAKE_PLACE, {"slot_id": slot_id, "capacity": rule.capacity}).rowcount != 1:
             raise Conflict(f"Khung giờ {at:%H:%M} ngày {day:%d/%m/%Y} đã hết chỗ; hãy chọn khung giờ khác.",
                            f"The slot at {at:%H:%M} on {day:%d/%m/%Y} is full; choose another.", reason="full")
-        booking = None
-        for _ in range(5):  # two random codes clash about never; try a new one if they do
-            candidate = Appointment(site_id=site.id, service_id=service.id, slot_id=slot_id, day=day,
-                                    starts_at=starts_at, code=rules.new_code(), procedure_code=proc,
-                                    name=contact_name, phone=contact_phone, state="booked", created_at=now,
-                                    state_changed_at=now)
-            try:
-                with session.begin_nested():
-                    session.add(candidate)
-                    session.flush()
-                booking = candidate
-                break
-            except IntegrityError:
-                continue
-        if booking is None:
-            raise Conflict("Không tạo được mã lịch hẹn, hãy thử lại.", "Could not make a booking code; try again.")
-        if channel == "web":
-            limits.bump(session, rate_key, now, timedelta(hours=1))
+        booking = Appointment(site_id=site.id, service_id=service.id, slot_id=slot_id, day=day,
+                              starts_at=starts_at, code=rules.new_code(), procedure_code=proc, name=contact_name,
+                              phone=contact_phone, state="booked", created_at=now, state_changed_at=now)
+        session.add(booking)
+        session.flush()  # a code taken already (about never: 31^7 codes) is an IntegrityError: see below
         log.append(session, site_id=site.id, kind="appointment.booked", at=now, actor=actor.label,
                    data=_event_data(booking, service, channel=channel))
         return {"id": booking.id, **_view(booking, service, rule, zone)}
 
-    return ctx.db.transaction(work)
+    for attempt in range(3):
+        try:
+            return ctx.db.transaction(work)
+        except IntegrityError:  # two random codes clashed: the whole booking again, with a new code
+            if attempt == 2:
+                raise Conflict("Không tạo được mã lịch hẹn, hãy thử lại.",
+                               "Could not make a booking code; try again.") from None
+    raise AssertionError("unreachable")
 
 
 def _event_data(b: Appointment, service: Service, **extra: Any) -> dict[str, Any]:
