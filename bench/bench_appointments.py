@@ -1,8 +1,9 @@
 """Appointments over HTTP, one server process on this machine, every booking into the same
 three slots, so every booking contends on the same slot rows' conditional UPDATE:
 
-- `appointments.book_p99_ms`: 20 concurrent bookers, each booking again about a second after
-  its answer (think time 0.5-1.5 s: some 20 bookings a second in all, far above a hall's peak);
+- `appointments.book_p99_ms`: 20 concurrent bookers, starting spread over the first second and
+  each booking again about a second after its answer (think time 0.5-1.5 s: some 20 bookings a
+  second in all, far above a hall's peak);
 - `appointments.book_per_s`: the same 20 with no think time (closed loop): how many bookings a
   second one process takes when saturated (latency then is queueing, 20 / throughput).
 
@@ -47,6 +48,8 @@ def book_latency(engine: str = "sqlite", think: bool = True) -> dict[str, float]
             async with httpx.AsyncClient(base_url=hall.url, timeout=30,
                                          limits=httpx.Limits(max_connections=BOOKERS + 4)) as c:
                 async def booker(b: int) -> None:
+                    if think:  # citizens do not all press at the same millisecond: spread over the first second
+                        await asyncio.sleep(b / BOOKERS)
                     for i in range(PER_BOOKER):
                         n = b * PER_BOOKER + i
                         body = {"service_id": service, "day": day, "time": slots[n % len(slots)]["time"],
