@@ -9,7 +9,8 @@ cancelling one's own booking.
     find_by_code(ctx, code=..., client=...)   the booking of a code (rate-limited misses)
 
 Capacity: a slot's row holds how many places are taken; a booking takes one with a single
-conditional UPDATE (``booked = booked + 1 WHERE booked < capacity``), so two citizens
+conditional upsert (``INSERT ... ON CONFLICT DO UPDATE SET booked = booked + 1 WHERE booked <
+capacity RETURNING id``), so two citizens
 booking the last place at once never both get it, on SQLite (one writer) and on PostgreSQL
 (the row lock, and the condition read again after it) alike, with no read-then-write.
 
@@ -64,9 +65,6 @@ STATES = {
 }
 
 _SL = AppointmentSlot.__table__
-# one place taken, only while one is left: the whole capacity rule in one statement
-_TAKE_PLACE = update(_SL).where(_SL.c.id == bindparam("slot_id"), _SL.c.booked < bindparam("capacity")).values(
-    booked=_SL.c.booked + 1)
 _FREE_PLACE = update(_SL).where(_SL.c.id == bindparam("slot_id"), _SL.c.booked > 0).values(booked=_SL.c.booked - 1)
 
 
@@ -239,15 +237,20 @@ def _channel(actor: Actor) -> str:
     return "staff" if actor.kind in ("user", "system") else "web"
 
 
-_SLOT_UPSERT = {
-    name: dialect.insert(_SL).values(site_id=bindparam("site_id"), service_id=bindparam("service_id"),
-                                     day=bindparam("day"), starts_at=bindparam("starts_at", type_=_SL.c.starts_at.type),
-                                     booked=0).on_conflict_do_nothing(index_elements=[_SL.c.service_id,
-                                                                                      _SL.c.starts_at])
+# One statement takes a place: the slot's row is created holding this booking, or its count
+# raised by one only while a place is left (ON CONFLICT ... DO UPDATE ... WHERE); RETURNING
+# gives the slot's id, or nothing when the slot is full. The condition is evaluated under the
+# row's lock (PostgreSQL, re-read after a concurrent update) or the write lock (SQLite).
+_TAKE_PLACE_SQL = {
+    name: dialect.insert(_SL).values(
+        site_id=bindparam("site_id"), service_id=bindparam("service_id"), day=bindparam("day"),
+        starts_at=bindparam("starts_at", type_=_SL.c.starts_at.type), booked=1,
+    ).on_conflict_do_update(
+        index_elements=[_SL.c.service_id, _SL.c.starts_at], set_={"booked": _SL.c.booked + 1},
+        where=_SL.c.booked < bindparam("capacity"),
+    ).returning(_SL.c.id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-_SLOT_ID = select(_SL.c.id).where(_SL.c.service_id == bindparam("service_id"),
-                                  _SL.c.starts_at == bindparam("starts_at", type_=_SL.c.starts_at.type))
 
 
 def book(ctx: Context, actor: Actor, *, client: str, site_id: int, day: date, start: str, name: str, phone: str,
@@ -295,10 +298,10 @@ def book(ctx: Context, actor: Actor, *, client: str, site_id: int, day: date, st
                            "This phone number already has an appointment for this service that day; "
                            "cancel it first.", reason="duplicate")
         conn = session.connection()
-        conn.execute(_SLOT_UPSERT[conn.dialect.name], {"site_id": site.id, "service_id": service.id, "day": day,
-                                                       "starts_at": starts_at})
-        slot_id = conn.execute(_SLOT_ID, {"service_id": service.id, "starts_at": starts_at}).scalar_one()
-        if conn.execute(_TAKE_PLACE, {"slot_id": slot_id, "capacity": rule.capacity}).rowcount != 1:
+        slot_id = conn.execute(_TAKE_PLACE_SQL[conn.dialect.name], {
+            "site_id": site.id, "service_id": service.id, "day": day, "starts_at": starts_at,
+            "capacity": rule.capacity}).scalar()
+        if slot_id is None:
             raise Conflict(f"Khung giờ {at:%H:%M} ngày {day:%d/%m/%Y} đã hết chỗ; hãy chọn khung giờ khác.",
                            f"The slot at {at:%H:%M} on {day:%d/%m/%Y} is full; choose another.", reason="full")
         booking = Appointment(site_id=site.id, service_id=service.id, slot_id=slot_id, day=day,
