@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     # which a rating's free-text comment is erased; 0 keeps them (not recommended)
     retention_dossier_days: Int = 365
     retention_feedback_days: Int = 365
+    # days after its slot a booking keeps the citizen's name and phone (0 keeps them)
+    retention_appointment_days: Int = 30
     # Announcements
     voice_dir: str = ""  # a hall's own recorded clips (falls back to the default pack)
     dialect: Literal["north", "south"] = "north"

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from queue_server.api import admin as admin_routes
 from queue_server.api import announcements as announcement_routes
+from queue_server.api import appointments as appointment_routes
 from queue_server.api import auth as auth_routes
 from queue_server.api import catalog as catalog_routes
 from queue_server.api import dossiers as dossier_routes
@@ -37,7 +38,7 @@ from queue_server.api.request_log import RequestLog
 from queue_server.clock import Clock
 from queue_server.config import Settings
 from queue_server.events.hub import EventHub
-from queue_server.services import auth
+from queue_server.services import appointments, auth
 from queue_server.services.auth import instance_secret
 from queue_server.services.context import SYSTEM, Context
 from queue_server.services.dossiers import reception as dossiers
@@ -175,6 +176,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         # kept summaries only
         report_days = asyncio.create_task(_every(maintain_seconds, lambda: report_figures.keep_closed(ctx),
                                                  "summarising closed days for the reports"), name="report-days")
+        # bookings never checked in become no-shows once their slot's check-in has closed
+        no_shows = asyncio.create_task(_every(SWEEP_SECONDS, lambda: appointments.mark_no_shows(ctx, SYSTEM),
+                                              "marking appointments' no-shows"), name="appointment-no-shows")
         # due soon / overdue dossiers, one event each: scheduled here, not run by the reports
         # that read them (a read writes nothing)
         dossier_sweeper = asyncio.create_task(_every(dossier_sweep_seconds, lambda: dossiers.flag_overdue(ctx, SYSTEM),
@@ -197,6 +201,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
             backups.cancel()
             purges.cancel()
             dossier_sweeper.cancel()
+            no_shows.cancel()
             report_days.cancel()
             await hub.stop()
             figures.close()
@@ -216,8 +221,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
                    petition_routes, dossier_routes, announcement_routes, phone_routes, remote_routes, monitor_routes,
-                   report_routes, metrics_routes, setup_routes, notification_routes, page_routes):
+                   report_routes, metrics_routes, setup_routes, notification_routes, appointment_routes, page_routes):
         app.include_router(module.router)
+    app.include_router(appointment_routes.pages)
 
     @app.get("/api/v1/health", tags=["health"], responses={503: {"description": "the database or the event hub is not working"}})
     def health(c: Context = Depends(get_ctx)) -> JSONResponse:

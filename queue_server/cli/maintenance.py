@@ -57,7 +57,11 @@ def cmd_purge(args: argparse.Namespace) -> int:
           f"{sum(report.petitions.values())} liên hệ của phản ánh / petition contacts (họ tên, điện thoại / "
           f"name, phone) (quá / over {s.retention_feedback_days} ngày / days), "
           f"{sum(report.remote.values())} số lấy từ xa / remote numbers (mã băm số điện thoại / hashed phone, "
-          f"sau ngày của số / after their day)")
+          f"sau ngày của số / after their day), "
+          f"{sum(report.phones.values())} số điện thoại nhận tin / phone numbers for messages (quá / over "
+          f"{s.retention_notification_days} ngày / days), "
+          f"{sum(report.appointments.values())} lịch hẹn / bookings (họ tên, điện thoại / name, phone; "
+          f"quá / over {s.retention_appointment_days} ngày sau giờ hẹn / days after the slot)")
     return 0
 
 

@@ -19,6 +19,21 @@ in the order they apply (docs/dispatch-policy.md explains them for supervisors):
 6. Within a queue the order is strict FIFO: front-placed first, then
    `queued_at`, then id.
 
+0. Appointments (đặt lịch hẹn). A ticket checked in from a booking carries `due_at`, the
+   start of its slot, and waits in its service's *appointment line*, ordered by (due_at, id).
+   Once due (`now >= due_at`), the earliest due appointment of the counter's services is
+   called before every walk-in rule below, as long as appointments took fewer than the
+   service's quota `A` of the counter's last `APPOINTMENT_WINDOW - 1` calls (`recent_appointments`);
+   otherwise the walk-in rules decide this call. With nobody else waiting, a due appointment
+   is called whatever the quota, and an appointment checked in early is called only when
+   nothing else waits. So, in any `APPOINTMENT_WINDOW` consecutive calls of a counter while
+   walk-ins wait, at most `A` are appointments (walk-ins keep moving); and while due
+   appointments wait, at least `A` of any `APPOINTMENT_WINDOW` consecutive calls are
+   appointments, so the due appointment with k due ones before it (of the counter's services,
+   with one quota) is called within ceil((k + 1) / A) x APPOINTMENT_WINDOW calls of the counter.
+   Walk-in lines never hold appointments: rules 2-6 and their FIFO and escalation hold among
+   walk-ins exactly as before, at a pace of at least W - A of every W calls.
+
 The same queue machinery drives the wait estimate (estimate.py), so the estimate
 simulates exactly the order in which counters will call.
 
@@ -26,7 +41,8 @@ Bounded view: a *line* is the waiting tickets of one service, one class and one 
 (front or not), in call order. Rules 2-6 only ever look at the first ticket of each
 (service, tier) queue's front part and of its other part, and each of those is the first
 ticket of one line. So `choose_next` over the first ticket of every line (`queue_heads`)
-picks exactly what it picks over every waiting ticket; the server reads those heads
+picks exactly what it picks over every waiting ticket (an appointment line, one per service,
+is a line too: rule 0 reads its head only); the server reads those heads
 through an index instead of reading the whole queue (`WaitingLine` carries the first few
 tickets of a line and how many wait in it, for the estimate's bounded replay).
 """
@@ -42,6 +58,9 @@ from types import MappingProxyType
 from typing import Literal, TypeAlias
 
 __all__ = [
+    "APPOINTMENT_WINDOW",
+    "DEFAULT_APPOINTMENT_QUOTA",
+    "appointment_quota",
     "CounterView",
     "Decision",
     "DispatchPolicy",
@@ -77,7 +96,10 @@ class PriorityClass(StrEnum):
 PRIORITY_CLASSES: frozenset[PriorityClass] = frozenset(c for c in PriorityClass if c.is_priority)
 
 Mode: TypeAlias = Literal["strict", "ratio"]
-Reason: TypeAlias = Literal["overdue", "front", "priority", "normal"]
+Reason: TypeAlias = Literal["appointment", "overdue", "front", "priority", "normal"]
+
+APPOINTMENT_WINDOW = 10
+"""Appointments' share of calls is counted over a counter's last this many calls."""
 
 
 def require_aware(value: datetime, name: str) -> None:
@@ -101,7 +123,7 @@ class WaitingTicket:
 
     `queued_at` orders it in its queue: the issue time, or the original arrival
     of a transferred ticket. `front` marks a ticket transferred "to the front"
-    of its new service.
+    of its new service. `due_at` (appointments only) is the start of the booked slot.
     """
 
     id: int
@@ -110,6 +132,7 @@ class WaitingTicket:
     queued_at: datetime
     front: bool = False
     number: int = 0
+    due_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.priority, PriorityClass):
@@ -119,14 +142,27 @@ class WaitingTicket:
                 allowed = ", ".join(c.value for c in PriorityClass)
                 raise ValueError(f"priority must be one of {allowed}, got {self.priority!r}") from None
         require_aware(self.queued_at, "queued_at")
+        if self.due_at is not None:
+            require_aware(self.due_at, "due_at")
+
+    @property
+    def is_appointment(self) -> bool:
+        return self.due_at is not None
 
 
-LineKey: TypeAlias = tuple[int, PriorityClass, bool]
+LineKey: TypeAlias = tuple[int, PriorityClass, bool, bool]
 
 
 def line_key(t: WaitingTicket) -> LineKey:
-    """The line a ticket waits in: (service, class, placed at the front)."""
-    return (t.service_id, t.priority, t.front)
+    """The line a ticket waits in: (service, class, placed at the front, appointment).
+    Every appointment of a service waits in one line: (service, normal, False, True)."""
+    if t.due_at is not None:
+        return (t.service_id, PriorityClass.NORMAL, False, True)
+    return (t.service_id, t.priority, t.front, False)
+
+
+def _due_key(t: WaitingTicket) -> tuple[datetime, int]:
+    return (t.due_at or t.queued_at, t.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +174,7 @@ class WaitingLine:
     front: bool
     head: tuple[WaitingTicket, ...]
     count: int
+    appointment: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "priority", PriorityClass(self.priority))
@@ -156,10 +193,10 @@ def waiting_lines(waiting: Iterable[WaitingTicket], per_line: int) -> list[Waiti
     for t in waiting:
         groups.setdefault(line_key(t), []).append(t)
     out = []
-    for (service_id, priority, front), tickets in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1].value,
-                                                                                            kv[0][2])):
-        tickets.sort(key=_key)
-        out.append(WaitingLine(service_id, priority, front, tuple(tickets[: max(1, per_line)]), len(tickets)))
+    for (service_id, priority, front, appt), tickets in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1].value, kv[0][2], kv[0][3])):
+        tickets.sort(key=_due_key if appt else _key)
+        out.append(WaitingLine(service_id, priority, front, tuple(tickets[: max(1, per_line)]), len(tickets), appt))
     return out
 
 
@@ -305,20 +342,63 @@ class _Queue:
         return self.rest[self.ri - 1]
 
 
+class _AppointmentLine:
+    """One service's appointments in call order: (due_at, id)."""
+
+    __slots__ = ("items", "i")
+
+    def __init__(self) -> None:
+        self.items: list[WaitingTicket] = []
+        self.i = 0
+
+    def __bool__(self) -> bool:
+        return self.i < len(self.items)
+
+    def head(self) -> WaitingTicket:
+        return self.items[self.i]
+
+    def insert(self, t: WaitingTicket) -> None:
+        self.items.insert(bisect.bisect_left(self.items, _due_key(t), lo=self.i, key=_due_key), t)
+
+    def pop(self) -> WaitingTicket:
+        self.i += 1
+        return self.items[self.i - 1]
+
+
+DEFAULT_APPOINTMENT_QUOTA = APPOINTMENT_WINDOW // 2
+
+
+def appointment_quota(share_percent: int) -> int:
+    """Calls per APPOINTMENT_WINDOW that appointments of a service may take (rounded down,
+    so the share is never exceeded); 10..90 % gives 1..9."""
+    return max(1, min(APPOINTMENT_WINDOW - 1, share_percent * APPOINTMENT_WINDOW // 100))
+
+
 class QueueSet:
-    """The waiting tickets split into (service, tier) queues, in call order.
+    """The waiting tickets split into (service, tier) queues and per-service appointment
+    lines, in call order.
 
     Built once and then consumed call by call; estimate.py uses it to replay the
-    policy over many calls without re-sorting.
+    policy over many calls without re-sorting. `quota` gives, per service, how many of a
+    counter's last APPOINTMENT_WINDOW calls its appointments may take (rule 0; a service
+    not named gets DEFAULT_APPOINTMENT_QUOTA).
     """
 
-    def __init__(self, waiting: Iterable[WaitingTicket], policy: DispatchPolicy) -> None:
+    def __init__(self, waiting: Iterable[WaitingTicket], policy: DispatchPolicy,
+                 quota: Mapping[int, int] | None = None) -> None:
         self.policy = policy
+        self.quota = dict(quota or {})
         self.queues: dict[tuple[int, bool], _Queue] = {}
+        self.appointments: dict[int, _AppointmentLine] = {}
         for t in waiting:
-            self._queue(t).add(t)
+            if t.due_at is not None:
+                self._line(t).items.append(t)
+            else:
+                self._queue(t).add(t)
         for q in self.queues.values():
             q.sort()
+        for line in self.appointments.values():
+            line.items.sort(key=_due_key)
 
     def _queue(self, t: WaitingTicket) -> _Queue:
         key = (t.service_id, self.policy.is_priority(t.priority))
@@ -327,23 +407,49 @@ class QueueSet:
             q = self.queues[key] = _Queue()
         return q
 
+    def _line(self, t: WaitingTicket) -> _AppointmentLine:
+        line = self.appointments.get(t.service_id)
+        if line is None:
+            line = self.appointments[t.service_id] = _AppointmentLine()
+        return line
+
     def add(self, t: WaitingTicket) -> None:
         """Add one ticket to an already built set, keeping call order."""
-        self._queue(t).insert(t)
+        if t.due_at is not None:
+            self._line(t).insert(t)
+        else:
+            self._queue(t).insert(t)
+
+    def may_take_appointment(self, service_id: int, recent_appointments: Sequence[bool]) -> bool:
+        """Rule 0's share: fewer than the quota among the counter's last W - 1 calls."""
+        quota = self.quota.get(service_id, DEFAULT_APPOINTMENT_QUOTA)
+        return sum(1 for a in recent_appointments[: APPOINTMENT_WINDOW - 1] if a) < quota
 
     def decide(
         self,
         counter: CounterView,
         now: datetime,
         recent: Sequence[PriorityClass] = (),
+        recent_appointments: Sequence[bool] = (),
     ) -> Decision | None:
-        """What `counter` calls at `now`; the ticket stays queued (see `take`)."""
+        """What `counter` calls at `now`; the ticket stays queued (see `take`).
+
+        `recent_appointments`: whether each of the counter's latest calls was an
+        appointment, most recent first (rule 0's share)."""
         policy = self.policy
         eligible = [
             (service_id, tier, q)
             for (service_id, tier), q in self.queues.items()
             if q and service_id in counter.weights
         ]
+        booked = [line.head() for sid, line in self.appointments.items() if line and sid in counter.weights]
+        if booked:
+            due = [t for t in booked if t.due_at <= now]  # type: ignore[operator]
+            if not eligible:
+                return Decision(min(due or booked, key=_due_key), "appointment")
+            allowed = [t for t in due if self.may_take_appointment(t.service_id, recent_appointments)]
+            if allowed:
+                return Decision(min(allowed, key=_due_key), "appointment")
         if not eligible:
             return None
 
@@ -379,13 +485,20 @@ class QueueSet:
 
     def take(self, ticket: WaitingTicket) -> None:
         """Remove a ticket returned by `decide` (it is always the head of its queue)."""
+        if ticket.due_at is not None:
+            line = self._line(ticket)
+            if not line or line.head() != ticket:
+                raise ValueError(f"ticket {ticket.id} is not at the head of its appointment line")
+            line.pop()
+            return
         q = self._queue(ticket)
         if not q or q.head() != ticket:
             raise ValueError(f"ticket {ticket.id} is not at the head of its queue")
         q.pop()
 
     def __len__(self) -> int:
-        return sum(len(q.fronts) - q.fi + len(q.rest) - q.ri for q in self.queues.values())
+        return (sum(len(q.fronts) - q.fi + len(q.rest) - q.ri for q in self.queues.values())
+                + sum(len(line.items) - line.i for line in self.appointments.values()))
 
 
 def decide_next(
@@ -394,11 +507,13 @@ def decide_next(
     policy: DispatchPolicy,
     now: datetime,
     recent: Sequence[PriorityClass] = (),
+    recent_appointments: Sequence[bool] = (),
+    quota: Mapping[int, int] | None = None,
 ) -> Decision | None:
     """Like `choose_next`, also saying why the ticket was chosen."""
     require_aware(now, "now")
-    return QueueSet((t for t in waiting if t.service_id in counter.weights), policy).decide(
-        counter, now, recent
+    return QueueSet((t for t in waiting if t.service_id in counter.weights), policy, quota).decide(
+        counter, now, recent, recent_appointments
     )
 
 
@@ -408,11 +523,15 @@ def choose_next(
     policy: DispatchPolicy,
     now: datetime,
     recent: Sequence[PriorityClass] = (),
+    recent_appointments: Sequence[bool] = (),
+    quota: Mapping[int, int] | None = None,
 ) -> WaitingTicket | None:
     """The ticket `counter` should call at `now`, or None when nothing it serves is waiting.
 
     `recent` is the classes of the tickets this counter called today, most
-    recent first; ratio mode reads its ratio from them.
+    recent first; ratio mode reads its ratio from them. `recent_appointments` says which
+    of those latest calls were appointments (rule 0's share, per `quota`: service -> calls
+    per APPOINTMENT_WINDOW).
     """
-    decision = decide_next(waiting, counter, policy, now, recent)
+    decision = decide_next(waiting, counter, policy, now, recent, recent_appointments, quota)
     return decision.ticket if decision else None

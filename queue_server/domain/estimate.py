@@ -36,12 +36,14 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from queue_server.domain.dispatch import (
+    APPOINTMENT_WINDOW,
     CounterView,
     DispatchPolicy,
     PriorityClass,
     QueueSet,
     WaitingLine,
     WaitingTicket,
+    line_key,
     require_aware,
     waiting_lines,
 )
@@ -78,17 +80,20 @@ class Serving:
 class OpenCounter:
     """An open counter: its weights, its current ticket (None when idle), its recent calls.
 
-    `recent` is the classes it called today, most recent first (ratio mode).
+    `recent` is the classes it called today, most recent first (ratio mode);
+    `recent_appointments` whether each of its latest calls was an appointment (their share).
     """
 
     id: int
     weights: Mapping[int, int]
     serving: Serving | None = None
     recent: tuple[PriorityClass, ...] = ()
+    recent_appointments: tuple[bool, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", CounterView(self.id, self.weights).weights)
         object.__setattr__(self, "recent", tuple(PriorityClass(c) for c in self.recent))
+        object.__setattr__(self, "recent_appointments", tuple(bool(a) for a in self.recent_appointments))
 
     @property
     def view(self) -> CounterView:
@@ -259,6 +264,8 @@ def estimate_wait(
     arrivals: Sequence[ArrivalRate] = (),
     *,
     replay_calls: int = REPLAY_CALLS,
+    quota: Mapping[int, int] | None = None,
+    due_at: datetime | None = None,
 ) -> WaitEstimate | NoCounterOpen:
     """Estimate for a ticket of `service_id` and `priority` issued at `now`.
 
@@ -283,14 +290,17 @@ def estimate_wait(
     if open_for == 0:
         return NoCounterOpen(service_id, sum(line.count for line in lines if line.service_id == service_id))
 
-    new = WaitingTicket(id=_ARRIVAL_IDS, service_id=service_id, priority=priority, queued_at=now)
+    # an appointment's ticket (`due_at`: its slot's start) waits in its service's appointment line
+    new = WaitingTicket(id=_ARRIVAL_IDS, service_id=service_id, priority=priority, queued_at=now, due_at=due_at)
     served = {s for c in counters for s in c.weights}
     lines = [line for line in lines if line.service_id in served]
     # the last known ticket of a line that has more: the replay cannot go past it
     edge = {line.head[-1].id for line in lines if not line.complete}
-    queues = QueueSet([t for line in lines for t in line.head] + [new], policy)
+    queues = QueueSet([t for line in lines for t in line.head] + [new], policy, quota)
     window = policy.recent_window
     recent = {c.id: list(c.recent[:window]) for c in counters}
+    booked_window = APPOINTMENT_WINDOW - 1
+    booked = {c.id: list(c.recent_appointments[:booked_window]) for c in counters}
     views = {c.id: c.view for c in counters}
     by_id = {c.id: c for c in counters}
 
@@ -338,7 +348,7 @@ def estimate_wait(
                     heapq.heappush(free, (at, cid))
             continue
         at, cid = heapq.heappop(free)
-        decision = queues.decide(views[cid], now + timedelta(seconds=at), recent[cid])
+        decision = queues.decide(views[cid], now + timedelta(seconds=at), recent[cid], booked[cid])
         if decision is None:
             idle.add(cid)  # nothing it serves is waiting; an arrival may wake it
             continue
@@ -349,6 +359,7 @@ def estimate_wait(
         if service_id in views[cid].weights and ticket.id < new.id:
             ahead += 1
         recent[cid] = ([ticket.priority] + recent[cid])[:window]
+        booked[cid] = ([ticket.is_appointment] + booked[cid])[:booked_window]
         busy = times.mean(ticket.service_id, cid)
         pace.record(cid, ticket, busy, service_id)
         heapq.heappush(free, (at + busy, cid))
@@ -373,7 +384,7 @@ class _Pace:
     def __init__(self) -> None:
         self.on_service: dict[int, float] = defaultdict(float)
         self.total: dict[int, float] = defaultdict(float)
-        self.taken: dict[tuple[int, PriorityClass, bool], int] = defaultdict(int)
+        self.taken: dict[tuple[int, PriorityClass, bool, bool], int] = defaultdict(int)
         self.service_calls = 0
 
     def record(self, cid: int, ticket: WaitingTicket, busy: float, service_id: int) -> None:
@@ -383,7 +394,7 @@ class _Pace:
             if ticket.id < _ARRIVAL_IDS:
                 self.service_calls += 1
         if ticket.id < _ARRIVAL_IDS:
-            self.taken[(ticket.service_id, ticket.priority, ticket.front)] += 1
+            self.taken[line_key(ticket)] += 1
 
 
 def _remainder(
@@ -415,7 +426,7 @@ def _remainder(
     for line in lines:
         if line.service_id != service_id:
             continue
-        left = line.count - pace.taken.get((line.service_id, line.priority, line.front), 0)
+        left = line.count - pace.taken.get((line.service_id, line.priority, line.front, line.appointment), 0)
         if policy.is_priority(line.priority) == tier:
             own += left
         else:
@@ -445,7 +456,7 @@ def _remainder(
         older = {}
         for line in lines:
             if line.service_id in pool:
-                left = line.count - pace.taken.get((line.service_id, line.priority, line.front), 0)
+                left = line.count - pace.taken.get((line.service_id, line.priority, line.front, line.appointment), 0)
                 older[line.service_id] = older.get(line.service_id, 0) + left
         drain = drain_here = 0.0
         for c in counters.values():

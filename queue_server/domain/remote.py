@@ -24,6 +24,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from queue_server.domain.phone_numbers import normalize_phone
+
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 REMOTE_PREFIX = "R"  # appointment booking codes start with "H"
@@ -32,29 +34,15 @@ PLACEMENTS = ("taken", "checkin")
 CHECKIN_MINUTES_MIN, CHECKIN_MINUTES_MAX = 5, 480
 QUOTA_MAX = 9999
 
-_MOBILE = re.compile(r"^0[35789]\d{8}$")
-_SEPARATORS = re.compile(r"[\s.\-()]")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 # -- the phone number ---------------------------------------------------------------------------
 
 def normalize_mobile(raw: str) -> str | None:
-    """A Vietnamese mobile number in its one stored form (0 + 9 digits), or None.
-
-    Accepts spaces, dots, dashes and brackets between digits, and the +84 / 0084 / 84
-    country prefixes; the number must be one of the 10-digit mobile ranges (03, 05, 07, 08,
-    09 after the 2018 renumbering). Anything else (landlines, 11 digits, letters) is None."""
-    if not isinstance(raw, str) or len(raw) > 40:
-        return None
-    digits = _SEPARATORS.sub("", raw)
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("0084"):
-        digits = "0" + digits[4:]
-    elif digits.startswith("84") and len(digits) == 11:
-        digits = "0" + digits[2:]
-    return digits if _MOBILE.match(digits) else None
+    """A Vietnamese mobile number in its one stored form (0 + 9 digits), or None
+    (domain/phone_numbers.py, shared with appointments and text messages)."""
+    return normalize_phone(raw)
 
 
 # -- check-in codes -----------------------------------------------------------------------------

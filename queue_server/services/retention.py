@@ -13,7 +13,9 @@ numbers citizens leave to be messaged about a ticket (services/notifications/) a
 them (the messages' kind, time and delivery record stay). A number taken from a phone keeps
 its limit keys (the keyed hash of the phone number and of the browser id, services/remote/)
 only for its own business day: the first purge after the day erases them, whatever the
-retention settings (they serve the day's limits, nothing else). Each purge is one
+retention settings (they serve the day's limits, nothing else). A booking (đặt lịch hẹn)
+whose slot began more than `retention_appointment_days` ago loses the citizen's name and
+phone; its service, slot, state and ticket stay for the reports. Each purge is one
 `system.purge` event per site with counts, never names.
 
 Run daily by the server (with the dossier sweep) and by `motcua purge [--dry-run]`. A purge
@@ -34,6 +36,7 @@ from queue_server.events import log
 from queue_server.services.context import Actor, Context
 from queue_server.services.remote.checkin import erase_keys
 from queue_server.store.tables import (
+    Appointment,
     Dossier,
     Event,
     Notification,
@@ -56,16 +59,18 @@ class PurgeReport:
     petitions: dict[int, int] = field(default_factory=dict)  # site id -> petition contacts erased
     phones: dict[int, int] = field(default_factory=dict)  # site id -> message phone numbers erased
     remote: dict[int, int] = field(default_factory=dict)  # site id -> remote numbers' limit keys erased
+    appointments: dict[int, int] = field(default_factory=dict)  # site id -> bookings' names and phones erased
 
     @property
     def total(self) -> int:
         return (sum(self.dossiers.values()) + sum(self.comments.values()) + sum(self.petitions.values())
-                + sum(self.phones.values()) + sum(self.remote.values()))
+                + sum(self.phones.values()) + sum(self.remote.values()) + sum(self.appointments.values()))
 
     def as_json(self) -> dict[str, object]:
         return {"dry_run": self.dry_run, "dossiers": sum(self.dossiers.values()),
                 "comments": sum(self.comments.values()), "petitions": sum(self.petitions.values()),
-                "phones": sum(self.phones.values()), "remote": sum(self.remote.values())}
+                "phones": sum(self.phones.values()), "remote": sum(self.remote.values()),
+                "appointments": sum(self.appointments.values())}
 
 
 def _holds_personal_data():  # noqa: ANN202
@@ -93,6 +98,11 @@ def _messages_due(cutoff: datetime):  # noqa: ANN202
     return (Notification.created_at < cutoff, Notification.recipient != "", Notification.state != "pending")
 
 
+def _appointments_due(cutoff: datetime):  # noqa: ANN202
+    return (Appointment.starts_at < cutoff, Appointment.state != "booked",
+            or_(Appointment.name != "", Appointment.phone != ""))
+
+
 def _remote_due(before_day):  # noqa: ANN001, ANN202
     return (RemoteTicket.business_day < before_day,
             or_(RemoteTicket.phone_key != "", RemoteTicket.device_key != ""))
@@ -116,6 +126,7 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
     dossier_cutoff = now - timedelta(days=settings.retention_dossier_days)
     comment_cutoff = now - timedelta(days=settings.retention_feedback_days)
     phone_cutoff = now - timedelta(days=settings.retention_notification_days)
+    appointment_cutoff = now - timedelta(days=settings.retention_appointment_days)
 
     def count(session: Session) -> None:
         if settings.retention_dossier_days > 0:
@@ -126,11 +137,13 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
         if settings.retention_notification_days > 0:
             report.phones = _add(_per_site(session, NotificationContact.site_id, *_contacts_due(phone_cutoff)),
                                  _per_site(session, Notification.site_id, *_messages_due(phone_cutoff)))
+        if settings.retention_appointment_days > 0:
+            report.appointments = _per_site(session, Appointment.site_id, *_appointments_due(appointment_cutoff))
         report.remote = _per_site(session, RemoteTicket.site_id, *_remote_due((now - timedelta(days=1)).date()))
 
     def work(session: Session) -> None:
         # a retried transaction counts afresh
-        report.dossiers, report.comments, report.petitions, report.phones = {}, {}, {}, {}
+        report.dossiers, report.comments, report.petitions, report.phones, report.appointments = {}, {}, {}, {}, {}
         report.remote = erase_keys(session, (now - timedelta(days=1)).date(), batch)
         if settings.retention_dossier_days > 0:
             rows = session.scalars(select(Dossier).where(*_dossiers_due(dossier_cutoff))
@@ -157,14 +170,20 @@ def purge(ctx: Context, actor: Actor, *, dry_run: bool = False, batch: int = BAT
                                      .order_by(Notification.id).limit(batch)):
                 report.phones[m.site_id] = report.phones.get(m.site_id, 0) + 1
                 m.recipient, m.payload = "", {**m.payload, "to": ""}
+        if settings.retention_appointment_days > 0:
+            for a in session.scalars(select(Appointment).where(*_appointments_due(appointment_cutoff))
+                                     .order_by(Appointment.id).limit(batch).with_for_update()):
+                report.appointments[a.site_id] = report.appointments.get(a.site_id, 0) + 1
+                a.name, a.phone, a.personal_erased_at = "", "", now
         for site_id in sorted(set(report.dossiers) | set(report.comments) | set(report.petitions)
-                              | set(report.phones) | set(report.remote)):
+                              | set(report.phones) | set(report.remote) | set(report.appointments)):
             log.append(session, site_id=site_id, kind="system.purge", at=now, actor=actor.label,
                        data={"dossiers": report.dossiers.get(site_id, 0),
                              "comments": report.comments.get(site_id, 0),
                              "petitions": report.petitions.get(site_id, 0),
                              "phones": report.phones.get(site_id, 0),
-                             "remote": report.remote.get(site_id, 0)})
+                             "remote": report.remote.get(site_id, 0),
+                             "appointments": report.appointments.get(site_id, 0)})
 
     if dry_run:
         with ctx.db.reading() as session:
@@ -181,7 +200,7 @@ def purge_all(ctx: Context, actor: Actor, *, dry_run: bool = False) -> PurgeRepo
     total = PurgeReport(dry_run=False)
     while True:
         step = purge(ctx, actor)
-        for name in ("dossiers", "comments", "petitions", "phones", "remote"):
+        for name in ("dossiers", "comments", "petitions", "phones", "remote", "appointments"):
             for site, n in getattr(step, name).items():
                 getattr(total, name)[site] = getattr(total, name).get(site, 0) + n
         if step.total == 0:

@@ -256,12 +256,14 @@ class Ticket(Base):
         # the lines of waiting tickets (service, class, placement) in call order: calling and
         # the wait estimate read each line's head and count its length, never the whole queue
         # (state and number too, so SQLite answers both from the index alone)
+        # (due_at: walk-in lines hold the tickets without one; appointments have their own)
         Index(
             "ix_tickets_waiting",
             "service_id",
             "business_day",
             "priority",
             "front",
+            "due_at",
             "queued_at",
             "id",
             "state",
@@ -278,6 +280,21 @@ class Ticket(Base):
             "id",
             sqlite_where=text("state = 'waiting'"),
             postgresql_where=text("state = 'waiting'"),
+        ),
+        # each service's checked-in appointments in call order (slot start, then id)
+        Index(
+            "ix_tickets_appointments",
+            "service_id",
+            "business_day",
+            "due_at",
+            "id",
+            "state",
+            "number",
+            "queued_at",
+            "priority",
+            "front",
+            sqlite_where=text("state = 'waiting' AND due_at IS NOT NULL"),
+            postgresql_where=text("state = 'waiting' AND due_at IS NOT NULL"),
         ),
         # a counter's calls of the day, latest first (the ratio policy's recent classes)
         Index("ix_tickets_counter_calls", "counter_id", "business_day", "called_at", "id"),
@@ -307,6 +324,8 @@ class Ticket(Base):
     # how the number was taken: kiosk | counter (staff) | remote (a phone) | appointment
     channel: Mapped[str] = mapped_column(String(12), default="kiosk", server_default="kiosk")
     request_key: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the kiosk's Idempotency-Key
+    # an appointment's ticket: the start of its booked slot (dispatch calls it near that time)
+    due_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Event(Base):
@@ -641,3 +660,60 @@ class NotificationAttempt(Base):
     status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str] = mapped_column(Text, default="")
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# -- appointments (đặt lịch hẹn) -------------------------------------------------------------
+
+
+class AppointmentSetting(Base):
+    """One service's appointment settings (domain.appointments.SlotRule as JSON)."""
+
+    __tablename__ = "appointment_settings"
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    rule: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime]
+
+
+class AppointmentSlot(Base):
+    """A slot that has (or had) bookings: `booked` is raised by a conditional UPDATE
+    (``booked < capacity``), so concurrent bookings never exceed the capacity on either engine."""
+
+    __tablename__ = "appointment_slots"
+    __table_args__ = (
+        UniqueConstraint("service_id", "starts_at", name="uq_appointment_slots_service_start"),
+        Index("ix_appointment_slots_day", "service_id", "day"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    day: Mapped[date] = mapped_column(Date)  # the slot's local date
+    starts_at: Mapped[datetime]
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Appointment(Base):
+    """A citizen's booking. Name and phone are personal data: staff only, never in events,
+    erased by the retention purge (services/retention.py)."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_slot", "slot_id", "state"),
+        Index("ix_appointments_due", "state", "starts_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    slot_id: Mapped[int] = mapped_column(ForeignKey("appointment_slots.id"))
+    day: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[datetime]
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    procedure_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    state: Mapped[str] = mapped_column(String(12), default="booked")  # booked|checked_in|cancelled|no_show
+    created_at: Mapped[datetime]
+    state_changed_at: Mapped[datetime]
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    personal_erased_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -106,6 +106,10 @@ def fuzzed(tmp_path_factory) -> FuzzedHall:
              "device": admin.create_device(ctx, SYSTEM, hall.site_id, kind="display", name="Spare")["id"]}
     tickets = [queue.issue_ticket(ctx, hall.kiosk, hall.a).ticket.id for _ in range(3)]
     dossier = dossiers.receive_dossier(ctx, hall.clerk, payload())
+    # a service that takes appointments, so bookings get past "no appointments here"
+    from queue_server.services import appointments
+    appointments.update_settings(ctx, SYSTEM, hall.a, {"enabled": True, "weekdays": list(range(7)),
+                                                       "windows": ["00:00-23:30"], "book_ahead_days": 90})
     ctx.db.dispose()
     server = ServerProcess(data).start(timeout=90)
     try:

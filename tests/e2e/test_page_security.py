@@ -16,6 +16,7 @@ from tests.e2e.test_console_and_hall import audio_requests, log_in_at_counter
 pytestmark = pytest.mark.slow
 
 PAGES = ["/", "/console", "/supervisor", "/supervisor/feedback", "/feedback", "/reports", "/admin", "/setup",
+         "/appointments", "/supervisor/appointments",
          "/display/hall", "/display/counter/3", "/dossiers/reception", "/dossiers/lookup",
          "/dossiers/rate?counter=3", "/dossiers/supervisor"]
 

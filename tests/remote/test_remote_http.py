@@ -151,3 +151,34 @@ def test_the_admin_api_changes_the_rules_with_field_errors(client, hall, ctx):
     assert client.put("/api/v1/admin/remote", json={"enabled": False}).status_code == 401
     trail = client.get(f"/api/v1/admin/sites/{hall.site_id}/audit?kind=admin.remote_settings_changed", headers=auth)
     assert trail.status_code == 200 and len(trail.json()["events"]) >= 1
+
+
+def test_the_kiosks_one_check_in_takes_a_booking_code_too_and_an_unknown_one_like_a_remote_code(client, hall):
+    """The kiosk's "Tôi đã đặt lịch / đã lấy số từ xa" sends every code to POST /api/v1/checkin:
+    an appointment's booking code ("H...") becomes its waiting ticket there."""
+    from datetime import date
+
+    from queue_server.services import appointments as appts
+    from queue_server.services.context import ANONYMOUS
+
+    ctx = hall.ctx
+    appts.update_settings(ctx, hall.supervisor, hall.a, {
+        "enabled": True, "slot_minutes": 30, "capacity": 2, "weekdays": [0, 1, 2, 3, 4],
+        "windows": ["08:00-11:00"], "book_ahead_days": 14, "early_minutes": 60, "late_minutes": 15,
+        "share_percent": 50})
+    b = appts.book(ctx, ANONYMOUS, client="ip:test", site_id=hall.site_id, day=date(2026, 3, 2), start="09:00",
+                   name="Nguyễn Văn An", phone="0912345678", service_id=hall.a)
+    kiosk = {"Authorization": f"Bearer {hall.kiosk_token}"}
+    r = client.post("/api/v1/checkin", json={"code": b["code"]}, headers=kiosk)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["kind"] == "appointment" and body["ticket"]["state"] == "waiting"
+    assert body["code"].startswith("A") and body["service_name_vi"] == "Hộ tịch"
+    assert "priority" not in body["ticket"] and body["position_url"].endswith(f"/t/{body['ticket_id']}?k=" +
+                                                                               body["position_url"].split("k=")[1])
+    again = client.post("/api/v1/checkin", json={"code": b["code"]}, headers=kiosk).json()
+    assert again["already_checked_in"] and again["ticket_id"] == body["ticket_id"]
+    unknown_h = client.post("/api/v1/checkin", json={"code": "H2345678"}, headers=kiosk)
+    unknown_r = client.post("/api/v1/checkin", json={"code": "R2345678"}, headers=kiosk)
+    assert unknown_h.status_code == unknown_r.status_code == 404
+    assert unknown_h.json()["detail"] == unknown_r.json()["detail"]

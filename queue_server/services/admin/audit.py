@@ -24,6 +24,7 @@ AUDIT_KINDS = (
     "admin.device_created", "admin.device_revoked", "monitor.thresholds_changed", "catalog.imported",
     "admin.remote_settings_changed", "admin.remote_service_changed",
     "admin.holidays_updated", "admin.holidays_removed",
+    "appointment.settings_changed",
 )
 PAGE_MAX = 200
 

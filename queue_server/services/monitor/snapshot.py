@@ -92,6 +92,7 @@ def snapshot(ctx: Context, actor: Actor, site: Site) -> dict[str, Any]:
         # the list to call or cancel from: the oldest waiting tickets (ix_tickets_site_waiting)
         # numbers taken from a phone not checked in yet ("chưa có mặt"): outside the queue, counted here
         absent = {sid: day_tally.count(sid, "absent") for sid in ids}
+        booked = {sid: day_tally.appointments_waiting(sid) for sid in ids}  # checked-in appointments
         waiting_rows = list(session.execute(
             select(Ticket.id, Ticket.code, Ticket.service_id, Ticket.priority, Ticket.queued_at, Ticket.call_count)
             .where(IS_WAITING, Ticket.site_id == site.id, Ticket.business_day == day)
@@ -129,6 +130,7 @@ def snapshot(ctx: Context, actor: Actor, site: Site) -> dict[str, Any]:
         "oldest_code": oldest[s.id].code if s.id in oldest else None,
         "estimated_wait_s": estimates[s.id], "served_today": served_by_service.get(s.id, 0),
         "open_counters": open_for[s.id], "remote_absent": absent.get(s.id, 0),
+        "appointment_waiting": booked.get(s.id, 0),
     } for s in services]
     counter_json = []
     for c in counters:

@@ -46,6 +46,7 @@ class Open(NamedTuple):
     state: str
     service_id: int
     priority: str
+    channel: str = "kiosk"  # kiosk | counter | remote | appointment
 
 
 class NoShow(NamedTuple):
@@ -63,6 +64,7 @@ class DayTally:
     cursor: tuple[int, int]
     open: dict[int, Open] = field(default_factory=dict)
     waiting: dict[tuple[int, bool], int] = field(default_factory=dict)  # (service, priority?) -> n
+    appointments: dict[int, int] = field(default_factory=dict)  # service -> appointments waiting
     states: dict[tuple[int, str], int] = field(default_factory=dict)  # (service, open state) -> n
     served: dict[int, int] = field(default_factory=dict)  # service -> finished today
     counters: dict[int, list[float]] = field(default_factory=dict)  # counter -> [finished, seconds]
@@ -76,6 +78,9 @@ class DayTally:
         normal = self.waiting.get((service_id, False), 0)
         priority = self.waiting.get((service_id, True), 0)
         return normal + priority, priority
+
+    def appointments_waiting(self, service_id: int) -> int:
+        return self.appointments.get(service_id, 0)
 
     def count(self, service_id: int, state: str) -> int:
         """Open tickets of a service in `state` (e.g. "absent": taken from a phone, not checked in)."""
@@ -96,6 +101,8 @@ class DayTally:
         if row.state == "waiting":
             key = (row.service_id, row.priority != "normal")
             self.waiting[key] = self.waiting.get(key, 0) + 1
+            if row.channel == "appointment":
+                self.appointments[row.service_id] = self.appointments.get(row.service_id, 0) + 1
 
     def _drop_open(self, ticket_id: int) -> Open | None:
         row = self.open.pop(ticket_id, None)
@@ -104,6 +111,8 @@ class DayTally:
         if row is not None and row.state == "waiting":
             key = (row.service_id, row.priority != "normal")
             self.waiting[key] -= 1
+            if row.channel == "appointment":
+                self.appointments[row.service_id] -= 1
         return row
 
     def apply(self, event: EventRecord) -> None:
@@ -131,7 +140,8 @@ class DayTally:
             if before is not None:
                 self.no_shows[tid] = NoShow(tid, str(d.get("code", "")), service_id, event.at, event.counter_id)
         elif state not in FINAL:
-            self._add_open(tid, Open(state, service_id, str(d.get("priority", "normal"))))
+            channel = d.get("channel") or (before.channel if before is not None else "kiosk")
+            self._add_open(tid, Open(state, service_id, str(d.get("priority", "normal")), str(channel)))
 
 
 def _seconds(session: Session, start, end):  # noqa: ANN001, ANN202
@@ -145,10 +155,10 @@ def build(session: Session, site_id: int, day: date) -> DayTally:
     cursor = log.head(session)
     tally = DayTally(site_id, day, cursor, skip=set(log.unreadable_ids(session, site_id)))
     of_day = and_(Ticket.site_id == site_id, Ticket.business_day == day)
-    for tid, state, sid, prio in session.execute(
-            select(Ticket.id, Ticket.state, Ticket.service_id, Ticket.priority)
+    for tid, state, sid, prio, channel in session.execute(
+            select(Ticket.id, Ticket.state, Ticket.service_id, Ticket.priority, Ticket.channel)
             .where(of_day, Ticket.state.not_in([*FINAL, NO_SHOW]))):
-        tally._add_open(tid, Open(state, sid, prio))
+        tally._add_open(tid, Open(state, sid, prio, channel))
     done = and_(of_day, Ticket.state == "finished")
     tally.served = dict(session.execute(select(Ticket.service_id, func.count()).where(done)
                                         .group_by(Ticket.service_id)).all())
@@ -210,6 +220,7 @@ def figures(tally: DayTally) -> dict[str, Any]:
     """The tally as plain data (tests compare a kept tally with one built afresh)."""
     return {"waiting": {k: v for k, v in sorted(tally.waiting.items()) if v},
             "states": {k: v for k, v in sorted(tally.states.items()) if v},
+            "appointments": {k: v for k, v in sorted(tally.appointments.items()) if v},
             "served": dict(sorted(tally.served.items())),
             "counters": {k: [int(v[0]), round(v[1], 1)] for k, v in sorted(tally.counters.items())},
             "no_shows": [r.id for r in tally.no_shows.values()],

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Protocol
@@ -63,6 +63,7 @@ class HallState:
     numbers: dict[int, int]  # counter id -> number
     times: est.ServiceTimes
     arrivals: list[est.ArrivalRate]
+    quota: dict[int, int] = field(default_factory=dict)  # appointments' calls per window, by service
 
 
 _AT_COUNTER = select(Ticket.counter_id, Ticket.service_id, Ticket.last_called_at).where(
@@ -76,7 +77,8 @@ _WEIGHTS = select(CounterService.counter_id, CounterService.service_id, CounterS
 @cache
 def _recent_statement(n: int) -> Select:
     """The last `window` classes each of n counters called today: n index seeks, one query."""
-    parts = [select(Ticket.counter_id, Ticket.priority, Ticket.called_at, Ticket.id).where(
+    parts = [select(Ticket.counter_id, Ticket.priority, Ticket.called_at, Ticket.id,
+                    Ticket.due_at.is_not(None).label("appointment")).where(
         Ticket.counter_id == bindparam(f"c{i}"), Ticket.business_day == bindparam("day"),
         Ticket.called_at.is_not(None), Ticket.out_of_order.is_(False),
     ).order_by(Ticket.called_at.desc(), Ticket.id.desc()).limit(bindparam("window")).subquery(f"r{i}")
@@ -96,28 +98,32 @@ def read_hall(db: Session | Connection, site: SiteLike, now: datetime, services:
     open_counters = list(db.execute(_OPEN_COUNTERS, {"site_id": site.id}))
     ids = [c.id for c in open_counters]
     weights: dict[int, dict[int, int]] = {i: {} for i in ids}
-    recent: dict[int, list[tuple[datetime, int, str]]] = {i: [] for i in ids}
+    recent: dict[int, list[tuple[datetime, int, str, bool]]] = {i: [] for i in ids}
     at_counter: dict[int, tuple[int, datetime | None]] = {}
     if ids:
         for cid, sid, weight in db.execute(_WEIGHTS, {"ids": ids}):
             weights[cid][sid] = weight
-        params = {f"c{i}": cid for i, cid in enumerate(ids)} | {"day": day, "window": pol.recent_window}
-        for cid, prio, called_at, tid in db.execute(_recent_statement(len(ids)), params):
-            recent[cid].append((called_at, tid, prio))
+        window = max(pol.recent_window, dispatch.APPOINTMENT_WINDOW - 1)
+        params = {f"c{i}": cid for i, cid in enumerate(ids)} | {"day": day, "window": window}
+        for cid, prio, called_at, tid, appointment in db.execute(_recent_statement(len(ids)), params):
+            recent[cid].append((called_at, tid, prio, bool(appointment)))
         at_counter = {cid: (sid, at) for cid, sid, at in db.execute(_AT_COUNTER, {"ids": ids})}
     counters, numbers = [], {}
     for c in open_counters:
         current = at_counter.get(c.id)
         serving = est.Serving(current[0], current[1] or now) if current else None
         if weights[c.id]:
-            classes = tuple(p for _, _, p in sorted(recent[c.id], reverse=True))
-            counters.append(est.OpenCounter(c.id, weights[c.id], serving, classes))
+            calls = sorted(recent[c.id], reverse=True)
+            classes = tuple(p for _, _, p, _ in calls[:pol.recent_window])
+            booked = tuple(a for _, _, _, a in calls)
+            counters.append(est.OpenCounter(c.id, weights[c.id], serving, classes, booked))
             numbers[c.id] = c.number
     wanted = sorted({s for w in weights.values() for s in w} | set(services))
     where = (before.service_id, before.queued_at, before.id) if before is not None else None
     lines = waiting_lines(db, day, wanted, est.LINE_HEAD, where)
     times, arrivals = _history(db, site.id, day, now)
-    return HallState(site, day, pol, lines, counters, numbers, times, arrivals)
+    quota = site_policy.appointment_quotas(db, wanted)
+    return HallState(site, day, pol, lines, counters, numbers, times, arrivals, quota)
 
 
 # Service durations and arrival rates move slowly: read them at most every few seconds
@@ -159,11 +165,13 @@ def _history(db: Session | Connection, site_id: int, day: date,
     return times, arrivals
 
 
-def estimate_in(state: HallState, service_id: int, priority: str, now: datetime) -> Estimate:
+def estimate_in(state: HallState, service_id: int, priority: str, now: datetime,
+                due_at: datetime | None = None) -> Estimate:
     """Estimate for a new ticket of a service the state was read for (or for the ticket
-    the state was read `before`)."""
+    the state was read `before`; `due_at` for an appointment's ticket)."""
     result = est.estimate_wait(service_id, dispatch.PriorityClass(priority), state.lines,
-                               state.counters, state.times, state.policy, now, state.arrivals)
+                               state.counters, state.times, state.policy, now, state.arrivals,
+                               quota=state.quota, due_at=due_at)
     numbers = sorted(state.numbers[c.id] for c in state.counters if service_id in c.weights)
     if isinstance(result, est.NoCounterOpen):
         return Estimate(result.waiting, None, [])
@@ -174,4 +182,10 @@ def estimate_for_ticket(db: Session | Connection, ticket: TicketLike, now: datet
     """People ahead of a waiting ticket and its expected wait."""
     site = db.execute(SITE_ROW, {"site_id": ticket.site_id}).one()
     state = read_hall(db, site, now, [ticket.service_id], before=ticket)
-    return estimate_in(state, ticket.service_id, ticket.priority, now)
+    due_at = None
+    if getattr(ticket, "channel", None) == "appointment":  # called near its slot time (dispatch rule 0)
+        due_at = db.execute(_DUE_AT, {"ticket_id": ticket.id}).scalar()
+    return estimate_in(state, ticket.service_id, ticket.priority, now, due_at)
+
+
+_DUE_AT = select(Ticket.due_at).where(Ticket.id == bindparam("ticket_id"))

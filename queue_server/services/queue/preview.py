@@ -27,7 +27,7 @@ from queue_server.store.tables import Counter, Service, Site, Ticket
 PREVIEW_MAX = 20
 _T = Ticket.__table__
 # the counter's latest in-turn calls of the day, newest first (what the ratio policy counts)
-_RECENT = select(_T.c.priority).where(
+_RECENT = select(_T.c.priority, _T.c.due_at.is_not(None)).where(
     _T.c.counter_id == bindparam("counter_id"), _T.c.business_day == bindparam("day"),
     _T.c.called_at.is_not(None), _T.c.out_of_order.is_(False),
 ).order_by(_T.c.called_at.desc(), _T.c.id.desc()).limit(bindparam("n"))
@@ -60,17 +60,21 @@ def preview(ctx: Context, actor: Actor, counter_id: int, *, policy: dict[str, An
         day = business_day(now, site.timezone)
         conn = session.connection()
         lines = waiting_lines(conn, day, sorted(weights), per_line=n) if weights else []
-        recent = [dispatch.PriorityClass(p) for p in conn.execute(
-            _RECENT, {"counter_id": counter.id, "day": day, "n": pol.recent_window}).scalars()]
-    queues = dispatch.QueueSet((t for line in lines for t in line.head), pol)
+        rows = conn.execute(_RECENT, {"counter_id": counter.id, "day": day,
+                                      "n": max(pol.recent_window, dispatch.APPOINTMENT_WINDOW - 1)}).all()
+        recent = [dispatch.PriorityClass(p) for p, _ in rows[:pol.recent_window]]
+        booked = [bool(a) for _, a in rows]
+        quota = site_policy.appointment_quotas(conn, sorted(weights))
+    queues = dispatch.QueueSet((t for line in lines for t in line.head), pol, quota)
     view = dispatch.CounterView(id=counter_id, weights=weights) if weights else None
     calls = []
     while view is not None and len(calls) < n:
-        decision = queues.decide(view, now, recent)
+        decision = queues.decide(view, now, recent, booked)
         if decision is None:
             break
         queues.take(decision.ticket)
         recent.insert(0, decision.ticket.priority)
+        booked.insert(0, decision.ticket.is_appointment)
         t, svc = decision.ticket, known[decision.ticket.service_id]
         calls.append({"ticket_id": t.id, "code": display_code(svc.prefix, t.number, svc.number_width),
                       "service_code": svc.code, "service_name_vi": svc.name_vi, "priority": t.priority.value,

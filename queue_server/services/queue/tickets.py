@@ -161,7 +161,7 @@ _COUNTER_ROW = select(_C.c.id, _C.c.site_id, _C.c.number, _C.c.name, _C.c.state,
     _C.c.id == bindparam("counter_id")).with_for_update()
 _COUNTER_WEIGHTS = select(_CS.c.service_id, _CS.c.weight).where(
     _CS.c.counter_id == bindparam("counter_id")).order_by(_CS.c.service_id)
-_RECENT_CLASSES = select(_T.c.priority).where(
+_RECENT_CLASSES = select(_T.c.priority, _T.c.due_at.is_not(None)).where(
     _T.c.counter_id == bindparam("counter_id"), _T.c.business_day == bindparam("day"),
     _T.c.called_at.is_not(None), _T.c.out_of_order.is_(False),
 ).order_by(_T.c.called_at.desc(), _T.c.id.desc()).limit(bindparam("n"))
@@ -440,9 +440,13 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
 
 # -- calling ----------------------------------------------------------------------------
 
-def _recent_classes(conn: Connection, counter: Row, day: date, n: int) -> list[dispatch.PriorityClass]:
-    rows = conn.execute(_RECENT_CLASSES, {"counter_id": counter.id, "day": day, "n": n}).scalars()
-    return [dispatch.PriorityClass(p) for p in rows]
+def _recent_calls(conn: Connection, counter: Row, day: date,
+                  n: int) -> tuple[list[dispatch.PriorityClass], list[bool]]:
+    """The classes of the counter's latest `n` in-turn calls today (ratio policy) and which of
+    its latest calls were appointments (their share), newest first: one index read."""
+    window = max(n, dispatch.APPOINTMENT_WINDOW - 1)
+    rows = conn.execute(_RECENT_CLASSES, {"counter_id": counter.id, "day": day, "n": window}).all()
+    return [dispatch.PriorityClass(p) for p, _ in rows[:n]], [bool(a) for _, a in rows]
 
 
 def _claim(conn: Connection, ticket_id: int, counter: Row, actor: Actor, now: datetime,
@@ -491,10 +495,11 @@ def call_next(ctx: Context, actor: Actor, counter_id: int) -> TicketView | None:
         day = business_day(now, site.timezone)
         weights = {sid: w for sid, w in conn.execute(_COUNTER_WEIGHTS, {"counter_id": counter.id})}
         view = dispatch.CounterView(id=counter.id, weights=weights)
-        recent = _recent_classes(conn, counter, day, pol.recent_window)
+        recent, recent_appointments = _recent_calls(conn, counter, day, pol.recent_window)
+        quota = site_policy.appointment_quotas(conn, list(weights))
         for _ in range(CLAIM_ATTEMPTS):
             candidates = queue_heads(conn, day, list(weights))
-            choice = dispatch.choose_next(candidates, view, pol, now, recent)
+            choice = dispatch.choose_next(candidates, view, pol, now, recent, recent_appointments, quota)
             if choice is None:
                 return None
             ticket = _claim(conn, choice.id, counter, actor, now)

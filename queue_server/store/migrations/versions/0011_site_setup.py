@@ -3,7 +3,7 @@ version (the optimistic check), and holiday_years (a year's holidays made in /ad
 the shipped file of that year)
 
 Revision ID: 0011
-Revises: 0009 (the integrator re-chains it)
+Revises: 0010
 """
 from alembic import op
 import sqlalchemy as sa

@@ -4,7 +4,7 @@ phone number, browser id) that hold one live ticket each. Tickets gain the state
 (not checked in yet) and the channel "remote"; neither needs a schema change.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa

@@ -120,6 +120,7 @@ function render() {
     el("td", {}, el("strong", { text: `${s.prefix} · ${s.name_vi}` }), " ", el("span", { lang: "en", text: s.name_en })),
     el("td", { class: "num s-waiting", text: String(s.waiting) }),
     el("td", { class: "num", text: String(s.priority_waiting) }),
+    el("td", { class: "num s-appointments", text: String(s.appointment_waiting || 0) }),
     el("td", { class: "num s-absent", text: String(s.remote_absent || 0) }),
     el("td", { class: "num s-oldest", dataset: { since: s.oldest_queued_at || "" },
       text: s.oldest_queued_at ? `${s.oldest_code} · ${durationText(since(s.oldest_queued_at))}` : "—" }),
