@@ -102,10 +102,15 @@ def _purge_once_a_day(ctx: Context) -> Callable[[], None]:
 def _messages_round(ctx: Context, secret: bytes) -> Callable[[], None]:
     """One round of the outbox: messages for the new events, then what is due to the webhook."""
     from queue_server.services import notifications, site_setup
+    from queue_server.services.appointments import booking_key
     from queue_server.services.auth import ticket_key
 
+    def booking_url(site, booking_id: int) -> str:  # noqa: ANN001
+        return f"{site_setup.public_url(ctx, site)}/appointments/b/{booking_id}?k={booking_key(secret, booking_id)}"
+
     def work() -> None:
-        done = notifications.run_once(ctx, lambda tid: site_setup.ticket_position_url(ctx, tid, ticket_key(secret, tid)))
+        done = notifications.run_once(ctx, lambda tid: site_setup.ticket_position_url(ctx, tid, ticket_key(secret, tid)),
+                                      booking_url)
         if done.failed:
             logger.warning("messages the webhook refused for good: %d", done.failed)
 

@@ -265,3 +265,40 @@ def test_the_producer_starts_from_now_and_goes_on_after_a_restart(wctx, gateway)
     queue.recall(wctx, hall.clerk, hall.c3)
     assert producer.produce(wctx, url_of) == 1
     assert producer.produce(wctx, url_of) == 0  # the cursor is kept in the database
+
+
+def test_appointments_of_tomorrow_get_one_reminder_the_afternoon_before(wctx, gateway, clock):
+    from datetime import date
+
+    from queue_server.services import appointments as appts
+    from queue_server.services.context import ANONYMOUS
+
+    hall = build_hall(wctx)
+    appts.update_settings(wctx, hall.supervisor, hall.a, {
+        "enabled": True, "slot_minutes": 30, "capacity": 2, "weekdays": [0, 1, 2, 3, 4],
+        "windows": ["08:00-11:00"], "book_ahead_days": 14, "early_minutes": 30, "late_minutes": 15,
+        "share_percent": 50})
+    tuesday = date(2026, 3, 3)  # START is Monday 2 March, 08:30 in Hà Nội
+
+    def book(start: str, phone: str):  # noqa: ANN202
+        return appts.book(wctx, ANONYMOUS, client=f"ip:{phone}", site_id=hall.site_id, day=tuesday, start=start,
+                          name="Nguyễn Văn An", phone=phone, service_id=hall.a)
+
+    kept = book("09:30", "0912345678")
+    gone = book("10:00", "0987654321")
+    appts.cancel_booking(wctx, ANONYMOUS, gone["id"])  # a cancelled booking is not reminded
+    urls = []
+
+    def booking_url(site, booking_id: int) -> str:  # noqa: ANN001
+        urls.append(booking_id)
+        return f"http://hall.example/appointments/b/{booking_id}?k=key"
+
+    notifications.run_once(wctx, url_of, booking_url)  # 08:30: too early in the day
+    assert gateway.received == []
+    clock.advance(7.5 * 3600 + 60)  # 16:01
+    notifications.run_once(wctx, url_of, booking_url)
+    notifications.run_once(wctx, url_of, booking_url)  # the day is done: nothing read or sent again
+    bodies = [json.loads(r["body"]) for r in gateway.received]
+    assert [(b["kind"], b["code"]) for b in bodies] == [("appointment.tomorrow", kept["code"])]
+    assert bodies[0]["text_vi"] == f"Nhắc lịch hẹn {kept['code']}: Hộ tịch, 09:30 ngày mai. Mang theo mã khi đến ki-ốt."
+    assert bodies[0]["to"] == "0912345678" and urls == [kept["id"]]
