@@ -180,3 +180,14 @@ def test_settings_and_the_day_are_for_supervisors_and_hold_the_names(opened, hal
     assert slot["bookings"][0]["name"] == NAME and slot["bookings"][0]["phone"] == "0912345678"
     assert client.get("/supervisor/appointments").status_code == 200
     assert client.get("/appointments").status_code == 200
+
+
+def test_the_admin_services_tab_leads_to_the_appointment_settings(client, hall):
+    import re
+
+    page = client.get("/admin")
+    assert page.status_code == 200
+    links = re.findall(r'href="(/supervisor/appointments)"', page.text)
+    assert links, "the admin page names where appointments are set"
+    target = client.get(links[0])
+    assert target.status_code == 200 and "Lịch hẹn" in target.text
