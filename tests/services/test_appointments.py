@@ -368,3 +368,16 @@ def test_the_monitor_counts_checked_in_appointments_waiting_from_its_kept_figure
     appts.check_in_booking(ctx, open_hall.kiosk, b["code"])
     a = next(x for x in snapshot.snapshot(ctx, open_hall.supervisor, site)["services"] if x["id"] == open_hall.a)
     assert (a["waiting"], a["appointment_waiting"]) == (2, 1)
+
+
+def test_the_queue_report_counts_appointments_as_their_own_channel(open_hall) -> None:
+    from queue_server.services.reports.figures import queue_report
+
+    ctx = open_hall.ctx
+    b = book(open_hall, time="10:00", procedure_code=None)
+    queue.issue_ticket(ctx, open_hall.kiosk, open_hall.a)
+    ctx.clock.set(hanoi(MONDAY, 9, 45))
+    appts.check_in_booking(ctx, open_hall.kiosk, b["code"])
+    report = queue_report(ctx, open_hall.supervisor, site=open_hall.site_id, start=MONDAY, end=MONDAY)
+    channels = {r["key"]: (r["label_vi"], r["issued"]) for r in report["by_channel"]}
+    assert channels == {"kiosk": ("Ki-ốt lấy số", 1), "appointment": ("Đặt lịch hẹn", 1)}

@@ -33,7 +33,9 @@ MAX_DAYS = 3 * 366
 PRIORITY_NAMES = {"normal": ("Thông thường", "Normal"), "elderly": ("Người cao tuổi", "Elderly"),
                   "disabled": ("Người khuyết tật", "Disabled"), "pregnant": ("Phụ nữ mang thai", "Pregnant"),
                   "meritorious": ("Người có công", "Meritorious")}
-CHANNEL_NAMES = {"kiosk": ("Ki-ốt lấy số", "Kiosk"), "counter": ("Cán bộ cấp tại quầy", "Issued at a counter")}
+CHANNEL_NAMES = {"kiosk": ("Ki-ốt lấy số", "Kiosk"), "counter": ("Cán bộ cấp tại quầy", "Issued at a counter"),
+                 "remote": ("Lấy số từ xa (điện thoại)", "Remote (phone)"),
+                 "appointment": ("Đặt lịch hẹn", "Appointment")}
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 COUNTS = ("issued", "transferred_in", "finished", "no_show", "cancelled", "transferred", "expired", "out_of_order")
 
