@@ -165,6 +165,19 @@ def _build_app_class():  # noqa: ANN202 - the class needs Kivy, imported only af
             self._printing = False
             self._stop_event = threading.Event()
             self.timings: dict[str, float] = {}
+            self.camera = self._open_camera(config.checkin_camera)
+
+        @staticmethod
+        def _open_camera(url: str) -> Any:
+            """The check-in screen's QR camera (kiosk/camera.py), or None: without one (or when it
+            cannot be opened, logged once) the screen keeps the keyboard and a scanner."""
+            from kiosk.camera import CameraUnavailable, open_camera
+
+            try:
+                return open_camera(url)
+            except CameraUnavailable as exc:
+                logging.getLogger("motcua.kiosk").warning("check-in camera %s unavailable: %s", url, exc)
+                return None
 
         # -- layout ----------------------------------------------------------------------
 

@@ -80,6 +80,9 @@ class KioskConfig(BaseSettings):
     request_timeout_s: Float = 4.0
     health_interval_s: Float = 5.0
     hall_name: str = ""  # shown before the server has been reached once
+    # a camera that reads the phone's QR at the check-in screen (kiosk/camera.py): v4l2:///dev/video0,
+    # cam://0 or file:///path/qr.png (the simulator); empty: the keyboard and a scanner only
+    checkin_camera: str = ""
 
     @property
     def size(self) -> tuple[int, int]:
@@ -123,6 +126,13 @@ class KioskConfig(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("checkin_camera")
+    @classmethod
+    def _camera_url(cls, value: str) -> str:
+        from kiosk.camera import check_url
+
+        return check_url(value) if value else value
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: Any, env_settings: Any,

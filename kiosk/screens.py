@@ -1122,6 +1122,44 @@ class CheckinScreen(KioskScreen):
     too_many, offline, error, missing, checking), result (the server's reply)."""
 
     title_key = "checkin_title"
+    LOOK_EVERY_S = 0.5  # how often a configured camera looks for a QR held up to it
+
+    def on_enter(self, *_: object) -> None:
+        """With a camera (app.camera, `checkin_camera`), look for a QR while the screen shows."""
+        self._stop_looking()
+        if getattr(self.app, "camera", None) is not None:
+            self._looking = False
+            self._look_event = Clock.schedule_interval(self._look, self.LOOK_EVERY_S)
+
+    def on_leave(self, *_: object) -> None:
+        self._stop_looking()
+
+    def _stop_looking(self) -> None:
+        event = getattr(self, "_look_event", None)
+        if event is not None:
+            event.cancel()
+        self._look_event = None
+
+    def _look(self, *_: object) -> None:
+        camera = getattr(self.app, "camera", None)
+        if camera is None or getattr(self, "_looking", False) or self.params.get("pending") is not None \
+                or self.params.get("result"):
+            return
+        self._looking = True
+
+        def seen(text: str | None) -> None:
+            self._looking = False
+            # a phone left in front of the camera is read once, not checked in again and again
+            if not text or text == self.params.get("camera_read") or self.app.current != "checkin":
+                return
+            self.params["camera_read"] = text
+            self.code_input.text = text[:200]
+            self.submit()
+
+        def failed(_: BaseException) -> None:
+            self._looking = False
+
+        self.app.background(camera.read, seen, failed)
 
     def build(self) -> None:
         self.message_label: Txt | None = None

@@ -137,10 +137,13 @@ def check_in(body: CheckinBody, request: Request, who: Actor = Depends(actor),
              ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
     """A kiosk checks a number in by its code: the ticket enters the queue. A wrong code and
     an unknown one get the same 404; too many misses from one kiosk, 429."""
+    from queue_server.services import appointments
     from queue_server.services.queue import hall
 
-    if remote_rules.code_kind(remote_rules.clean_code(body.code) or "") == "appointment":
-        return _check_in_booking(ctx, who, request, body.code)
+    # a booking's QR holds its page's address; the code behind it checks in like the code typed
+    booked = appointments.code_of_page(ctx, request.app.state.secret, body.code)
+    if booked is not None or remote_rules.code_kind(remote_rules.clean_code(body.code) or "") == "appointment":
+        return _check_in_booking(ctx, who, request, booked or body.code)
     done = checkin.checkin_by_code(ctx, who, body.code, client=_client(request, who))
 
     position = hall.ticket_position(ctx, done.ticket_id)

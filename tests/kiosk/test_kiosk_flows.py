@@ -575,3 +575,35 @@ def test_a_scanner_typing_the_qr_checks_in_at_once(kiosk, kiosk_hall, monkeypatc
     kiosk.wait(lambda: screen.params.get("pending") is None, 10, "the check-in's answer")
     kiosk.settle()
     assert screen.params.get("result") and screen.code_label.text == taken.code
+
+
+def test_a_qr_held_up_to_the_kiosks_camera_checks_in_once(kiosk, kiosk_hall, monkeypatch, tmp_path):
+    """`checkin_camera`: the citizen holds the phone's QR up to the kiosk's camera on the
+    check-in screen; it checks in without typing, and the phone left there is not read again."""
+    import qrcode
+
+    from kiosk.camera import QrCamera
+
+    app = kiosk.app
+    taken = remote_number(kiosk_hall, monkeypatch, "0912 000 333")
+    held = tmp_path / "held.png"
+    app.camera = QrCamera(f"file://{held}")
+    try:
+        kiosk.tap(app.screens["home"].buttons["checkin"])
+        screen = app.screens["checkin"]
+        kiosk.settle()
+        assert screen.params.get("result") is None  # nothing held up yet
+        qrcode.make(f"{kiosk_hall.url}/checkin?c={taken.checkin_code}").save(held)
+        kiosk.wait(lambda: screen.params.get("result"), 10, "the check-in by camera")
+        kiosk.settle()
+        assert screen.code_label.text == taken.code and "Đã xác nhận có mặt" in screen.texts()
+        shot(kiosk, "43-checkin-camera")
+        import time
+
+        shown = time.monotonic()
+        kiosk.wait(lambda: time.monotonic() - shown > 1.5, 5, "a few more looks of the camera")
+        checked = [e for e in kiosk_hall.events("ticket.checked_in") if e.ticket_id == taken.ticket_id]
+        assert len(checked) == 1
+    finally:
+        app.camera = None
+        app.go("home")

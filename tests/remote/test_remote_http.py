@@ -182,3 +182,29 @@ def test_the_kiosks_one_check_in_takes_a_booking_code_too_and_an_unknown_one_lik
     unknown_r = client.post("/api/v1/checkin", json={"code": "R2345678"}, headers=kiosk)
     assert unknown_h.status_code == unknown_r.status_code == 404
     assert unknown_h.json()["detail"] == unknown_r.json()["detail"]
+
+
+def test_a_bookings_qr_held_to_the_kiosk_checks_it_in_and_a_forged_one_is_unknown(client, hall):
+    """The booking's QR holds its page's address (/appointments/b/{id}?k=KEY); a camera or a
+    scanner at the kiosk sends that text, in capitals too, to the one check-in."""
+    from datetime import date
+
+    from queue_server.services import appointments as appts
+    from queue_server.services.context import ANONYMOUS
+
+    ctx = hall.ctx
+    appts.update_settings(ctx, hall.supervisor, hall.a, {
+        "enabled": True, "slot_minutes": 30, "capacity": 2, "weekdays": [0, 1, 2, 3, 4],
+        "windows": ["08:00-11:00"], "book_ahead_days": 14, "early_minutes": 60, "late_minutes": 15,
+        "share_percent": 50})
+    b = appts.book(ctx, ANONYMOUS, client="ip:qr", site_id=hall.site_id, day=date(2026, 3, 2), start="09:00",
+                   name="Trần Thị Bình", phone="0987654321", service_id=hall.a)
+    page = client.get("/api/v1/appointments/lookup", params={"code": b["code"]})
+    url = page.json()["page_url"] if page.status_code == 200 else None
+    assert url and f"/appointments/b/{b['id']}?k=" in url
+    kiosk = {"Authorization": f"Bearer {hall.kiosk_token}"}
+    forged = client.post("/api/v1/checkin", json={"code": url[:-1] + ("0" if url[-1] != "0" else "1")}, headers=kiosk)
+    assert forged.status_code == 404
+    r = client.post("/api/v1/checkin", json={"code": url.upper()}, headers=kiosk)
+    assert r.status_code == 200, r.text
+    assert r.json()["kind"] == "appointment" and r.json()["ticket"]["state"] == "waiting"

@@ -22,10 +22,10 @@ from queue_server.services.appointments.booking import (
     public_booking,
     slots_of_day,
 )
-from queue_server.services.appointments.checkin import check_in_booking, mark_no_shows
+from queue_server.services.appointments.checkin import check_in_booking, code_of_page, mark_no_shows
 from queue_server.services.appointments.settings import get_settings, site_calendar, update_settings
 from queue_server.services.appointments.supervision import day_bookings
 
-__all__ = ["book", "booking_key", "cancel_booking", "days_open", "check_in_booking", "day_bookings", "find_by_code",
+__all__ = ["book", "booking_key", "cancel_booking", "days_open", "check_in_booking", "code_of_page", "day_bookings", "find_by_code",
            "get_settings", "mark_no_shows", "options", "public_booking", "site_calendar", "slots_of_day",
            "update_settings"]

@@ -14,6 +14,8 @@ no-show.
 
 from __future__ import annotations
 
+import hmac
+import re
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +29,7 @@ from queue_server.domain.business_day import business_day
 from queue_server.domain.tickets import TicketState, display_code
 from queue_server.events import log
 from queue_server.services.appointments import limits
-from queue_server.services.appointments.booking import _event_data, _unknown
+from queue_server.services.appointments.booking import _event_data, _unknown, booking_key
 from queue_server.services.appointments.settings import load_rule, rule_of
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, RateLimited
@@ -72,6 +74,23 @@ def _issue(session: Session, actor: Actor, b: Appointment, now: datetime) -> que
     queue._event(conn, "ticket.issued", ticket, ticket.service, actor, now, number=number, channel="appointment",
                  appointment_id=b.id, due_at=b.starts_at.isoformat())
     return ticket
+
+
+# the booking page's address, as its QR holds it (a kiosk's scanner may type it in capitals)
+_PAGE = re.compile(r"/appointments/b/(\d{1,18})\?k=([0-9a-f]{12})(?![0-9a-f])", re.IGNORECASE)
+
+
+def code_of_page(ctx: Context, secret: bytes, text: str) -> str | None:
+    """The booking code behind a booking page's address (what the booking's QR holds, held up
+    to the kiosk's camera or scanner), or None: not such an address, or a wrong key."""
+    found = _PAGE.search(text or "")
+    if found is None:
+        return None
+    booking_id, key = int(found.group(1)), found.group(2).lower()
+    if not hmac.compare_digest(key.encode(), booking_key(secret, booking_id).encode()):
+        return None
+    with ctx.db.reading() as session:
+        return session.scalar(select(Appointment.code).where(Appointment.id == booking_id))
 
 
 def check_in_booking(ctx: Context, actor: Actor, code: str) -> dict[str, Any]:
