@@ -50,6 +50,7 @@ def test_the_admin_sets_hours_address_and_notice_and_the_hall_tv_shows_the_notic
     assert r.json()["position_url"].startswith("http://10.0.0.2:8000/t/")
     # and the audit trail has one change with all three
     page.click("[data-tab='audit']")
+    page.wait_for_selector("#tab-audit:not([aria-busy])")
     page.wait_for_selector("#audit-rows tr[data-kind='admin.site_updated']")
     assert "public_url" in page.inner_text("#audit-rows tr[data-kind='admin.site_updated']")
 
@@ -59,6 +60,7 @@ def test_the_holiday_tab_refuses_a_weekday_swap_then_saves_a_year(served, new_pa
     page = new_page(1366, 768)
     log_in(page, served)
     page.click("[data-tab='holidays']")
+    page.wait_for_selector("#tab-holidays:not([aria-busy])")
     page.wait_for_selector("#hol-rows tr[data-year='2026'][data-source='file']")
     page.fill("#hol-new-year", "2028")
     page.click("#hol-open")
@@ -99,6 +101,7 @@ def test_the_catalogue_upload_imports_nothing_with_one_bad_procedure_and_lists_i
     page = new_page(1366, 768)
     log_in(page, served)
     page.click("[data-tab='catalog']")
+    page.wait_for_selector("#tab-catalog:not([aria-busy])")
     page.wait_for_selector("#cat-none:not([hidden])")
     page.set_input_files("#cat-file", str(bad))
     page.click("#cat-import")
@@ -130,10 +133,12 @@ def test_a_supervisor_reads_the_new_tabs_but_cannot_change_them(served, new_page
     assert page.is_disabled("#hours-mon") and page.is_disabled("#site-public-url") and page.is_disabled("#site-notice")
     assert not page.is_visible("#setup-save")
     page.click("[data-tab='holidays']")
+    page.wait_for_selector("#tab-holidays:not([aria-busy])")
     page.wait_for_function("() => document.querySelectorAll('#hol-days tr').length > 0")
     assert page.locator("#hol-days input:not([disabled])").count() == 0
     assert not page.is_visible("#hol-save") and not page.is_visible("#hol-add-day")
     page.click("[data-tab='catalog']")
+    page.wait_for_selector("#tab-catalog:not([aria-busy])")
     page.wait_for_selector("#cat-none:not([hidden])")
     assert not page.is_visible("#cat-form")
     assert page.is_enabled("#cat-search")  # browsing stays open

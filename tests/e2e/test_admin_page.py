@@ -36,6 +36,7 @@ def test_an_admin_sets_up_a_service_a_counter_and_a_clerk_who_then_calls_a_numbe
 
     # a service
     page.click("[data-tab='services']")
+    page.wait_for_selector("#tab-services:not([aria-busy])")
     page.wait_for_selector("#svc-rows tr[data-code='HT']")
     page.click("#svc-new")
     page.fill("#svc-code", "DD")
@@ -52,6 +53,7 @@ def test_an_admin_sets_up_a_service_a_counter_and_a_clerk_who_then_calls_a_numbe
 
     # a counter serving it, with weight 2
     page.click("[data-tab='counters']")
+    page.wait_for_selector("#tab-counters:not([aria-busy])")
     page.wait_for_selector("#ctr-rows tr[data-number='3']")
     page.click("#ctr-new")
     page.fill("#ctr-number", "7")
@@ -65,6 +67,7 @@ def test_an_admin_sets_up_a_service_a_counter_and_a_clerk_who_then_calls_a_numbe
 
     # a clerk; the password is the server's, shown once
     page.click("[data-tab='users']")
+    page.wait_for_selector("#tab-users:not([aria-busy])")
     page.wait_for_selector("#usr-rows tr[data-username='an']")
     page.click("#usr-new")
     page.fill("#usr-username", "cuong")
@@ -97,6 +100,7 @@ def test_an_admin_sets_up_a_service_a_counter_and_a_clerk_who_then_calls_a_numbe
 
     # the service now has a ticket today: deleting it is refused with the way out
     page.click("[data-tab='services']")
+    page.wait_for_selector("#tab-services:not([aria-busy])")  # the list is redrawn once read
     page.click("#svc-rows tr[data-code='DD']")
     page.click("#svc-delete")
     page.click("#confirm-yes")
@@ -106,6 +110,7 @@ def test_an_admin_sets_up_a_service_a_counter_and_a_clerk_who_then_calls_a_numbe
 
     # the audit trail shows each of these changes with who made them; filtered by kind
     page.click("[data-tab='audit']")
+    page.wait_for_selector("#tab-audit:not([aria-busy])")
     page.wait_for_selector("#audit-rows tr[data-kind='admin.user_created']")
     row = page.inner_text("#audit-rows tr[data-kind='admin.user_created']")
     assert "Quản Trị" in row and "Người dùng cuong" in row
@@ -124,6 +129,7 @@ def test_a_device_is_added_with_its_token_shown_once_as_a_qr_code_the_setup_can_
     page = new_page(1366, 768)
     log_in(page, served)
     page.click("[data-tab='devices']")
+    page.wait_for_selector("#tab-devices:not([aria-busy])")
     page.wait_for_selector("#dev-rows tr[data-name='Ki-ốt 1']")
     page.select_option("#dev-kind", "kiosk")
     page.fill("#dev-name", "Ki-ốt tầng 2")
@@ -165,6 +171,7 @@ def test_a_supervisor_reads_the_page_but_changes_nothing_and_a_clerk_is_turned_a
     assert page.is_disabled("#site-name")
     assert page.is_hidden("#site-save")
     page.click("[data-tab='services']")
+    page.wait_for_selector("#tab-services:not([aria-busy])")
     page.wait_for_selector("#svc-rows tr[data-code='HT']")
     assert page.is_hidden("#svc-new")
     r = httpx.patch(f"{served.url}/api/v1/admin/services/{served.hall.a}", json={"name_vi": "Khác"},
@@ -190,6 +197,7 @@ def test_two_admins_edit_one_counter_and_the_second_is_told_what_the_first_chang
         page = new_page(1366, 768)
         log_in(page, served, username)
         page.click("[data-tab='counters']")
+        page.wait_for_selector("#tab-counters:not([aria-busy])")
         page.click("#ctr-rows tr[data-number='3']")
         page.wait_for_selector("#ctr-form:not([hidden])")
         pages.append(page)

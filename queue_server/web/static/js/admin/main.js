@@ -56,11 +56,15 @@ async function openTab(name) {
   document.body.dataset.tab = name;
   if (location.hash.slice(1) !== name) history.replaceState(null, "", `#${name}`);
   if (!S.site && name !== "users") return;
+  // while a tab reads the server, its lists are about to be redrawn (aria-busy; tests wait on it)
+  $(`#tab-${name}`).setAttribute("aria-busy", "true");
   try {
     await TABS[name].load();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) { show("login"); return; }
     refusal(err);
+  } finally {
+    $(`#tab-${name}`).removeAttribute("aria-busy");
   }
 }
 
