@@ -272,7 +272,7 @@ def book(ctx: Context, actor: Actor, *, client: str, site_id: int, day: date, st
         now = ctx.clock.now()
         # counted first, in this transaction: a booking refused for any reason rolls its count back
         if channel == "web" and limits.bump(session, rate_key, now, timedelta(hours=1)) > BOOKINGS_PER_HOUR:
-            wait = limits.seconds_left(session, rate_key, timedelta(hours=1), now)
+            wait = limits.seconds_left(session, rate_key, now, timedelta(hours=1))
             raise RateLimited(f"Đã đặt {BOOKINGS_PER_HOUR} lịch hẹn trong một giờ từ máy này. Vui lòng thử lại sau "
                               f"{max(1, wait // 60)} phút.",
                               f"{BOOKINGS_PER_HOUR} bookings were made from here in the last hour; please try again "
@@ -417,7 +417,7 @@ def find_by_code(ctx: Context, *, code: str, client: str) -> int:
     def work(session: Session) -> _Found:
         now = ctx.clock.now()
         if limits.count(session, key, now, LOOKUP_WINDOW) >= LOOKUP_FAILURES:
-            return _Found(retry_after=limits.seconds_left(session, key, LOOKUP_WINDOW, now))
+            return _Found(retry_after=limits.seconds_left(session, key, now, LOOKUP_WINDOW))
         found = None
         if rules.code_is_well_formed(normal):
             found = session.scalar(select(Appointment.id).where(Appointment.code == normal))

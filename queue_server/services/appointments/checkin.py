@@ -102,7 +102,7 @@ def check_in_booking(ctx: Context, actor: Actor, code: str) -> dict[str, Any]:
     def work(session: Session) -> dict[str, Any]:
         now = ctx.clock.now()
         if actor.kind == "device" and limits.count(session, key, now, CHECK_IN_WINDOW) >= CHECK_IN_FAILURES:
-            return {"retry_after": limits.seconds_left(session, key, CHECK_IN_WINDOW, now)}
+            return {"retry_after": limits.seconds_left(session, key, now, CHECK_IN_WINDOW)}
         b = None
         if rules.code_is_well_formed(normal):
             b = session.scalars(select(Appointment).where(Appointment.code == normal).with_for_update()).one_or_none()

@@ -1,44 +1,20 @@
-"""Fixed-window rate counters in the database (`rate_counters`), so a limit holds across every
-server process behind a proxy: the same rule as the petitions' and the dossier lookups'."""
+"""The appointments' rate limits: booking per client and code lookups per client or kiosk,
+counted by the shared database counters (services/rate_counters.py) under the "appt:" prefix."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from queue_server.services.rate_counters import bump, count, seconds_left
 from queue_server.store.tables import RateCounter
-
-
-def count(session: Session, key: str, now: datetime, window: timedelta) -> int:
-    row = session.get(RateCounter, key)
-    if row is None or row.window_start <= now - window:
-        return 0
-    return row.count
-
-
-def bump(session: Session, key: str, now: datetime, window: timedelta) -> int:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(RateCounter).values(key=key, window_start=now, count=0)
-                    .on_conflict_do_nothing(index_elements=["key"]))
-    expired = RateCounter.window_start <= now - window
-    return session.execute(
-        update(RateCounter).where(RateCounter.key == key)
-        .values(count=case((expired, 1), else_=RateCounter.count + 1),
-                window_start=case((expired, now), else_=RateCounter.window_start))
-        .returning(RateCounter.count)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-
-
-def seconds_left(session: Session, key: str, window: timedelta, now: datetime) -> int:
-    row = session.get(RateCounter, key)
-    start = row.window_start if row is not None else now
-    return max(1, int((start + window - now).total_seconds()) + 1)
 
 
 def forget_old(session: Session, now: datetime) -> None:
     session.execute(delete(RateCounter).where(RateCounter.key.like("appt:%"),
                                               RateCounter.window_start < now - timedelta(days=1)))
+
+
+__all__ = ["bump", "count", "forget_old", "seconds_left"]

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from queue_server.domain import dossiers as rules
 from queue_server.domain.dossiers import DossierState
+from queue_server.services import rate_counters
 from queue_server.services.calendars import calendar_notice
 from queue_server.services.context import Context
 from queue_server.services.dossiers.format import DELIVERY_NAMES, local, vi_datetime
@@ -76,21 +76,6 @@ def _mark(session: Session, key: str, now: datetime) -> None:
         row.window_start = now
 
 
-def _bump(session: Session, key: str, now: datetime, window: timedelta) -> int:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(RateCounter).values(key=key, window_start=now, count=0)
-                    .on_conflict_do_nothing(index_elements=["key"]))
-    expired = RateCounter.window_start <= now - window
-    return session.execute(
-        update(RateCounter).where(RateCounter.key == key)
-        .values(count=case((expired, 1), else_=RateCounter.count + 1),
-                window_start=case((expired, now), else_=RateCounter.window_start))
-        .returning(RateCounter.count)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-
-
 @dataclass
 class _Outcome:
     view: dict[str, Any] | None = None
@@ -124,8 +109,8 @@ def lookup(ctx: Context, *, code: str, key: str, client: str) -> dict[str, Any]:
         stored = d.lookup_code if d is not None else _DUMMY
         if hmac.compare_digest(stored.encode(), key_n.encode()) and d is not None:
             return _Outcome(view=public_view(session, d, settings, now))
-        _bump(session, client_key, now, window)
-        _bump(session, code_key, now, window)
+        rate_counters.bump(session, client_key, now, window)
+        rate_counters.bump(session, code_key, now, window)
         session.execute(delete(RateCounter).where(RateCounter.key.like("lookup:%"),
                                                   RateCounter.window_start < now - timedelta(days=1)))
         return _Outcome()

@@ -32,8 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,6 +40,7 @@ from queue_server.domain import petitions as rules
 from queue_server.domain.dossiers import normalize_phone
 from queue_server.domain.petitions import CATEGORIES, STATE_NAMES, PetitionState
 from queue_server.events import log
+from queue_server.services import rate_counters
 from queue_server.services.admin import display_name
 from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, not_found
@@ -114,35 +114,6 @@ def _channel(actor: Actor) -> str:
     return "staff" if actor.kind in ("user", "system") else "web"
 
 
-# -- rate counters -----------------------------------------------------------------------------
-
-def _count(session: Session, key: str, now: datetime, window: timedelta) -> int:
-    row = session.get(RateCounter, key)
-    if row is None or row.window_start <= now - window:
-        return 0
-    return row.count
-
-
-def _bump(session: Session, key: str, now: datetime, window: timedelta) -> int:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(RateCounter).values(key=key, window_start=now, count=0)
-                    .on_conflict_do_nothing(index_elements=["key"]))
-    expired = RateCounter.window_start <= now - window
-    return session.execute(
-        update(RateCounter).where(RateCounter.key == key)
-        .values(count=case((expired, 1), else_=RateCounter.count + 1),
-                window_start=case((expired, now), else_=RateCounter.window_start))
-        .returning(RateCounter.count)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-
-
-def _window_end(session: Session, key: str, window: timedelta, now: datetime) -> int:
-    row = session.get(RateCounter, key)
-    start = row.window_start if row is not None else now
-    return max(1, int((start + window - now).total_seconds()) + 1)
-
-
 # -- views -----------------------------------------------------------------------------------
 
 def _names(p: Petition) -> dict[str, Any]:
@@ -211,8 +182,8 @@ def submit(ctx: Context, actor: Actor, *, client: str, site_id: int, category: s
 
     def work(session: Session) -> dict[str, Any]:
         now = ctx.clock.now()
-        if channel != "staff" and _count(session, key, now, timedelta(hours=1)) >= limit:
-            wait = _window_end(session, key, timedelta(hours=1), now)
+        if channel != "staff" and rate_counters.count(session, key, now, timedelta(hours=1)) >= limit:
+            wait = rate_counters.seconds_left(session, key, now, timedelta(hours=1))
             raise RateLimited(f"Đã gửi {limit} phản ánh trong một giờ từ máy này. Vui lòng thử lại sau "
                               f"{max(1, wait // 60)} phút hoặc gặp cán bộ tại quầy.",
                               f"{limit} petitions were sent from here in the last hour; please try again in "
@@ -236,7 +207,7 @@ def submit(ctx: Context, actor: Actor, *, client: str, site_id: int, category: s
         if p is None:
             raise Conflict("Không tạo được mã, hãy gửi lại.", "Could not make a code; please send again.")
         if channel != "staff":
-            _bump(session, key, now, timedelta(hours=1))
+            rate_counters.bump(session, key, now, timedelta(hours=1))
         log.append(session, site_id=site_id, kind="petition.submitted", at=now, actor=actor.label,
                    data=_event_data(p, has_contact=bool(contact_phone),
                                     device=actor.name if actor.kind == "device" else ""))
@@ -373,12 +344,12 @@ def read_back(ctx: Context, *, code: str, client: str) -> dict[str, Any]:
 
     def work(session: Session) -> _Read:
         now = ctx.clock.now()
-        if _count(session, key, now, READ_WINDOW) >= READ_FAILURES_PER_WINDOW:
-            return _Read(retry_after=_window_end(session, key, READ_WINDOW, now))
+        if rate_counters.count(session, key, now, READ_WINDOW) >= READ_FAILURES_PER_WINDOW:
+            return _Read(retry_after=rate_counters.seconds_left(session, key, now, READ_WINDOW))
         p = session.scalars(select(Petition).where(Petition.code == normal)).one_or_none()
         if p is not None:
             return _Read(view=public_view(p))
-        _bump(session, key, now, READ_WINDOW)
+        rate_counters.bump(session, key, now, READ_WINDOW)
         session.execute(delete(RateCounter).where(RateCounter.key.like("petition:%"),
                                                   RateCounter.window_start < now - timedelta(days=1)))
         return _Read()
