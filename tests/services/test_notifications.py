@@ -213,12 +213,11 @@ def test_two_server_processes_write_and_send_each_message_once(db_url, tmp_path,
 def test_without_a_webhook_nothing_is_written_or_sent(ctx, hall, clock):
     assert not ctx.settings.webhook_url
     counters.set_state(ctx, hall.clerk, hall.c3, "open")
-    t = queue.issue_ticket(ctx, hall.kiosk, hall.a).ticket
+    queue.issue_ticket(ctx, hall.kiosk, hall.a)
     queue.call_next(ctx, hall.clerk, hall.c3)
     assert notifications.run_once(ctx, url_of).sent == 0
     with ctx.db.reading() as s:
         assert s.scalar(select(func.count()).select_from(Notification)) == 0
-    assert t.id
 
 
 def test_a_phone_number_in_any_common_form_is_kept_in_one_and_anything_else_is_a_field_error(wctx, gateway):

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from queue_server.domain import notifications as rules
@@ -133,7 +133,7 @@ def recent(ctx: Context, site_id: int, *, limit: int = 100) -> list[dict[str, An
         attempts: dict[int, list[dict[str, Any]]] = {}
         if ids:
             for a in session.execute(select(NotificationAttempt.__table__)
-                                     .where(and_(NotificationAttempt.notification_id.in_(ids)))
+                                     .where(NotificationAttempt.notification_id.in_(ids))
                                      .order_by(NotificationAttempt.id)):
                 attempts.setdefault(a.notification_id, []).append(
                     {"at": a.at.isoformat(), "status": a.status, "error": a.error, "duration_ms": a.duration_ms})

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -67,9 +67,4 @@ def set_contact(ctx: Context, ticket_id: int, phone: str, ahead: int | None) -> 
     return ctx.db.transaction(work)
 
 
-def contact_of(db: Session | Connection, ticket_id: int) -> NotificationContact | None:
-    row = db.execute(select(NotificationContact.__table__).where(NotificationContact.ticket_id == ticket_id)).first()
-    return row  # type: ignore[return-value]
-
-
-__all__ = ["enqueue", "set_contact", "contact_of", "MAX_AHEAD"]
+__all__ = ["enqueue", "set_contact", "MAX_AHEAD"]
