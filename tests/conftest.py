@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from queue_server.config import load_settings
 from queue_server.services import admin
 from queue_server.services.context import SYSTEM, Actor, Context
 from queue_server.store import migrate
+from queue_server.store.engine import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 CI = os.environ.get("CI") == "true"
@@ -100,13 +102,18 @@ def require_postgres() -> None:
         pytest.skip(message)
 
 
-def fresh_postgres_database() -> tuple[str, callable]:
-    """Create an empty database for one test; returns its URL and a function that drops it."""
+def _admin_engine():  # noqa: ANN202
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+def fresh_postgres_database(template: str | None = None) -> tuple[str, callable]:
+    """Create a database for one test (empty, or a copy of `template`); returns its URL and a
+    function that drops it."""
     require_postgres()
     name = f"motcua_test_{secrets.token_hex(5)}"
-    admin_engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    admin_engine = _admin_engine()
     with admin_engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
     def drop() -> None:
@@ -117,13 +124,68 @@ def fresh_postgres_database() -> tuple[str, callable]:
     return url, drop
 
 
+class Templates:
+    """Migrated databases made once per test process and copied for each test that needs a
+    migrated one: a SQLite file copy or a PostgreSQL `CREATE DATABASE ... TEMPLATE` instead of
+    running every migration again (tests/store still migrates from nothing). PostgreSQL test
+    databases are dropped by a background thread, so no test waits for a drop."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._sqlite: Path | None = None
+        self._pg: str | None = None
+        self._drops = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-test-db")
+
+    def sqlite_copy(self, target: Path) -> None:
+        if self._sqlite is None:
+            path = self.root / "template.db"
+            engine = make_engine(f"sqlite:///{path}")
+            migrate.upgrade(engine)
+            engine.dispose()
+            self._sqlite = path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self._sqlite, target)
+
+    def postgres_copy(self) -> tuple[str, callable]:
+        if self._pg is None:
+            url, _ = fresh_postgres_database()
+            engine = make_engine(url)
+            migrate.upgrade(engine)
+            engine.dispose()
+            self._pg = make_url(url).database
+        url, drop = fresh_postgres_database(template=self._pg)
+        return url, lambda: self._drops.submit(drop)
+
+    def close(self) -> None:
+        self._drops.shutdown(wait=True)
+        if self._pg is not None:
+            with _admin_engine().connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self._pg}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def db_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    templates = Templates(tmp_path_factory.mktemp("db-templates"))
+    yield templates
+    templates.close()
+
+
+# A test that asks for one of these gets its database already migrated (from the template).
+MIGRATED_BY = frozenset({"ctx", "pg_ctx", "hall"})
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated-to-nothing database URL on each engine."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, db_templates: Templates) -> Iterator[str]:
+    """A database URL on each engine: empty, or already migrated when the test also asks for a
+    context (`ctx`, `hall`)."""
+    migrated = not MIGRATED_BY.isdisjoint(request.fixturenames)
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'motcua.db'}"
+        path = tmp_path / "motcua.db"
+        if migrated:
+            db_templates.sqlite_copy(path)
+        yield f"sqlite:///{path}"
         return
-    url, drop = fresh_postgres_database()
+    url, drop = db_templates.postgres_copy() if migrated else fresh_postgres_database()
     try:
         yield url
     finally:
@@ -131,9 +193,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh database on the real PostgreSQL (for what only PostgreSQL does)."""
-    url, drop = fresh_postgres_database()
+def pg_url(request: pytest.FixtureRequest, db_templates: Templates) -> Iterator[str]:
+    """A fresh database on the real PostgreSQL (for what only PostgreSQL does); migrated when
+    the test asks for `pg_ctx`."""
+    migrated = not MIGRATED_BY.isdisjoint(request.fixturenames)
+    url, drop = db_templates.postgres_copy() if migrated else fresh_postgres_database()
     try:
         yield url
     finally:

@@ -280,7 +280,7 @@ def test_the_floor_is_a_round_of_the_quickest_service_per_counter_at_most_45_s()
     assert floor_seconds(1, 2, 600) == 0 and floor_seconds(3, 1, 12) == 36 and floor_seconds(0, 1, 600) == 0
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(halls(), st.sampled_from([1, 2, 4, 8, 16, 64]))
 def test_several_people_ahead_never_read_as_your_turn_now(hall, replay_calls) -> None:
     """However short the replay (the closed form takes over sooner), N ahead at C counters
