@@ -30,7 +30,6 @@ from queue_server.api.client_address import came_over_https, client_address
 from queue_server.api.deps import Id, actor, get_ctx, optional_actor
 from queue_server.api.pages import PAGE_HEADERS
 from queue_server.api.types import NO_NUL, SiteParam, text
-from queue_server.domain import remote as remote_rules
 from queue_server.domain.business_day import business_day
 from queue_server.services import admin, site_setup
 from queue_server.services.admin import require
@@ -135,43 +134,12 @@ class CheckinBody(BaseModel):
 @router.post("/api/v1/checkin")
 def check_in(body: CheckinBody, request: Request, who: Actor = Depends(actor),
              ctx: Context = Depends(get_ctx)) -> dict[str, Any]:
-    """A kiosk checks a number in by its code: the ticket enters the queue. A wrong code and
-    an unknown one get the same 404; too many misses from one kiosk, 429."""
-    from queue_server.services import appointments
-    from queue_server.services.queue import hall
+    """A kiosk checks a number in by its code (a remote number's, a booking's, or the booking
+    page's address from its QR): the ticket enters the queue. A wrong code and an unknown one
+    get the same 404; too many misses from one kiosk, 429."""
+    from queue_server.services import checkin as kiosk_checkin
 
-    # a booking's QR holds its page's address; the code behind it checks in like the code typed
-    booked = appointments.code_of_page(ctx, request.app.state.secret, body.code)
-    if booked is not None or remote_rules.code_kind(remote_rules.clean_code(body.code) or "") == "appointment":
-        return _check_in_booking(ctx, who, request, booked or body.code)
-    done = checkin.checkin_by_code(ctx, who, body.code, client=_client(request, who))
-
-    position = hall.ticket_position(ctx, done.ticket_id)
-    key = ticket_key(request.app.state.secret, done.ticket_id)
-    return {**done.as_json(), "ticket": position["ticket"], "people_ahead": position["people_ahead"],
-            "estimated_wait_s": position["estimated_wait_s"],
-            "position_url": site_setup.ticket_position_url(ctx, done.ticket_id, key)}
-
-
-def _check_in_booking(ctx: Context, who: Actor, request: Request, code: str) -> dict[str, Any]:
-    """An appointment's booking code ("H..." ) at the kiosk's one check-in: the booking becomes
-    a waiting ticket (services/appointments/checkin.py), answered in the same shape as a remote
-    number's check-in. An unknown booking code answers exactly like an unknown remote code;
-    too early or too late is the appointments' 409 offering a walk-in number."""
-    from queue_server.events import projection
-    from queue_server.services import appointments
-
-    try:
-        out = appointments.check_in_booking(ctx, who, code)
-    except NotFound:
-        raise checkin.unknown_code() from None
-    ticket = out["ticket"] if projection.is_staff(who.kind, who.role) else projection.public_ticket(out["ticket"])
-    key = ticket_key(request.app.state.secret, ticket["id"])
-    return {"ticket_id": ticket["id"], "code": ticket["code"], "service_name_vi": ticket.get("service_name_vi", ""),
-            "service_name_en": ticket.get("service_name_en", ""), "already_checked_in": bool(out.get("again")),
-            "kind": "appointment", "due_at": out.get("due_at"), "ticket": {**ticket, "channel": "appointment"},
-            "people_ahead": out.get("people_ahead") or 0, "estimated_wait_s": out.get("estimated_wait_s"),
-            "position_url": site_setup.ticket_position_url(ctx, ticket["id"], key)}
+    return kiosk_checkin.check_in(ctx, who, body.code, secret=request.app.state.secret, client=_client(request, who))
 
 
 class PosterBody(BaseModel):
