@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hmac
 import re
-from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,8 +24,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from queue_server.domain import appointments as rules
-from queue_server.domain.business_day import business_day
-from queue_server.domain.tickets import TicketState, display_code
 from queue_server.events import log
 from queue_server.services.appointments import limits
 from queue_server.services.appointments.booking import _event_data, _unknown, booking_key
@@ -52,28 +49,11 @@ def _client(actor: Actor) -> str:
 
 
 def _issue(session: Session, actor: Actor, b: Appointment, now: datetime) -> queue.TicketRow:
-    """A waiting ticket for the booking: the same numbering statement as every ticket."""
+    """A waiting ticket for the booking: numbered and inserted like every ticket."""
     conn = session.connection()
-    service = conn.execute(queue._SERVICE_TO_ISSUE, {"service_id": b.service_id}).one()
-    day = business_day(now, service.timezone)
-    number = conn.execute(queue._NEXT_NUMBER[conn.dialect.name], {"service_id": service.id, "day": day}).scalar_one()
-    ticket = queue.TicketRow(
-        id=0, site_id=service.site_id, service_id=service.id, business_day=day, number=number,
-        code=display_code(service.prefix, number, service.number_width), priority="normal",
-        state=TicketState.WAITING.value, issued_at=now, queued_at=now, called_at=None, last_called_at=None,
-        serving_at=None, finished_at=None, counter_id=None, clerk_id=None, call_count=0, out_of_order=False,
-        transfer_origin_id=None, procedure_code=b.procedure_code, channel="appointment", service_code=service.code,
-        service_name_vi=service.name_vi, service_name_en=service.name_en, counter_number=None,
-    )
-    table = queue._T
-    columns = {f.name: getattr(ticket, f.name) for f in fields(queue.TicketRow) if f.name in table.c and f.name != "id"}
-    ticket.id = conn.execute(table.insert(), {
-        **columns, "front": False, "device_id": actor.id if actor.kind == "device" else None, "request_key": None,
-        "due_at": b.starts_at,
-    }).inserted_primary_key[0]
-    queue._event(conn, "ticket.issued", ticket, ticket.service, actor, now, number=number, channel="appointment",
-                 appointment_id=b.id, due_at=b.starts_at.isoformat())
-    return ticket
+    return queue.insert_ticket(conn, queue.service_to_issue(conn, b.service_id), actor, now,
+                               procedure_code=b.procedure_code, channel="appointment", due_at=b.starts_at,
+                               appointment_id=b.id)
 
 
 # the booking page's address, as its QR holds it (a kiosk's scanner may type it in capitals)

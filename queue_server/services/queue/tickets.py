@@ -350,9 +350,10 @@ def service_to_issue(conn: Connection, service_id: int) -> Row | None:
 
 def insert_ticket(conn: Connection, service: Row, actor: Actor, now: datetime, *, priority: str = "normal",
                   procedure_code: str | None = None, channel: str, state: str = TicketState.WAITING.value,
-                  request_key: str | None = None, **event_extra: Any) -> TicketRow:
+                  request_key: str | None = None, due_at: datetime | None = None, **event_extra: Any) -> TicketRow:
     """Number and insert a ticket of `service` (a `service_to_issue` row) with its
-    `ticket.issued` event, inside the caller's transaction."""
+    `ticket.issued` event, inside the caller's transaction. `due_at`: an appointment's time
+    (dispatch's rule 0)."""
     day = business_day(now, service.timezone)
     number = conn.execute(_NEXT_NUMBER[conn.dialect.name], {"service_id": service.id, "day": day}).scalar_one()
     ticket = TicketRow(
@@ -366,8 +367,10 @@ def insert_ticket(conn: Connection, service: Row, actor: Actor, now: datetime, *
     columns = {f.name: getattr(ticket, f.name) for f in fields(TicketRow) if f.name in _T.c and f.name != "id"}
     ticket.id = conn.execute(_INSERT_TICKET, {
         **columns, "front": False, "device_id": actor.id if actor.kind == "device" else None,
-        "request_key": request_key,
+        "request_key": request_key, "due_at": due_at,
     }).inserted_primary_key[0]
+    if due_at is not None:
+        event_extra["due_at"] = due_at.isoformat()
     _event(conn, "ticket.issued", ticket, ticket.service, actor, now, number=number, **event_extra)
     return ticket
 
