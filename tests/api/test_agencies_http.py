@@ -68,6 +68,8 @@ def test_agencies_routes_and_processor_accounts_through_the_admin_api(client, ha
     # a processor has no clerk rights: no tickets, no receptions
     p1 = login(client, "p1")
     assert client.post("/api/v1/dossiers", headers=p1, json=payload(PROCEDURE)).status_code == 403
+    assert client.post(f"/api/v1/counters/{hall.c1}/call-next", headers=p1).status_code == 403
+    assert client.post(f"/api/v1/counters/{hall.c1}/open", headers=p1).status_code == 403
     assert client.get("/api/v1/agencies", headers=p1).json()["agencies"][0]["code"] == "QLDT"
 
 
