@@ -66,6 +66,8 @@ def test_agencies_routes_and_processor_accounts_through_the_admin_api(client, ha
     assert client.get(f"/api/v1/procedures/{PROCEDURE}/route?site=phuong-1",
                       headers=login(client, "an")).json()["route"][0]["agency_id"] == agency["id"]
     # a processor has no clerk rights: no tickets, no receptions
+    trail = client.get(f"/api/v1/admin/sites/{hall.site_id}/audit", headers=root).json()["events"]
+    assert {"admin.agency_created", "admin.agency_updated", "admin.route_changed"} <= {e["kind"] for e in trail}
     p1 = login(client, "p1")
     assert client.post("/api/v1/dossiers", headers=p1, json=payload(PROCEDURE)).status_code == 403
     assert client.post(f"/api/v1/counters/{hall.c1}/call-next", headers=p1).status_code == 403
