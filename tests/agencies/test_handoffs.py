@@ -203,7 +203,8 @@ def test_routes_name_known_agencies_and_processors_need_one(ctx, hall, ag) -> No
         registry.create_agency(ctx, SYSTEM, site=hall.site_id, code="qldt", name_vi="Trùng")
     route = registry.get_route(ctx, hall.clerk, PROCEDURE, site=hall.site_id)["route"]
     assert [(r["agency_code"], r["share"]) for r in route] == [("QLDT", 0.5), ("VP", 0.3)]
-    assert [a["code"] for a in registry.list_agencies(ctx, ag.p_vp)] == ["VP"]
+    # a processor: its own agency first, then the others it may forward to
+    assert [a["code"] for a in registry.list_agencies(ctx, ag.p_vp)] == ["VP", "QLDT", "TNMT"]
 
 
 def test_the_desk_cannot_mark_a_result_ready_while_an_agency_holds_the_dossier(ctx, hall, clock, ag) -> None:
