@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from queue_server.api import admin as admin_routes
+from queue_server.api import agencies as agency_routes
 from queue_server.api import announcements as announcement_routes
 from queue_server.api import appointments as appointment_routes
 from queue_server.api import auth as auth_routes
@@ -39,6 +40,7 @@ from queue_server.clock import Clock
 from queue_server.config import Settings
 from queue_server.events.hub import EventHub
 from queue_server.services import appointments, auth
+from queue_server.services.agencies import lateness as agency_lateness
 from queue_server.services.auth import instance_secret
 from queue_server.services.context import SYSTEM, Context
 from queue_server.services.dossiers import reception as dossiers
@@ -188,6 +190,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         # that read them (a read writes nothing)
         dossier_sweeper = asyncio.create_task(_every(dossier_sweep_seconds, lambda: dossiers.flag_overdue(ctx, SYSTEM),
                                                      "flagging overdue dossiers"), name="dossier-sweeper")
+        # agencies' late steps and the desk's apology prompts (before the due date), once each
+        step_sweeper = asyncio.create_task(_every(dossier_sweep_seconds, lambda: agency_lateness.sweep(ctx, SYSTEM),
+                                                  "flagging agencies' late steps"), name="agency-step-sweeper")
         # messages out to the hall's SMS/Zalo gateway (only with a webhook configured)
         messages = asyncio.create_task(_every(MESSAGE_SECONDS, _messages_round(ctx, app.state.secret),
                                               "messages to the webhook"), name="messages") \
@@ -206,6 +211,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
             backups.cancel()
             purges.cancel()
             dossier_sweeper.cancel()
+            step_sweeper.cancel()
             no_shows.cancel()
             report_days.cancel()
             await hub.stop()
@@ -226,7 +232,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
                    petition_routes, dossier_routes, announcement_routes, phone_routes, remote_routes, monitor_routes,
-                   report_routes, metrics_routes, setup_routes, notification_routes, appointment_routes, page_routes):
+                   report_routes, metrics_routes, setup_routes, notification_routes, appointment_routes, agency_routes,
+                   page_routes):
         app.include_router(module.router)
     app.include_router(appointment_routes.pages)
 

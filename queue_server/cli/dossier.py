@@ -52,11 +52,16 @@ def _context(args: argparse.Namespace):  # noqa: ANN202
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from queue_server.services.agencies.lateness import sweep
     from queue_server.services.context import SYSTEM
     from queue_server.services.dossiers.reception import flag_overdue
 
-    counts = flag_overdue(_context(args), SYSTEM)
+    ctx = _context(args)
+    counts = flag_overdue(ctx, SYSTEM)
     print(f"Sắp đến hạn / due soon: {counts['due_soon']}; quá hạn / overdue: {counts['overdue']}")
+    steps = sweep(ctx, SYSTEM)
+    print(f"Bước xử lý quá hạn / late steps: {steps['step_late']}; "
+          f"cần thư xin lỗi / apology needed: {steps['apology_needed']}")
     return 0
 
 
