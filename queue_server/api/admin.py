@@ -86,17 +86,19 @@ class CounterPatch(BaseModel):
 class UserBody(BaseModel):
     username: str = Field(min_length=1, max_length=80, pattern=NO_NUL)
     password: str | None = Field(default=None, min_length=8, max_length=200, pattern=NO_NUL)  # None: made, shown once
-    role: Literal["clerk", "supervisor", "admin"]
+    role: Literal["clerk", "supervisor", "admin", "processor"]
     full_name: str = Field(default="", max_length=200, pattern=NO_NUL)
     site_id: Id | None = None
+    agency_id: Id | None = None  # a processor's agency (required for role processor)
 
 
 class UserPatch(BaseModel):
     password: str | None = Field(default=None, min_length=8, max_length=200, pattern=NO_NUL)
-    role: Literal["clerk", "supervisor", "admin"] | None = None
+    role: Literal["clerk", "supervisor", "admin", "processor"] | None = None
     full_name: str | None = Field(default=None, max_length=200, pattern=NO_NUL)
     active: bool | None = None
     site_id: Id | None = None  # sent as null: every site; left out: the user stays at their site
+    agency_id: Id | None = None  # a processor's agency; left out: unchanged
 
 
 class DeviceBody(BaseModel):

@@ -21,7 +21,8 @@ class LoginBody(BaseModel):
 
 
 def _actor_json(who: Actor) -> dict[str, Any]:
-    return {"kind": who.kind, "id": who.id, "role": who.role, "site_id": who.site_id, "name": who.name}
+    return {"kind": who.kind, "id": who.id, "role": who.role, "site_id": who.site_id, "name": who.name,
+            "agency_id": who.agency_id}
 
 
 @router.post("/login")

@@ -41,6 +41,10 @@ def _filter(ctx: Context, who: Actor, site: str | None, kinds: str | None) -> Fi
     # staff see every event of their site; everyone else (anonymous, displays, kiosks, the
     # agent) only the public form of the kinds that have one (events/projection.py)
     public_only = not projection.is_staff(who.kind, who.role)
+    only = projection.staff_kinds(who.kind, who.role)
+    if only is not None:  # a processor: the staff form of dossier events, nothing else
+        kind_list = tuple(k for k in kind_list if k.startswith(only)) or only
+        public_only = False
     return Filter(site_ids=site_ids, kinds=kind_list, public_only=public_only)
 
 

@@ -8,7 +8,7 @@ audience (a new kind is private until someone decides otherwise, here).
 
 Public audiences: anonymous subscribers, hall and counter displays, kiosks, the hall agent
 (LED boards and speakers show and say only public things), and a citizen's phone reading
-its ticket by the slip's key. Staff audiences: signed-in users (clerk, supervisor, admin)
+its ticket by the slip's key. Staff audiences: signed-in users (clerk, supervisor, admin; a processor for dossier kinds only)
 and the system itself. What never reaches a public audience: a person's name (clerks,
 applicants), a priority class (elderly, disabled, pregnant, meritorious: health and status
 are sensitive personal data under Nghị định 13/2023/NĐ-CP), free-text reasons and notes,
@@ -30,6 +30,9 @@ from queue_server.events.log import EventRecord
 # -- audiences ----------------------------------------------------------------------------
 
 STAFF_USER_ROLES = frozenset({"clerk", "supervisor", "admin"})
+# A processor (an agency's staff, issue 17) gets the staff form of dossier events only: its
+# inbox reloads on them; the hall's ticket events (priority classes) are none of its business.
+PROCESSOR_KINDS = ("dossier.",)
 
 
 def is_staff(kind: str, role: str = "") -> bool:
@@ -39,6 +42,12 @@ def is_staff(kind: str, role: str = "") -> bool:
     kiosk stands in the hall, and the agent drives LED boards and speakers that everyone in
     the hall sees and hears (it needs codes, counters and states, all in the public form)."""
     return kind == "system" or (kind == "user" and role in STAFF_USER_ROLES)
+
+
+def staff_kinds(kind: str, role: str) -> tuple[str, ...] | None:
+    """The kinds (prefixes) of which an actor gets the staff form when it is not staff: a
+    processor's dossier events; None for everyone else."""
+    return PROCESSOR_KINDS if kind == "user" and role == "processor" else None
 
 
 # -- events -------------------------------------------------------------------------------
@@ -157,5 +166,5 @@ def public_call(event: EventRecord) -> dict[str, Any] | None:
                   **data}, PUBLIC_CALL)
 
 
-__all__ = ["PUBLIC_FIELDS", "PUBLIC_ENVELOPE", "is_staff", "has_public_form", "public_data", "public_event",
+__all__ = ["PUBLIC_FIELDS", "PUBLIC_ENVELOPE", "is_staff", "staff_kinds", "has_public_form", "public_data", "public_event",
            "event_for", "public_ticket", "public_current", "public_counter", "public_call"]

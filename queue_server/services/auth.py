@@ -52,7 +52,8 @@ class LoginResult:
 
 
 def _actor_of_user(user: User) -> Actor:
-    return Actor(kind="user", id=user.id, role=user.role, site_id=user.site_id, name=user.full_name or user.username)
+    return Actor(kind="user", id=user.id, role=user.role, site_id=user.site_id, name=user.full_name or user.username,
+                 agency_id=user.agency_id)
 
 
 # -- logging in ------------------------------------------------------------------------------

@@ -178,9 +178,11 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(20))  # clerk | supervisor | admin
+    role: Mapped[str] = mapped_column(String(20))  # clerk | supervisor | admin | processor
     password_hash: Mapped[str] = mapped_column(String(300))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), nullable=True)  # None: every site
+    # a processor's agency (cơ quan xử lý); None for the desk's staff
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
 
@@ -421,7 +423,9 @@ class Dossier(Base):
     procedure_name_en: Mapped[str] = mapped_column(Text, default="")
     field_code: Mapped[str] = mapped_column(String(40), default="")
     lead_agency: Mapped[str] = mapped_column(Text, default="")
-    current_agency: Mapped[str] = mapped_column(Text, default="")
+    current_agency: Mapped[str] = mapped_column(Text, default="")  # the holder's name (old rows, public view)
+    current_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)  # None: the desk
+    apology_prompted_at: Mapped[datetime | None] = mapped_column(nullable=True)  # dossier.apology_needed sent
     channel: Mapped[str] = mapped_column(String(20), default="truc_tiep")
     processing_quantity: Mapped[int] = mapped_column(Integer)
     processing_unit: Mapped[str] = mapped_column(String(20))
@@ -717,3 +721,72 @@ class Appointment(Base):
     state_changed_at: Mapped[datetime]
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
     personal_erased_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+# -- agencies (một cửa liên thông: the departments that process dossiers) ------------------
+
+
+class Agency(Base):
+    """A department or agency of a site that processes dossiers (e.g. Phòng Quản lý đô thị).
+    `hours` overrides the site's working hours (same shape); `days_off` are its extra days off
+    (ISO dates) on top of the site's calendar."""
+
+    __tablename__ = "agencies"
+    __table_args__ = (UniqueConstraint("site_id", "code", name="uq_agencies_site_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    hours: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    days_off: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class ProcedureRoute(Base):
+    """A procedure's processing route at a site: `route` is a list of {"agency": "QLDT" or
+    "SITE:AGENCY", "share": 0.6} (shares of the legal time; the rest is the desk's). Kept
+    apart from `procedures` so that a site reading its catalogue from a file has routes too,
+    and a catalogue import keeps them."""
+
+    __tablename__ = "procedure_routes"
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    route: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime]
+
+
+class DossierHandoff(Base):
+    """One row of the control slip (Mẫu 05): a hand-off from a party (None: the desk) to a
+    party (None: the desk of the dossier's site), its receipt (signed for), its step deadline
+    and how the step ended. `state`: pending | held | done | refused. `outcome` says how a
+    held row ended: forwarded | returned | supplement | refused (or the desk's signature)."""
+
+    __tablename__ = "dossier_handoffs"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "seq", name="uq_dossier_handoffs_dossier_seq"),
+        Index("ix_dossier_handoffs_inbox", "to_agency_id", "state", "step_due_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    from_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
+    to_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
+    to_site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    route_index: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the route step it fulfils
+    handed_at: Mapped[datetime]
+    handed_by: Mapped[str] = mapped_column(String(200), default="")
+    received_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    received_by: Mapped[str] = mapped_column(String(200), default="")
+    step_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    timing: Mapped[str] = mapped_column(String(12), default="")  # early | on_time | late | ""
+    off_route: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(12), default="")
+    notes: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"at", "by", "text"}]
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    late_flagged: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -21,6 +21,7 @@ from queue_server.services.context import DEVICE_KINDS, Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, not_found
 from queue_server.services.queue.policy import validate_policy
 from queue_server.store.tables import (
+    Agency,
     Counter,
     CounterService,
     Device,
@@ -479,7 +480,28 @@ def list_counters(ctx: Context, actor: Actor, site_id: int) -> list[dict[str, An
 
 def user_json(u: User) -> dict[str, Any]:
     return {"id": u.id, "username": u.username, "full_name": u.full_name, "role": u.role, "site_id": u.site_id,
-            "active": u.active}
+            "agency_id": u.agency_id, "active": u.active}
+
+
+def _processor_site(session: Session, role: str, agency_id: int | None, site_id: Any) -> int | None:
+    """A processor's site is its agency's (422 naming agency_id without one, or naming
+    site_id when another site is given); any other role has no agency (422 naming agency_id)."""
+    if role != "processor":
+        if agency_id is not None:
+            raise InvalidInput("agency_id: chỉ tài khoản cán bộ xử lý (processor) thuộc một cơ quan xử lý.",
+                               "agency_id: only a processor account belongs to an agency.", field="agency_id")
+        return site_id
+    if agency_id is None:
+        raise InvalidInput("agency_id: tài khoản cán bộ xử lý cần chọn cơ quan xử lý.",
+                           "agency_id: a processor account needs its agency.", field="agency_id")
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise InvalidInput(f"agency_id: không có cơ quan xử lý {agency_id}.", f"agency_id: no agency {agency_id}.",
+                           field="agency_id")
+    if site_id is not None and site_id is not KEEP and site_id != agency.site_id:
+        raise InvalidInput("site_id: cán bộ xử lý thuộc điểm phục vụ của cơ quan mình.",
+                           "site_id: a processor belongs to its agency's site.", field="site_id")
+    return agency.site_id
 
 
 def new_password() -> str:
@@ -489,12 +511,15 @@ def new_password() -> str:
 
 
 def create_user(ctx: Context, actor: Actor, *, username: str, password: str | None = None, role: str,
-                full_name: str = "", site_id: int | None = None) -> dict[str, Any]:
-    """Create an account; with no password given, one is made and returned once (`password`)."""
+                full_name: str = "", site_id: int | None = None, agency_id: int | None = None) -> dict[str, Any]:
+    """Create an account; with no password given, one is made and returned once (`password`).
+    A processor names its agency (`agency_id`) and belongs to the agency's site."""
+    auth.validate_role(role)
+    with ctx.db.reading() as session:
+        site_id = _processor_site(session, role, agency_id, site_id)
     _require_over_user(actor, site_id)
     made = password is None
     password = new_password() if made else password
-    auth.validate_role(role)
     if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
         raise InvalidInput("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch.",
                            "username may hold letters, digits, '.', '_' and '-' only.", field="username")
@@ -503,12 +528,12 @@ def create_user(ctx: Context, actor: Actor, *, username: str, password: str | No
     @_unique
     def work(session: Session) -> dict[str, Any]:
         user = User(username=username, full_name=display_name(full_name, "full_name"), role=role, password_hash=digest, site_id=site_id,
-                    active=True, created_at=ctx.clock.now())
+                    agency_id=agency_id, active=True, created_at=ctx.clock.now())
         session.add(user)
         session.flush()
         if (where := _event_site(session, site_id, actor)) is not None:
             _admin_event(session, where, "admin.user_created", actor, ctx.clock.now(), user=username, user_id=user.id,
-                         role=role, user_site_id=site_id)
+                         role=role, user_site_id=site_id, agency_id=agency_id)
         return {**user_json(user), "password": password} if made else user_json(user)
 
     return ctx.db.transaction(work)
@@ -528,7 +553,8 @@ def _require_over_user(actor: Actor, site_id: int | None) -> None:
 
 
 def update_user(ctx: Context, actor: Actor, user_id: int, *, password: str | None = None, role: str | None = None,
-                full_name: str | None = None, active: bool | None = None, site_id: Any = KEEP) -> dict[str, Any]:
+                full_name: str | None = None, active: bool | None = None, site_id: Any = KEEP,
+                agency_id: Any = KEEP) -> dict[str, Any]:
     digest = auth.hash_password(password) if password is not None else None
     if role is not None:
         auth.validate_role(role)
@@ -539,6 +565,14 @@ def update_user(ctx: Context, actor: Actor, user_id: int, *, password: str | Non
             raise not_found("người dùng", "User", user_id)
         _require_over_user(actor, user.site_id)
         changed: dict[str, list[Any]] = {}
+        new_role = role if role is not None else user.role
+        new_agency = user.agency_id if agency_id is KEEP else agency_id
+        if new_role != "processor" and agency_id is KEEP:
+            new_agency = None  # no longer a processor: no longer an agency's
+        if new_role == "processor" or new_agency is not None:
+            site_id = _processor_site(session, new_role, new_agency, site_id)
+        if new_agency != user.agency_id:
+            _set(user, changed, "agency_id", new_agency)
         if site_id is not KEEP and site_id != user.site_id:
             _require_over_user(actor, site_id)
             if site_id is not None and session.get(Site, site_id) is None:
