@@ -20,13 +20,20 @@
   const FREE_HANDOFF = ["hand-off", "Chuyển hồ sơ", [["to_agency", "Chuyển đến cơ quan, bộ phận"], ["received_by", "Người nhận"], ["note", "Ghi chú"]]];
   const OPEN = ["received", "in_progress"];
   const agenciesOf = {}; // site id -> its agencies (read once per page)
+  const TZ = "Asia/Ho_Chi_Minh";
+  // "16:00 09/12/2026" in the hall's time zone; parts for the apology form's YYYY-MM-DD HH:MM
+  function parts(iso) {
+    return Object.fromEntries(new Intl.DateTimeFormat("en-GB", { timeZone: TZ, year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+  }
+  function localText(iso) { const p = parts(iso); return `${p.hour}:${p.minute} ${p.day}/${p.month}/${p.year}`; }
 
   function fieldText(e) { return e.message + (e.message_en && e.message_en !== e.message ? ` (${e.message_en})` : ""); }
 
   // a refusal: the message in `msg`, and each field it names marked in `form`
   function showRefusal(form, msg, err) {
-    msg.textContent = problemText(err);
     const p = err.problem || {};
+    let marked = 0;
     const named = (p.errors || []).map((e) => [e.field, fieldText(e)]);
     if (p.field) named.push([p.field, problemText(err)]);
     for (const [field, text] of named) {
@@ -34,7 +41,9 @@
       if (!input) continue;
       input.classList.add("invalid");
       input.after(el("div", { class: "error", "data-error": field, text }));
+      marked += 1;
     }
+    if (!marked) msg.textContent = problemText(err);
   }
   function clearRefusal(form, msg) {
     msg.textContent = "";
@@ -96,10 +105,8 @@
     const msg = el("div", { class: "error", role: "alert" });
     if (path === "apology" && d.forecast_at) {
       // the forecast as the new date to start from (the clerk confirms or changes it)
-      const at = new Date(d.forecast_at);
-      const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Ho_Chi_Minh", year: "numeric", month: "2-digit",
-        day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(at).map((p) => [p.type, p.value]));
-      inputs[1][1].value = `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+      const p = parts(d.forecast_at);
+      inputs[1][1].value = `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
     }
     const form = el("form", { class: "card" }, el("b", { text: title }),
       ...inputs.map(([, input, label]) => el("div", {}, el("label", { text: label }), input)),
@@ -146,12 +153,12 @@
       const banner = d.apology_needed ? el("div", { class: "notice warn", id: "apology-banner", role: "alert" },
         el("b", { text: "Cần gửi phiếu xin lỗi và hẹn lại ngày trả" }), " ",
         el("span", { class: "en", text: "Send the apology letter with a new date" }),
-        d.forecast_at ? el("div", { text: `Dự kiến có kết quả: ${new Date(d.forecast_at).toLocaleString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" })}, sau hẹn trả ${d.appointment_at_vi}.` }) : null,
+        d.forecast_at ? el("div", { text: `Dự kiến có kết quả: ${localText(d.forecast_at)}, sau hẹn trả ${d.appointment_at_vi}. · Forecast past the appointment.` }) : null,
         el("p", {}, el("button", { type: "button", id: "apology-open", onclick: () => {
           apology.open = true; apology.scrollIntoView({ block: "center" });
           const first = apology.querySelector("input, textarea"); if (first) first.focus();
         } }, "Lập phiếu xin lỗi (Mẫu 04)"))) : null;
-      box.replaceChildren(
+      box.replaceChildren(...[
         el("p", {}, el("b", { text: d.code }), ` — ${d.procedure.name_vi} — `, el("span", { class: "badge " + (d.due_state || d.outcome || ""), text: d.state_vi }),
           d.due_state_vi ? ` (${d.due_state_vi})` : ""),
         el("p", { text: `${d.applicant.name} · ${d.applicant.phone || ""} · hẹn trả ${d.appointment_at_vi}` }),
@@ -166,7 +173,7 @@
         el("ul", { class: "timeline" }, (d.steps || []).map((s) => el("li", {}, el("b", { text: s.name_vi }),
           el("div", { class: "when", text: [s.at_local, s.from_agency && `${s.from_agency} → ${s.to_agency}`, s.timing_vi, s.reason].filter(Boolean).join(" · ") })))),
         agencies.length ? null : actionForm(FREE_HANDOFF, d, refresh),
-        ...actions);
+        ...actions].filter((n) => n !== null && n !== undefined && n !== ""));
       box.dataset.code = d.code;
       return d;
     } catch (err) { box.replaceChildren(el("p", { class: "error", text: problemText(err) })); return null; }

@@ -36,12 +36,32 @@ async function load() {
   $("#by_agency").replaceChildren(table(s.by_agency, groupCols));
   $("#warnings").replaceChildren(...s.warnings.map((w) => el("div", { class: "notice warn",
     text: w.message_en ? `${w.message_vi} / ${w.message_en}` : w.message_vi })));
+  loadAgencies();
   const r = await api(`/api/v1/dossier-reports/ratings?${q}`);
   const rc = [["", (x) => x.key], ["Rất hài lòng", (x) => x.very_satisfied], ["Hài lòng", (x) => x.satisfied],
     ["Không hài lòng", (x) => x.unsatisfied], ["Tổng", (x) => x.total], ["% hài lòng", (x) => x.satisfied_percent ?? ""]];
   $("#ratings").replaceChildren(el("p", { text: `Tổng ${r.overall.total} lượt, hài lòng ${r.overall.satisfied_percent ?? "–"}%` }),
     ...[["by_counter", "Theo quầy"], ["by_clerk", "Theo cán bộ"], ["by_service", "Theo dịch vụ"], ["by_day", "Theo ngày"]]
       .map(([k, t]) => el("div", {}, el("h3", { text: t }), table(r[k], rc))));
+}
+
+// The head of the one-stop unit's view of every processing agency: what each holds now (to sign
+// for, in processing, late) and how its finished steps went (on time, late).
+const agencyCols = [["Cơ quan", (r) => r.name_vi], ["Chờ ký nhận", (r) => r.pending], ["Đang xử lý", (r) => r.held],
+  ["Quá hạn", (r) => (r.late ? el("span", { class: "badge late", text: String(r.late) }) : "0")],
+  ["Xong đúng hạn", (r) => r.done_on_time], ["Xong trễ hạn", (r) => (r.done_late ? el("span", { class: "badge late", text: String(r.done_late) }) : "0")]];
+
+async function loadAgencies() {
+  const box = $("#agency-load");
+  box.setAttribute("aria-busy", "true");
+  try {
+    const r = await api("/api/v1/agencies/load");
+    box.replaceChildren(table(r.agencies || [], agencyCols));
+    box.querySelectorAll("tr").forEach((tr, i) => { if (i && r.agencies[i - 1]) tr.dataset.agency = String(r.agencies[i - 1].agency_id); });
+  } catch (err) {
+    box.replaceChildren(el("p", { class: err.status === 404 ? "en" : "error",
+      text: err.status === 404 ? "Chưa cấu hình cơ quan xử lý / no processing agencies" : problemText(err) }));
+  } finally { box.removeAttribute("aria-busy"); }
 }
 
 // the dossier's detail, hand-offs and actions: desk.js (shared with the reception page)
