@@ -39,6 +39,7 @@ from queue_server.clock import Clock
 from queue_server.config import Settings
 from queue_server.events.hub import EventHub
 from queue_server.services import appointments, auth
+from queue_server.services.agencies import lateness as agency_lateness
 from queue_server.services.auth import instance_secret
 from queue_server.services.context import SYSTEM, Context
 from queue_server.services.dossiers import reception as dossiers
@@ -188,6 +189,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
         # that read them (a read writes nothing)
         dossier_sweeper = asyncio.create_task(_every(dossier_sweep_seconds, lambda: dossiers.flag_overdue(ctx, SYSTEM),
                                                      "flagging overdue dossiers"), name="dossier-sweeper")
+        # agencies' late steps and the desk's apology prompts (before the due date), once each
+        step_sweeper = asyncio.create_task(_every(dossier_sweep_seconds, lambda: agency_lateness.sweep(ctx, SYSTEM),
+                                                  "flagging agencies' late steps"), name="agency-step-sweeper")
         # messages out to the hall's SMS/Zalo gateway (only with a webhook configured)
         messages = asyncio.create_task(_every(MESSAGE_SECONDS, _messages_round(ctx, app.state.secret),
                                               "messages to the webhook"), name="messages") \
@@ -206,6 +210,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
             backups.cancel()
             purges.cancel()
             dossier_sweeper.cancel()
+            step_sweeper.cancel()
             no_shows.cancel()
             report_days.cancel()
             await hub.stop()

@@ -569,15 +569,16 @@ def update_user(ctx: Context, actor: Actor, user_id: int, *, password: str | Non
         new_agency = user.agency_id if agency_id is KEEP else agency_id
         if new_role != "processor" and agency_id is KEEP:
             new_agency = None  # no longer a processor: no longer an agency's
+        new_site = site_id
         if new_role == "processor" or new_agency is not None:
-            site_id = _processor_site(session, new_role, new_agency, site_id)
+            new_site = _processor_site(session, new_role, new_agency, site_id)
         if new_agency != user.agency_id:
             _set(user, changed, "agency_id", new_agency)
-        if site_id is not KEEP and site_id != user.site_id:
-            _require_over_user(actor, site_id)
-            if site_id is not None and session.get(Site, site_id) is None:
-                raise not_found("điểm phục vụ", "Site", site_id)
-            _set(user, changed, "site_id", site_id)
+        if new_site is not KEEP and new_site != user.site_id:
+            _require_over_user(actor, new_site)
+            if new_site is not None and session.get(Site, new_site) is None:
+                raise not_found("điểm phục vụ", "Site", new_site)
+            _set(user, changed, "site_id", new_site)
         if digest:
             user.password_hash = digest
             changed["password"] = ["", "(đặt lại / reset)"]  # never the password, not even its hash

@@ -387,8 +387,13 @@ def dossier_json(session: Session, d: Dossier, settings: DossierSettings, *, now
                   "lookup": f"/dossiers/lookup?code={d.code}&key={d.lookup_code}"},
     }
     if steps:
+        from queue_server.services.agencies.views import dossier_additions
+
         rows = session.scalars(select(DossierStep).where(DossierStep.dossier_id == d.id).order_by(DossierStep.id))
         out["steps"] = [step_json(s, tz) for s in rows]
+        out.update(dossier_additions(session, settings, d, site, now))
+    else:
+        out["current_agency_id"] = d.current_agency_id
     return out
 
 
