@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from queue_server.api import admin as admin_routes
+from queue_server.api import agencies as agency_routes
 from queue_server.api import announcements as announcement_routes
 from queue_server.api import appointments as appointment_routes
 from queue_server.api import auth as auth_routes
@@ -231,7 +232,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, ctx: Context |
     # the pages last: their paths ("/", "/console"...) never shadow the API
     for module in (auth_routes, ticket_routes, admin_routes, event_routes, catalog_routes, feedback_routes,
                    petition_routes, dossier_routes, announcement_routes, phone_routes, remote_routes, monitor_routes,
-                   report_routes, metrics_routes, setup_routes, notification_routes, appointment_routes, page_routes):
+                   report_routes, metrics_routes, setup_routes, notification_routes, appointment_routes, agency_routes,
+                   page_routes):
         app.include_router(module.router)
     app.include_router(appointment_routes.pages)
 

@@ -167,7 +167,7 @@ def _next_agency_id(session: Session, site: Site, d: Dossier, rows: list[Dossier
 
 
 __all__ = ["rows_of", "agencies_of", "party_name", "handoff_json", "route_progress", "forecast_at",
-           "apology_needed", "dossier_additions", "next_step_index", "inbox_item", "DESK_VI", "OPEN_HANDOFF"]
+           "apology_needed", "dossier_additions", "next_step_index", "inbox_item", "public_additions", "DESK_VI", "OPEN_HANDOFF"]
 
 
 def inbox_item(session: Session, h: DossierHandoff, d: Dossier, site: Site, agencies: dict[int, Agency],
@@ -183,3 +183,27 @@ def inbox_item(session: Session, h: DossierHandoff, d: Dossier, site: Site, agen
             "from": {"agency_id": h.from_agency_id, "name_vi": party_name(everyone, h.from_agency_id)},
             "due_at": d.due_at.isoformat(), "due_at_vi": _vi(d.due_at, site.timezone),
             "route": route_progress(session, site, d, rows)}
+
+
+_PUBLIC_ROW = ("seq", "to_name", "to_name_en", "handed_at", "handed_at_vi", "received_at", "received_at_vi",
+               "step_due_at", "step_due_at_vi", "done_at", "done_at_vi", "timing", "timing_vi", "state", "state_vi",
+               "state_en")
+
+
+def public_additions(session: Session, d: Dossier, site: Site) -> dict[str, Any]:
+    """What the citizen's lookup gains: who holds the dossier now and since when, each
+    hand-off's agency and dates, the route's agencies. Never a staff name, a note or a reason."""
+    rows = rows_of(session, d.id)
+    agencies = agencies_of(session, rows)
+    open_row = next((h for h in rows if h.state in OPEN_HANDOFF and h.to_agency_id is not None), None)
+    if open_row is not None:
+        since = open_row.handed_at
+    else:
+        since = rows[-1].handed_at if rows else d.received_at
+    held_by = {"agency_id": d.current_agency_id, "name_vi": party_name(agencies, d.current_agency_id),
+               "name_en": party_name(agencies, d.current_agency_id, "en"), "since": since.isoformat(),
+               "since_vi": _vi(since, site.timezone)}
+    route = [{k: step[k] for k in ("name_vi", "name_en", "state")} for step in route_progress(session, site, d, rows)]
+    public_rows = [{k: v for k, v in handoff_json(h, agencies, site.timezone).items() if k in _PUBLIC_ROW} for h in rows]
+    return {"held_by": held_by if DossierState(d.state) is not DossierState.RETURNED else None,
+            "handoffs": public_rows, "route": route}

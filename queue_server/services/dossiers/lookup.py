@@ -165,7 +165,15 @@ def public_view(session: Session, d: Dossier, settings: DossierSettings, now: da
         "calendar_missing_years": d.calendar_missing_years,
         "calendar_notice": calendar_notice(d.calendar_missing_years),
         "timeline": steps,
+        **_agencies_part(session, d, site),
     }
+
+
+def _agencies_part(session: Session, d: Dossier, site: Any) -> dict[str, Any]:
+    from queue_server.services.agencies.views import public_additions
+
+    return public_additions(session, d, site) if isinstance(site, Site) else {"held_by": None, "handoffs": [],
+                                                                               "route": []}
 
 
 __all__ = ["lookup", "public_view", "not_found"]

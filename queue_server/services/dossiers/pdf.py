@@ -350,8 +350,10 @@ def control_slip_pdf(d: dict[str, Any], h: FormHeader) -> bytes:
     cell = _style("td", 9.5, after=0)
     rows: list[list[Any]] = [[_p("TÊN CƠ QUAN", head), _p("THỜI GIAN GIAO, NHẬN HỒ SƠ", head),
                               _p("KẾT QUẢ GIẢI QUYẾT HỒ SƠ (Trước hạn/đúng hạn/quá hạn)", head), _p("GHI CHÚ", head)]]
+    if d.get("handoffs"):
+        rows += _handoff_rows(d["handoffs"], cell)
     n = 0
-    for s in d.get("steps", []):
+    for s in d.get("steps", []) if not d.get("handoffs") else ():  # older dossiers: the desk's typed rows
         if s["kind"] not in ("received", "handed_off", "result_ready", "returned"):
             continue
         n += 1
@@ -367,6 +369,31 @@ def control_slip_pdf(d: dict[str, Any], h: FormHeader) -> bytes:
     story.append(table)
     doc.build(story)
     return buffer.getvalue()
+
+
+def _handoff_rows(handoffs: Sequence[dict[str, Any]], cell: ParagraphStyle) -> list[list[Any]]:
+    """Mẫu 05 rows from the hand-offs (dossier_handoffs): who handed and when, who signed for
+    it and when, the mark against the step's deadline (the dossier's due date for the desk)."""
+    out = []
+    for n, r in enumerate(handoffs, 1):
+        agencies = f"{n}. Giao: {_e(r['from_name'] or '—')}<br/>Nhận: {_e(r['to_name'] or '—')}"
+        people = (f"Giao: {_e(r['handed_at_vi'])}<br/>Người giao: {_e(r['handed_by'] or '—')}<br/>"
+                  f"Nhận: {_e(r['received_at_vi'] or 'chưa ký nhận')}<br/>Người nhận: {_e(r['received_by'] or '—')}")
+        mark = r.get("timing_vi") or ("Đang xử lý" if r["state"] in ("pending", "held") else "")
+        notes = []
+        if r.get("step_due_at_vi"):
+            notes.append(f"Hạn: {r['step_due_at_vi']}")
+        if r.get("off_route"):
+            notes.append(f"Ngoài quy trình: {r.get('reason') or ''}")
+        elif r.get("reason"):
+            notes.append(r["reason"])
+        if r.get("state") == "refused":
+            notes.append(f"Từ chối: {r.get('result') or ''}")
+        elif r.get("result"):
+            notes.append(f"Kết quả: {r['result']}")
+        out.append([_p(agencies, cell), _p(people, cell), _p(_e(mark), cell),
+                    _p("<br/>".join(_e(x) for x in notes), cell)])
+    return out
 
 
 LOGBOOK_COLUMNS = ("STT", "Mã hồ sơ", "Tên thủ tục hành chính", "Số bộ", "Tên cá nhân, tổ chức",
