@@ -6,7 +6,6 @@
     /supervisor/feedback      the supervisor's inbox of citizens' feedback and petitions
     /feedback                 a citizen sends feedback or a petition, reads the answer by its code
     /remote                   a citizen takes a number from a phone (api/remote.py)
-    /agencies/inbox           a processing agency's inbox of dossiers (sign, process, hand on or back)
     /admin                    administration: site, services, counters, users, devices, audit trail
     /setup                    the first start: the first administrator (only while there is no user)
     /display/hall             hall display (TV); options in its URL, see docs/web.md
@@ -32,7 +31,6 @@ from queue_server.api.announcements import voice_of
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 PAGES_DIR = WEB_DIR / "pages"
 STATIC_DIR = WEB_DIR / "static"
-AGENCIES_DIR = WEB_DIR / "agencies"
 FONTS_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 
 # Content-Security-Policy, nosniff, Referrer-Policy and frame protection: api/headers.py, on every response
@@ -41,7 +39,6 @@ PAGE_HEADERS = {"Cache-Control": "no-cache"}
 router = APIRouter(include_in_schema=False)
 _static = StaticFiles(directory=STATIC_DIR)
 _fonts = StaticFiles(directory=FONTS_DIR)
-_agencies = StaticFiles(directory=AGENCIES_DIR / "static")
 
 
 def _page(name: str) -> FileResponse:
@@ -89,12 +86,6 @@ def administration() -> FileResponse:
     return _page("admin.html")
 
 
-@router.get("/agencies/inbox")
-def agency_inbox() -> FileResponse:
-    """A processing agency's inbox (the page signs in; its API refuses anyone but that agency's staff)."""
-    return FileResponse(AGENCIES_DIR / "inbox.html", media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
-
-
 @router.get("/setup")
 def first_start_setup() -> FileResponse:
     """The first start: create the first administrator while the database has no user."""
@@ -123,11 +114,6 @@ async def fonts(path: str, request: Request) -> Response:
     response = await _serve(_fonts, path, request)
     response.headers["Cache-Control"] = "public, max-age=604800"  # fonts never change under one name
     return response
-
-
-@router.get("/agencies/static/{path:path}")
-async def agencies_static(path: str, request: Request) -> Response:
-    return await _serve(_agencies, path, request)
 
 
 @router.get("/static/{path:path}")
