@@ -58,11 +58,12 @@ function itemRow(item, list) {
     onclick: () => select(item, list), onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); select(item, list); } } },
   el("div", { class: "ag-item-head" }, el("strong", { class: "ag-code", text: item.code }),
     late ? el("span", { class: "badge late", text: "Quá hạn · Late" }) : null,
-    item.off_route ? el("span", { class: "badge warn", text: "Ngoài quy trình · Off route" }) : null),
+    item.off_route ? el("span", { class: "badge warn", text: "Ngoài quy trình · Off route" }) : null,
+    list === "late" && !item.received_at ? el("span", { class: "badge pending", text: "Chưa ký nhận · Not signed for" }) : null),
   el("div", { class: "ag-proc", text: item.procedure ? item.procedure.name_vi : "" }),
   el("div", { class: "ag-meta" },
     el("span", { text: `Từ ${fromName(item)} · ${timeText(item.handed_at)}` }),
-    el("span", { class: "ag-due" + (late ? " bad" : ""), text: `Hạn bước: ${item.step_due_at_vi || timeText(item.step_due_at)}` })));
+    el("span", { class: "ag-due" + (late ? " bad" : ""), text: `Hạn bước: ${timeText(item.step_due_at)}` })));
   return row;
 }
 
@@ -119,10 +120,15 @@ function select(item, list) {
   state.textContent = late ? "Quá hạn · Late" : signed ? "Đang xử lý · In processing" : "Chờ ký nhận · To sign for";
   state.className = "badge " + (late ? "late" : signed ? "held" : "pending");
   $("#d-procedure").textContent = item.procedure ? `${item.procedure.code} — ${item.procedure.name_vi}` : "";
+  $("#d-applicant").textContent = item.applicant_name || "—";
   $("#d-from").textContent = fromName(item);
+  const notes = item.notes || [];
+  $("#d-notes-box").hidden = !notes.length;
+  $("#d-notes").replaceChildren(...notes.map((n) => el("li", {}, el("span", { class: "ag-note-when", text: `${timeText(n.at)} · ${n.by || ""}` }),
+    " ", document.createTextNode(n.text))));
   $("#d-handed").textContent = [timeText(item.handed_at), item.handed_by].filter(Boolean).join(" · ");
   $("#d-received").textContent = signed ? [timeText(item.received_at), item.received_by].filter(Boolean).join(" · ") : "Chưa ký nhận · Not yet";
-  $("#d-step-due").textContent = item.step_due_at_vi || timeText(item.step_due_at);
+  $("#d-step-due").textContent = timeText(item.step_due_at);
   $("#d-step-due").classList.toggle("bad", late);
   $("#d-due").textContent = timeText(item.due_at);
   $("#d-off-route").hidden = !item.off_route;

@@ -62,6 +62,10 @@
   // the route's next agency: marked "next" by the server, or the first one not yet handed to
   function nextOnRoute(d) {
     const route = d.route || [];
+    if (d.next_route_agency_id !== undefined) {
+      return d.next_route_agency_id === null ? null
+        : route.find((r) => r.agency_id === d.next_route_agency_id) || { agency_id: d.next_route_agency_id, name_vi: "" };
+    }
     const marked = route.find((r) => r.state === "next");
     if (marked || route.some((r) => r.state)) return marked || null;
     const reached = new Set((d.handoffs || []).map((h) => h.to_name));
@@ -124,15 +128,16 @@
   function handoffRows(d) {
     const rows = d.handoffs || [];
     if (!rows.length) return null;
-    const who = (at, by) => [at, by].filter(Boolean).join(" · ") || "—";
+    const who = (at, by) => [at && localText(at), by].filter(Boolean).join(" · ") || "—";
+    const when = (at) => (at ? localText(at) : "—");
     return el("div", { id: "handoffs" },
       el("h3", {}, "Phiếu kiểm soát quá trình giải quyết (Mẫu 05) ", el("span", { class: "en", text: "Control slip: hand-offs" })),
       el("table", { class: "list" },
         el("tr", {}, ["#", "Bên giao → bên nhận", "Giao", "Nhận", "Hạn bước", "Xong", "Kết quả", "Ghi chú"].map((t) => el("th", { text: t }))),
         rows.map((h) => el("tr", { "data-seq": String(h.seq), "data-timing": h.timing || "" },
           el("td", { text: String(h.seq) }), el("td", { text: `${h.from_name} → ${h.to_name}` }),
-          el("td", { text: who(h.handed_at_vi, h.handed_by) }), el("td", { text: who(h.received_at_vi, h.received_by) }),
-          el("td", { text: h.step_due_at_vi || "—" }), el("td", { text: h.done_at_vi || "—" }),
+          el("td", { text: who(h.handed_at, h.handed_by) }), el("td", { text: who(h.received_at, h.received_by) }),
+          el("td", { text: when(h.step_due_at) }), el("td", { text: when(h.done_at) }),
           el("td", {}, h.timing ? el("span", { class: `badge ${h.timing}`, text: h.timing_vi || h.timing }) :
             el("span", { class: "en", text: { pending: "chờ ký nhận", held: "đang xử lý", refused: "từ chối" }[h.state] || "" })),
           el("td", { text: [h.off_route ? "Ngoài quy trình" : "", h.reason].filter(Boolean).join(": ") })))));

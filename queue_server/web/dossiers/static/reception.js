@@ -91,7 +91,8 @@ async function listTicketDossiers() {
 // the dossier's hand-offs to the processing agencies, the apology prompt and the desk's actions (desk.js)
 function openAtDesk(code) {
   $("#desk-code").value = code;
-  return window.Motcua.openDossier($("#desk-detail"), code, { onChange: listTicketDossiers });
+  return window.Motcua.openDossier($("#desk-detail"), code, { onChange: listTicketDossiers })
+    .then((d) => { $("#desk").scrollIntoView({ block: "start" }); return d; });
 }
 
 async function start() {
