@@ -23,14 +23,17 @@ export function init() {
 const site = () => encodeURIComponent(S.site.code);
 
 export async function load() {
-  const [mine, all, users, procs] = await Promise.all([
+  // a route step may name another site's agency (a ward desk hands to a city department)
+  const others = S.sites.filter((x) => x.id !== S.site.id).map((x) =>
+    api("GET", `/api/v1/agencies?site=${encodeURIComponent(x.code)}`).then((r) => r.agencies, () => []));
+  const [mine, users, procs, ...elsewhere] = await Promise.all([
     api("GET", `/api/v1/agencies?site=${site()}`),
-    api("GET", "/api/v1/agencies"),
     api("GET", "/api/v1/admin/users"),
     api("GET", `/api/v1/dossiers/procedures?site=${site()}`),
+    ...others,
   ]);
   A.agencies = mine.agencies;
-  A.all = all.agencies;
+  A.all = [...mine.agencies, ...elsewhere.flat()];
   S.users = users;
   A.procedures = procs.procedures;
   render();
