@@ -185,7 +185,13 @@ def test_a_dossier_travels_desk_two_departments_and_back_each_signed_in_its_own_
     assert "Phòng Tư pháp" in rows[0] and "Văn phòng UBND" in rows[1] and "Bộ phận" in rows[2]
     for seq in (1, 2):
         assert desk.get_attribute(f"#handoffs tr[data-seq='{seq}']", "data-timing") in ("early", "on_time")
+    # the desk signs for the hand back: the result is there, and the row is done
+    assert "Đã ký giấy chứng nhận" in desk.inner_text("#returned-what")
     screenshot(desk, "agency-desk-back")
+    desk.click("#returned-sign")
+    desk.wait_for_selector("#handoffs tr[data-seq='3']")
+    wait_until(lambda: desk.locator("#returned-box").count() == 0, page=desk, message="hand back signed")
+    assert "An" in desk.inner_text("#handoffs tr[data-seq='3']")  # received by the desk's clerk
     for page in (desk, tuphap, vanphong):
         assert page.errors == []
 
@@ -345,3 +351,61 @@ def test_a_late_step_flags_its_agency_live_and_on_the_head_of_units_table(lien_t
     assert row_a[0] == "Phòng Tư pháp" and row_a[3] == "1"  # Quá hạn
     assert row_b[0] == "Văn phòng UBND" and row_b[3] == "0"
     screenshot(head, "agency-head-of-unit")
+
+
+def _hand(lt: LienThong, d: dict, agency: dict) -> None:
+    r = httpx.post(f"{lt.url}/api/v1/dossiers/{d['id']}/handoffs", json={"to_agency_id": agency["id"]},
+                   headers=_login(lt.url, "an"))
+    assert r.status_code == 200, r.text
+
+
+def test_an_agency_refuses_with_a_reason_and_the_desk_signs_the_dossier_back(lien_thong, new_page):
+    lt = lien_thong
+    d = dossiers.receive_dossier(lt.ctx, lt.hall.clerk, payload(PROCEDURE))
+    _hand(lt, d, lt.a)
+    page = new_page()
+    _inbox(page, lt.url, "tuphap")
+    _item(page, "pending", d["code"]).click()
+    page.click("#act-sign")
+    _item(page, "held", d["code"]).wait_for()
+    page.click(".ag-tabs [data-act=refuse]")
+    page.click("#form-refuse button[type=submit]")
+    page.wait_for_selector("#form-refuse [data-error-for=reason]")  # no reason: refused beside the box
+    page.fill("#ref-reason", "Thửa đất đang có tranh chấp, không đủ điều kiện đăng ký.")
+    page.click("#form-refuse button[type=submit]")
+    wait_until(lambda: _item(page, "held", d["code"]).count() == 0, page=page, message="refused away")
+    assert "từ chối" in page.inner_text("#message-vi")
+
+    desk = new_page()
+    _desk(desk, lt.url, d["code"])
+    assert "tranh chấp" in desk.inner_text("#returned-what")
+    assert desk.locator("#desk-detail a[href$='letters/refusal.pdf']").count() == 1  # Mẫu 03 from the desk
+    desk.click("#returned-sign")
+    wait_until(lambda: desk.locator("#returned-box").count() == 0, page=desk, message="refusal signed for")
+    screenshot(desk, "agency-desk-refused")
+
+
+def test_the_desk_is_prompted_for_the_apology_before_the_due_date_and_issues_it(lien_thong, new_page):
+    lt = lien_thong
+    d = dossiers.receive_dossier(lt.ctx, lt.hall.clerk, payload(PROCEDURE))
+    _hand(lt, d, lt.a)
+    # department A's step will end after the dossier's due date (its deadline moved past it)
+    due = datetime.fromisoformat(d["due_at"])
+
+    def beyond(session) -> None:  # noqa: ANN001
+        session.execute(update(DossierHandoff).where(DossierHandoff.dossier_id == d["id"])
+                        .values(step_due_at=due + timedelta(days=3)))
+    lt.ctx.db.transaction(beyond)
+
+    desk = new_page()
+    _desk(desk, lt.url, d["code"])
+    assert "Cần gửi phiếu xin lỗi và hẹn lại ngày trả" in desk.inner_text("#apology-banner")
+    desk.click("#apology-open")
+    form = desk.locator("details[data-action=apology][open] form")
+    assert form.locator("[data-field=new_appointment]").input_value()  # the forecast, to confirm or change
+    form.locator("[data-field=reason]").fill("Phòng Tư pháp cần xác minh thêm tại địa phương.")
+    screenshot(desk, "agency-desk-apology")
+    form.locator("button[type=submit]").click()
+    wait_until(lambda: desk.locator("#apology-banner").count() == 0
+               and desk.locator("#desk-detail a[href$='letters/apology.pdf']").count() == 1,
+               page=desk, message="apology issued")

@@ -104,6 +104,23 @@
     return form;
   }
 
+  // a hand back (with the result, a refusal or a supplement request) waits for the desk to sign for it
+  function returnedBox(d, refresh) {
+    const back = (d.handoffs || []).find((h) => (h.to_agency_id === null || h.to_agency_id === undefined) && h.state === "pending");
+    if (!back) return null;
+    const msg = el("div", { class: "error", role: "alert" });
+    const what = back.result ? `Kết quả: ${back.result}` : back.reason ? `Lý do: ${back.reason}` : "";
+    return el("div", { class: "notice warn", id: "returned-box", "data-handoff": String(back.id) },
+      el("b", { text: `${back.from_name} đã chuyển hồ sơ về bộ phận một cửa` }), " ",
+      el("span", { class: "en", text: "Handed back to the desk" }),
+      what ? el("div", { id: "returned-what", text: what }) : null,
+      el("p", {}, el("button", { type: "button", id: "returned-sign", onclick: async () => {
+        msg.textContent = "";
+        try { await api(`/api/v1/handoffs/${back.id}/sign`, { method: "POST", body: {} }); refresh(); }
+        catch (err) { msg.textContent = problemText(err); }
+      } }, "Ký nhận hồ sơ trả về")), msg);
+  }
+
   function actionForm([path, title, fields], d, refresh) {
     const inputs = fields.map(([name, label, multi]) => [name, multi ? el("textarea", { rows: 2, "data-field": name }) : el("input", { type: "text", "data-field": name }), label, multi]);
     const msg = el("div", { class: "error", role: "alert" });
@@ -169,6 +186,7 @@
         el("p", { text: `${d.applicant.name} · ${d.applicant.phone || ""} · hẹn trả ${d.appointment_at_vi}` }),
         el("p", { id: "held-by" }, "Đang ở: ", el("b", { text: d.current_agency || "Bộ phận một cửa" })),
         banner,
+        returnedBox(d, refresh),
         d.calendar_notice ? el("p", { class: "notice warn", text: `${d.calendar_notice.vi} / ${d.calendar_notice.en}` }) : "",
         el("p", { class: "row" }, el("a", { href: d.links.receipt_pdf, target: "_blank", text: "Giấy tiếp nhận" }),
           el("a", { href: `/api/v1/dossiers/${d.id}/control-slip.pdf`, target: "_blank", text: "Phiếu kiểm soát (Mẫu 05)" }), ...letters),
