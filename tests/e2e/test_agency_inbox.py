@@ -409,3 +409,63 @@ def test_the_desk_is_prompted_for_the_apology_before_the_due_date_and_issues_it(
     wait_until(lambda: desk.locator("#apology-banner").count() == 0
                and desk.locator("#desk-detail a[href$='letters/apology.pdf']").count() == 1,
                page=desk, message="apology issued")
+
+
+@pytest.mark.postgres
+def test_across_sites_a_ward_desk_hands_to_a_city_department_on_another_process_and_back(tmp_path, new_page):
+    """Two server processes on one PostgreSQL: the ward's desk on one, the city department's
+    inbox on the other; the hand-off appears in the open inbox by itself (the event stream
+    across processes) and the result comes back to the ward's desk."""
+    url, drop = fresh_postgres_database()
+    data = tmp_path / "data"
+    data.mkdir()
+    ctx = make_ctx(url, data, SystemClock())
+    ward, city_server = None, None
+    try:
+        hall = build_hall(ctx)
+        city = admin.create_site(ctx, SYSTEM, code="thanh-pho", name="UBND Thành phố", agency_code="000.00.00.H26")
+        ward = ServerProcess(data, database_url=url).start(timeout=120)
+        city_server = ServerProcess(data, database_url=url).start(timeout=120)
+        admin.create_user(ctx, SYSTEM, username="quan", password=PASSWORD, role="admin", full_name="Quản Trị")
+        h = _login(ward.url, "quan")
+        r = httpx.post(f"{ward.url}/api/v1/agencies", headers=h,
+                       json={"site": "thanh-pho", "code": "QLDT", "name_vi": "Phòng Quản lý đô thị thành phố"})
+        assert r.status_code == 201, r.text
+        qldt = r.json()
+        r = httpx.post(f"{ward.url}/api/v1/admin/users", headers=h, json={
+            "username": "dothi", "password": PASSWORD, "role": "processor", "site_id": city["id"], "agency_id": qldt["id"]})
+        assert r.status_code in (200, 201), r.text
+        r = httpx.put(f"{ward.url}/api/v1/procedures/{PROCEDURE}/route?site=phuong-1", headers=h,
+                      json={"route": [{"agency": "thanh-pho:QLDT", "share": 0.6}]})
+        assert r.status_code == 200, r.text
+        d = dossiers.receive_dossier(ctx, hall.clerk, payload(PROCEDURE))
+
+        inbox = new_page()
+        _inbox(inbox, city_server.url, "dothi")
+        wait_until(lambda: inbox.get_attribute("#live", "data-state") == "live", page=inbox, message="city stream live")
+        desk = new_page()
+        _desk(desk, ward.url, d["code"])
+        assert desk.input_value("#handoff-agency") == str(qldt["id"])  # the route's city department, preselected
+        desk.click("#handoff-submit")
+        desk.wait_for_selector("#handoffs tr[data-seq='1']")
+
+        _item(inbox, "pending", d["code"]).wait_for()  # on the other process, without a reload
+        _item(inbox, "pending", d["code"]).click()
+        inbox.click("#act-sign")
+        _item(inbox, "held", d["code"]).wait_for()
+        inbox.click(".ag-tabs [data-act=return]")
+        inbox.fill("#ret-result", "Đồng ý cấp phép xây dựng.")
+        inbox.click("#form-return button[type=submit]")
+        wait_until(lambda: _item(inbox, "held", d["code"]).count() == 0, page=inbox, message="returned to the ward")
+        screenshot(inbox, "agency-inbox-city")
+
+        _desk(desk, ward.url, d["code"])
+        assert "Đồng ý cấp phép" in desk.inner_text("#returned-what")
+        assert d["code"].startswith("000.00.01.H01-")  # the ward's numbering throughout
+        assert "thành phố" in desk.inner_text("#handoffs tr[data-seq='1']")
+    finally:
+        for server in (ward, city_server):
+            if server is not None:
+                server.stop()
+        ctx.db.dispose()
+        drop()

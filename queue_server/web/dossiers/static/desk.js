@@ -190,12 +190,12 @@
         d.calendar_notice ? el("p", { class: "notice warn", text: `${d.calendar_notice.vi} / ${d.calendar_notice.en}` }) : "",
         el("p", { class: "row" }, el("a", { href: d.links.receipt_pdf, target: "_blank", text: "Giấy tiếp nhận" }),
           el("a", { href: `/api/v1/dossiers/${d.id}/control-slip.pdf`, target: "_blank", text: "Phiếu kiểm soát (Mẫu 05)" }), ...letters),
-        atDesk && agencies.length ? handoffForm(d, agencies, refresh) : null,
+        atDesk && (agencies.length || (d.route || []).length) ? handoffForm(d, agencies, refresh) : null,
         handoffRows(d),
         el("h3", {}, "Quá trình ", el("span", { class: "en", text: "Timeline" })),
         el("ul", { class: "timeline" }, (d.steps || []).map((s) => el("li", {}, el("b", { text: s.name_vi }),
           el("div", { class: "when", text: [s.at_local, s.from_agency && `${s.from_agency} → ${s.to_agency}`, s.timing_vi, s.reason].filter(Boolean).join(" · ") })))),
-        agencies.length ? null : actionForm(FREE_HANDOFF, d, refresh),
+        agencies.length || (d.route || []).length ? null : actionForm(FREE_HANDOFF, d, refresh),
         ...actions].filter((n) => n !== null && n !== undefined && n !== ""));
       box.dataset.code = d.code;
       return d;
