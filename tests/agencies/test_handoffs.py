@@ -203,4 +203,28 @@ def test_routes_name_known_agencies_and_processors_need_one(ctx, hall, ag) -> No
         registry.create_agency(ctx, SYSTEM, site=hall.site_id, code="qldt", name_vi="Trùng")
     route = registry.get_route(ctx, hall.clerk, PROCEDURE, site=hall.site_id)["route"]
     assert [(r["agency_code"], r["share"]) for r in route] == [("QLDT", 0.5), ("VP", 0.3)]
-    assert [a["code"] for a in registry.list_agencies(ctx, ag.p_vp)] == ["VP"]
+    # a processor: its own agency first, then the others it may forward to
+    assert [a["code"] for a in registry.list_agencies(ctx, ag.p_vp)] == ["VP", "QLDT", "TNMT"]
+
+
+def test_the_desk_cannot_mark_a_result_ready_while_an_agency_holds_the_dossier(ctx, hall, clock, ag) -> None:
+    d = receive_at(ctx, clock, hall.clerk, "2026-03-02 09:00", PROCEDURE)
+    handoffs.hand_to_agency(ctx, hall.clerk, d["id"], to_agency_id=ag.qldt)
+    with pytest.raises(Conflict) as err:
+        dossiers.result_ready(ctx, hall.clerk, d["id"])
+    assert "Phòng Quản lý đô thị" in err.value.message_vi
+    with pytest.raises(Conflict):
+        handoffs.hand_to_agency(ctx, hall.clerk, d["id"], to_agency_id=ag.vp)  # not at the desk
+
+
+def test_a_processor_made_clerk_loses_its_agency(ctx, hall, ag) -> None:
+    from queue_server.services import admin
+    from queue_server.services.context import SYSTEM
+
+    changed = admin.update_user(ctx, SYSTEM, ag.p_tnmt.id, role="clerk")
+    assert changed["role"] == "clerk" and changed["agency_id"] is None
+    again = admin.update_user(ctx, SYSTEM, ag.p_tnmt.id, role="processor", agency_id=ag.vp)
+    assert again["agency_id"] == ag.vp and again["site_id"] == hall.site_id
+    with pytest.raises(InvalidInput) as err:
+        admin.update_user(ctx, SYSTEM, ag.p_vp.id, role="supervisor", agency_id=ag.vp)
+    assert err.value.extra["field"] == "agency_id"

@@ -66,9 +66,13 @@ def test_agencies_routes_and_processor_accounts_through_the_admin_api(client, ha
     assert client.get(f"/api/v1/procedures/{PROCEDURE}/route?site=phuong-1",
                       headers=login(client, "an")).json()["route"][0]["agency_id"] == agency["id"]
     # a processor has no clerk rights: no tickets, no receptions
+    trail = client.get(f"/api/v1/admin/sites/{hall.site_id}/audit", headers=root).json()["events"]
+    assert {"admin.agency_created", "admin.agency_updated", "admin.route_changed"} <= {e["kind"] for e in trail}
     p1 = login(client, "p1")
     assert client.post("/api/v1/dossiers", headers=p1, json=payload(PROCEDURE)).status_code == 403
-    assert client.get("/api/v1/agencies", headers=p1).json()["agencies"][0]["code"] == "QLDT"
+    assert client.post(f"/api/v1/counters/{hall.c1}/call-next", headers=p1).status_code == 403
+    assert client.post(f"/api/v1/counters/{hall.c1}/open", headers=p1).status_code == 403
+    assert [a["code"] for a in client.get("/api/v1/agencies", headers=p1).json()["agencies"]] == ["QLDT"]
 
 
 def test_a_dossier_travels_desk_qldt_vp_desk_through_the_api(client, ctx, hall, clock) -> None:

@@ -25,6 +25,7 @@ AUDIT_KINDS = (
     "admin.remote_settings_changed", "admin.remote_service_changed",
     "admin.holidays_updated", "admin.holidays_removed",
     "appointment.settings_changed",
+    "admin.agency_created", "admin.agency_updated", "admin.route_changed",
 )
 PAGE_MAX = 200
 

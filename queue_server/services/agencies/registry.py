@@ -58,13 +58,22 @@ def get_agency(session: Session, ident: Any) -> Agency:
 
 
 def list_agencies(ctx: Context, actor: Actor, *, site: str | int | None = None) -> list[dict[str, Any]]:
-    """The agencies of a site (a processor: its own agency only)."""
+    """The agencies of a site, any site for the hall's staff (their names are no secret and a
+    desk may hand to another site's department); a processor: its own agency first, then the
+    active agencies of the site (its own by default) it may forward to."""
     if not actor.has_role("clerk") and actor.has_role("processor"):
+        require_reader(actor)
         with ctx.db.reading() as session:
             own = get_agency(session, actor.agency_id)
-            return [agency_json(own, session.get(Site, own.site_id))]
+            where = admin.resolve_site(ctx, site) if site not in (None, "") else session.get(Site, own.site_id)
+            others = session.scalars(select(Agency).where(Agency.site_id == where.id, Agency.active.is_(True),
+                                                          Agency.id != own.id)
+                                     .order_by(Agency.sort_order, Agency.id))
+            # its own agency first, then those it may forward to (names only: no hours, no days off)
+            return [agency_json(own, session.get(Site, own.site_id)),
+                    *({**agency_json(a, where), "hours": None, "days_off": []} for a in others)]
     s = admin.resolve_site(ctx, site if site not in (None, "") else actor.site_id)
-    require_reader(actor, s.id)
+    require_reader(actor)  # any site's: a ward's desk hands to a city's departments
     with ctx.db.reading() as session:
         rows = session.scalars(select(Agency).where(Agency.site_id == s.id).order_by(Agency.sort_order, Agency.id))
         return [agency_json(a, s) for a in rows]

@@ -542,6 +542,10 @@ def result_ready(ctx: Context, actor: Actor, ref: int | str, *, note: str = "") 
     note = _text(note, "note", required=False)
 
     def apply(session: Session, d: Dossier, site: Site, now: datetime, before: str) -> None:
+        if d.current_agency_id is not None:  # an agency holds it: the result comes back with its hand-off
+            raise Conflict(f"Hồ sơ {d.code} đang ở {d.current_agency}: cơ quan xử lý chuyển kết quả về bộ phận một cửa.",
+                           f"Dossier {d.code} is with {d.current_agency}: the agency hands the result back.",
+                           state=d.state)
         zone = ZoneInfo(site.timezone)
         t = rules.timing(now.astimezone(zone), d.due_at.astimezone(zone))
         d.result_ready_at = now
