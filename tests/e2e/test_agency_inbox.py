@@ -469,3 +469,29 @@ def test_across_sites_a_ward_desk_hands_to_a_city_department_on_another_process_
                 server.stop()
         ctx.db.dispose()
         drop()
+
+
+def test_forwarding_off_the_route_needs_a_reason_written_beside_the_choice(lien_thong, new_page):
+    lt = lien_thong
+    d = dossiers.receive_dossier(lt.ctx, lt.hall.clerk, payload(PROCEDURE))
+    _hand(lt, d, lt.a)
+    page = new_page()
+    _inbox(page, lt.url, "tuphap")
+    _item(page, "pending", d["code"]).click()
+    page.click("#act-sign")
+    _item(page, "held", d["code"]).wait_for()
+    page.click(".ag-tabs [data-act=forward]")
+    wait_until(lambda: page.locator(f"#fwd-agency option[value='{lt.c['id']}']").count() == 1, page=page,
+               message="the site's other agencies offered")
+    assert page.locator(f"#fwd-agency option[value='{lt.a['id']}']").count() == 0  # never to itself
+    page.select_option("#fwd-agency", str(lt.c["id"]))
+    assert page.is_visible("#fwd-reason-box")
+    page.click("#form-forward button[type=submit]")
+    page.wait_for_selector("#form-forward [data-error-for=reason]")
+    page.fill("#fwd-reason", "Cần Phòng Tài chính xác định nghĩa vụ tài chính trước.")
+    page.click("#form-forward button[type=submit]")
+    wait_until(lambda: _item(page, "held", d["code"]).count() == 0, page=page, message="forwarded off the route")
+    desk = new_page()
+    _desk(desk, lt.url, d["code"])
+    row = desk.inner_text("#handoffs tr[data-seq='2']")
+    assert "Phòng Tài chính" in row and "Ngoài quy trình" in row and "nghĩa vụ tài chính" in row
