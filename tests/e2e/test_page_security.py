@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 PAGES = ["/", "/console", "/supervisor", "/supervisor/feedback", "/feedback", "/reports", "/admin", "/setup",
          "/appointments", "/supervisor/appointments",
          "/display/hall", "/display/counter/3", "/dossiers/reception", "/dossiers/lookup",
-         "/dossiers/rate?counter=3", "/dossiers/supervisor"]
+         "/dossiers/rate?counter=3", "/dossiers/supervisor", "/agencies/inbox"]
 
 # reported to the page's console by Chromium itself, and by this listener (added before any page script)
 WATCH_CSP = """document.addEventListener("securitypolicyviolation",

@@ -25,8 +25,12 @@ function show(d) {
   $("#r-received").textContent = d.received_at_vi;
   $("#r-appointment").textContent = d.appointment_at_vi +
     (d.appointment_at !== d.due_at ? ` (hẹn ban đầu / first date: ${d.due_at_vi})` : "");
-  $("#r-agency").textContent = d.current_agency || "";
-  $("#r-agency-row").classList.toggle("hidden", !d.current_agency);
+  // the agency holding it now (never a staff name), and since when
+  const held = d.held_by || null;
+  const since = held && (held.since_vi || (held.since && new Date(held.since).toLocaleString("vi-VN", {
+    timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit", year: "numeric" })));
+  $("#r-agency").textContent = held ? held.name_vi + (since ? ` (từ ${since} · since)` : "") : d.current_agency || "";
+  $("#r-agency-row").classList.toggle("hidden", !held && !d.current_agency);
   $("#r-delivery").textContent = d.result_delivery_vi;
   const cal = $("#r-calendar");
   cal.classList.toggle("hidden", !d.calendar_notice);

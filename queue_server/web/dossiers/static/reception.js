@@ -84,12 +84,22 @@ async function listTicketDossiers() {
   $("#ticket-dossiers").classList.toggle("hidden", !items.length);
   const ul = $("#td-list"); ul.innerHTML = "";
   for (const d of items) ul.append(el("li", {}, el("b", { text: d.code }), ` — ${d.procedure.name_vi} — hẹn trả ${d.appointment_at_vi} `,
-    el("a", { href: d.links.receipt_pdf, target: "_blank", text: "PDF" })));
+    el("a", { href: d.links.receipt_pdf, target: "_blank", text: "PDF" }), " · ",
+    el("a", { href: "#desk", onclick: (e) => { e.preventDefault(); openAtDesk(d.code); }, text: "Chuyển xử lý, theo dõi" })));
+}
+
+// the dossier's hand-offs to the processing agencies, the apology prompt and the desk's actions (desk.js)
+function openAtDesk(code) {
+  $("#desk-code").value = code;
+  return window.Motcua.openDossier($("#desk-detail"), code, { onChange: listTicketDossiers })
+    .then((d) => { $("#desk").scrollIntoView({ block: "start" }); return d; });
 }
 
 async function start() {
   await window.Motcua.requireLogin($("#login"));
   $("#reception").classList.remove("hidden");
+  $("#desk").classList.remove("hidden");
+  if (qs("dossier")) openAtDesk(qs("dossier"));
   if (ticketId) {
     try { const t = await api(`/api/v1/tickets/${encodeURIComponent(ticketId)}`);
           $("#ticket-info").textContent = `Số ${t.code}` + (t.counter_number ? ` — Quầy ${t.counter_number}` : ""); }
@@ -124,6 +134,7 @@ $("#reception").addEventListener("submit", async (ev) => {
     cal.textContent = d.calendar_notice ? `${d.calendar_notice.vi} Giấy hẹn đã ghi rõ điều này; giám sát viên đã được báo. / ${d.calendar_notice.en} The receipt says so; the supervisor has been told.` : "";
     $("#reception").classList.add("hidden"); $("#done").classList.remove("hidden");
     listTicketDossiers();
+    openAtDesk(d.code);
     // "Tiếp nhận và in giấy hẹn": the two-part receipt opens for printing, the slip goes to the
     // hall's receipt printer (when one is configured)
     printPdf(d.links.receipt_pdf);
@@ -162,4 +173,5 @@ async function printSlip({ quietWhenNone = false } = {}) {
   }
 }
 $("#d-print").addEventListener("click", () => printSlip());
+$("#desk-open").addEventListener("submit", (e) => { e.preventDefault(); if ($("#desk-code").value.trim()) openAtDesk($("#desk-code").value.trim()); });
 start();

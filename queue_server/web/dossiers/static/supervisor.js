@@ -36,6 +36,7 @@ async function load() {
   $("#by_agency").replaceChildren(table(s.by_agency, groupCols));
   $("#warnings").replaceChildren(...s.warnings.map((w) => el("div", { class: "notice warn",
     text: w.message_en ? `${w.message_vi} / ${w.message_en}` : w.message_vi })));
+  loadAgencies();
   const r = await api(`/api/v1/dossier-reports/ratings?${q}`);
   const rc = [["", (x) => x.key], ["Rất hài lòng", (x) => x.very_satisfied], ["Hài lòng", (x) => x.satisfied],
     ["Không hài lòng", (x) => x.unsatisfied], ["Tổng", (x) => x.total], ["% hài lòng", (x) => x.satisfied_percent ?? ""]];
@@ -44,48 +45,28 @@ async function load() {
       .map(([k, t]) => el("div", {}, el("h3", { text: t }), table(r[k], rc))));
 }
 
-const ACTIONS = [
-  ["hand-off", "Chuyển hồ sơ", [["to_agency", "Chuyển đến cơ quan, bộ phận"], ["received_by", "Người nhận"], ["note", "Ghi chú"]]],
-  ["supplement-request", "Yêu cầu bổ sung (Mẫu 02)", [["missing", "Giấy tờ cần bổ sung (mỗi dòng một mục)", true], ["reason", "Lý do"], ["contact", "Cán bộ hướng dẫn"]]],
-  ["supplemented", "Đã bổ sung đủ", [["note", "Ghi chú"]]],
-  ["refuse", "Từ chối (Mẫu 03)", [["reason", "Lý do từ chối"]]],
-  ["result-ready", "Đã có kết quả", [["note", "Ghi chú"]]],
-  ["return", "Trả kết quả", [["collected_by", "Người nhận kết quả"], ["note", "Ghi chú"]]],
-  ["apology", "Xin lỗi, hẹn lại (Mẫu 04)", [["reason", "Lý do chậm"], ["new_appointment", "Ngày hẹn mới (YYYY-MM-DD HH:MM)"]]],
-];
+// The head of the one-stop unit's view of every processing agency: what each holds now (to sign
+// for, in processing, late) and how its finished steps went (on time, late).
+const agencyCols = [["Cơ quan", (r) => r.name_vi], ["Chờ ký nhận", (r) => r.pending], ["Đang xử lý", (r) => r.held],
+  ["Quá hạn", (r) => (r.late ? el("span", { class: "badge late", text: String(r.late) }) : "0")],
+  ["Xong đúng hạn", (r) => r.done_on_time], ["Xong trễ hạn", (r) => (r.done_late ? el("span", { class: "badge late", text: String(r.done_late) }) : "0")]];
 
-async function openDossier(code) {
-  const box = $("#detail");
+async function loadAgencies() {
+  const box = $("#agency-load");
+  box.setAttribute("aria-busy", "true");
   try {
-    const d = await api(`/api/v1/dossiers/${encodeURIComponent(code)}`);
-    const letters = [["apology", "Mẫu 04"], ["supplement", "Mẫu 02"], ["refusal", "Mẫu 03"]]
-      .filter(([k]) => d.steps.some((s) => s.kind === { apology: "apology", supplement: "supplement_requested", refusal: "refused" }[k]))
-      .map(([k, t]) => el("a", { href: `/api/v1/dossiers/${d.id}/letters/${k}.pdf`, target: "_blank", text: t }));
-    box.replaceChildren(
-      el("p", {}, el("b", { text: d.code }), ` — ${d.procedure.name_vi} — `, el("span", { class: "badge " + (d.due_state || d.outcome || ""), text: d.state_vi }),
-        d.due_state_vi ? ` (${d.due_state_vi})` : ""),
-      el("p", { text: `${d.applicant.name} · ${d.applicant.phone || ""} · hẹn trả ${d.appointment_at_vi}` }),
-      d.calendar_notice ? el("p", { class: "notice warn", text: `${d.calendar_notice.vi} / ${d.calendar_notice.en}` }) : "",
-      el("p", { class: "row" }, el("a", { href: d.links.receipt_pdf, target: "_blank", text: "Giấy tiếp nhận" }),
-        el("a", { href: `/api/v1/dossiers/${d.id}/control-slip.pdf`, target: "_blank", text: "Phiếu kiểm soát (Mẫu 05)" }), ...letters),
-      el("ul", { class: "timeline" }, d.steps.map((s) => el("li", {}, el("b", { text: s.name_vi }),
-        el("div", { class: "when", text: [s.at_local, s.from_agency && `${s.from_agency} → ${s.to_agency}`, s.timing_vi, s.reason].filter(Boolean).join(" · ") })))),
-      ...ACTIONS.map(([path, title, fields]) => {
-        const inputs = fields.map(([name, label, multi]) => [name, multi ? el("textarea", { rows: 2 }) : el("input", { type: "text" }), label, multi]);
-        const msg = el("div", { class: "error" });
-        const form = el("form", { class: "card" }, el("b", { text: title }),
-          ...inputs.map(([, input, label]) => el("div", {}, el("label", { text: label }), input)),
-          el("p", {}, el("button", { type: "submit", text: title })), msg);
-        form.addEventListener("submit", async (ev) => {
-          ev.preventDefault();
-          const body = {};
-          for (const [name, input, , multi] of inputs) body[name] = multi ? input.value.split("\n").filter((x) => x.trim()) : input.value;
-          try { await api(`/api/v1/dossiers/${d.id}/${path}`, { method: "POST", body }); openDossier(d.code); load(); }
-          catch (err) { msg.textContent = problemText(err); }
-        });
-        return el("details", {}, el("summary", { text: title }), form);
-      }));
-  } catch (err) { box.replaceChildren(el("p", { class: "error", text: problemText(err) })); }
+    const r = await api("/api/v1/agencies/load");
+    box.replaceChildren(table(r.agencies || [], agencyCols));
+    box.querySelectorAll("tr").forEach((tr, i) => { if (i && r.agencies[i - 1]) tr.dataset.agency = String(r.agencies[i - 1].agency_id); });
+  } catch (err) {
+    box.replaceChildren(el("p", { class: err.status === 404 ? "en" : "error",
+      text: err.status === 404 ? "Chưa cấu hình cơ quan xử lý / no processing agencies" : problemText(err) }));
+  } finally { box.removeAttribute("aria-busy"); }
+}
+
+// the dossier's detail, hand-offs and actions: desk.js (shared with the reception page)
+function openDossier(code) {
+  return window.Motcua.openDossier($("#detail"), code, { onChange: () => load().catch(() => {}) });
 }
 
 async function start() {

@@ -4,6 +4,7 @@
 
 import { $, ApiError, api } from "../common.js";
 import { staffSignIn } from "../staff_login.js";
+import * as agencies from "./agencies.js";
 import * as audit from "./audit.js";
 import * as counters from "./counters.js";
 import * as catalog from "./catalog.js";
@@ -14,7 +15,7 @@ import * as site from "./site.js";
 import { S, message, refusal } from "./ui.js";
 import * as users from "./users.js";
 
-const TABS = { site, services, counters, users, devices, holidays, catalog, audit };
+const TABS = { site, services, counters, users, devices, holidays, agencies, catalog, audit };
 
 function show(view) {
   document.body.dataset.view = view;

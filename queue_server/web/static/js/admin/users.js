@@ -4,7 +4,7 @@
 import { $, api, el } from "../common.js";
 import { S, done, refusal, td } from "./ui.js";
 
-const ROLE_VI = { clerk: "Cán bộ", supervisor: "Giám sát", admin: "Quản trị" };
+const ROLE_VI = { clerk: "Cán bộ", supervisor: "Giám sát", admin: "Quản trị", processor: "Cán bộ xử lý (tab Cơ quan xử lý)" };
 let editing = null;
 
 export function init() {
