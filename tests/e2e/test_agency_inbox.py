@@ -153,7 +153,8 @@ def test_a_dossier_travels_desk_two_departments_and_back_each_signed_in_its_own_
     tuphap.click(".ag-tabs [data-act=note]")
     tuphap.fill("#note-text", "Đã kiểm tra trích lục, đủ điều kiện.")
     tuphap.click("#form-note button[type=submit]")
-    tuphap.wait_for_selector("#message[data-kind=success]")
+    # this note's own message (the sign's success message may still be showing)
+    wait_until(lambda: "Đã ghi chú xử lý" in tuphap.inner_text("#message"), page=tuphap, message="note saved")
     # forward: the route's next agency is preselected
     tuphap.click(".ag-tabs [data-act=forward]")
     wait_until(lambda: tuphap.input_value("#fwd-agency") == str(lt.b["id"]), page=tuphap, message="next agency preselected")
@@ -287,9 +288,14 @@ def test_an_admin_sets_up_an_agency_its_processor_and_a_route_in_admin_and_the_p
     assert "90%" in page.inner_text("#rte-total")
     page.click("#rte-save")
     page.wait_for_selector("#message[data-kind=success]")
+
+    def saved_route() -> list[tuple[str, float]]:
+        route = httpx.get(f"{lt.url}/api/v1/procedures/{PROCEDURE}/route", headers=lt.admin_headers).json()["route"]
+        return [(s["agency_code"], s["share"]) for s in route]
+
+    # the success message on screen may be an earlier save's: wait for the server's answer
+    wait_until(lambda: saved_route() == [("TP", 0.5), ("VP", 0.3), ("DC", 0.1)], page=page, message="route saved")
     screenshot(page, "agency-admin-tab")
-    route = httpx.get(f"{lt.url}/api/v1/procedures/{PROCEDURE}/route", headers=lt.admin_headers).json()["route"]
-    assert [(s["agency_code"], s["share"]) for s in route] == [("TP", 0.5), ("VP", 0.3), ("DC", 0.1)]
 
     # the new account opens its agency's inbox
     inbox = new_page()
