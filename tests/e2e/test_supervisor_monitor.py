@@ -12,7 +12,7 @@ from queue_server.clock import ManualClock
 from queue_server.services.context import Context
 from queue_server.services.queue import tickets as queue
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, wait_until
 
 WAIT_ALERT = "#alerts li[data-kind='wait_over_target']"
 
@@ -39,7 +39,9 @@ def test_an_alert_appears_when_a_ticket_passes_its_target_and_clears_when_it_is_
     issued_ago(served, 29.75)  # 15 s before its 30-minute target (room for a slow login under load)
     page = new_page(1366, 768)
     log_in(page, served)
-    assert page.inner_text("#services tr[data-code='HT'] .s-waiting") == "1"
+    # the ticket written by another process reaches the page's snapshot or its live stream
+    wait_until(lambda: page.inner_text("#services tr[data-code='HT'] .s-waiting") == "1", page=page,
+               message="the waiting ticket on the monitor")
     assert page.locator(WAIT_ALERT).count() == 0
     # no event comes: the page reads again at the instant the snapshot said the alerts change
     page.wait_for_selector(WAIT_ALERT, timeout=30000)
