@@ -182,6 +182,7 @@ def read_after(
     `db` may be a plain connection: the hub reads without an ORM session, which costs
     more than the query itself at a hundred commits a second."""
     postgres = _dialect(db) == "postgresql"
+    fresh_activity(db)
     params = {"txid": cursor[0], "id": cursor[1], "limit": limit} if postgres else {"id": cursor[1], "limit": limit}
     stmt = _after_statement(postgres, site_ids is not None)
     if site_ids is not None:
@@ -207,6 +208,7 @@ def read_tail(session: Session, n: int, *, site_ids: Sequence[int] | None = None
     txid = CURSOR_TXID
     stmt = select(*_COLUMNS)
     if session.get_bind().dialect.name == "postgresql":
+        fresh_activity(session)
         stmt = stmt.where(Event.txid < _HORIZON)
     if site_ids is not None:
         stmt = stmt.where(Event.site_id.in_(list(site_ids)))
@@ -222,20 +224,53 @@ def read_recent(db: Session | Connection, site_id: int, kinds: Sequence[str], si
     site, kind and time: the monitor's recent print failures, lockouts, calls)."""
     stmt = select(*_COLUMNS).where(Event.site_id == site_id, Event.kind.in_(list(kinds)), Event.at >= since)
     if _dialect(db) == "postgresql":
+        fresh_activity(db)
         stmt = stmt.where(Event.txid < _HORIZON)
     stmt = stmt.order_by(Event.at.desc(), Event.id.desc()).limit(limit)
     return [_record(row) for row in reversed(list(db.execute(stmt)))]
 
 
-def unreadable_ids(session: Session, site_id: int) -> list[int]:
-    """A site's events this snapshot already sees that a cursor reader cannot read yet
-    (PostgreSQL: committed above the horizon, while an older transaction still runs). A
-    reader that takes the snapshot's rows as its starting state skips them when they come.
+def read_unreadable(session: Session, site_id: int, after: tuple[int, int]) -> list[EventRecord]:
+    """A site's events after `after` that this statement already sees but a cursor reader
+    cannot read yet (PostgreSQL: committed above the horizon, while an older transaction of
+    this database still runs: another client's, or autovacuum analysing a table), oldest
+    first. A reader that takes them now skips them when they come by the cursor. The
+    horizon only ever errs low, and not always by the same amount from one statement to the
+    next (another database's transaction that ends between the snapshot and the read of
+    pg_stat_activity), so events at or before a reader's cursor are left out: read already.
     Always empty on SQLite."""
     if session.get_bind().dialect.name != "postgresql":
         return []
-    return list(session.scalars(select(Event.id).where(Event.site_id == site_id, Event.txid >= _HORIZON)))
+    fresh_activity(session)
+    stmt = (select(*_COLUMNS).where(Event.site_id == site_id, CURSOR_TXID >= _HORIZON,
+                                    tuple_(CURSOR_TXID, Event.id) > tuple_(after[0], after[1]))
+            .order_by(CURSOR_TXID, Event.id))
+    return [_record(row) for row in session.execute(stmt)]
+
+
+def unreadable_ids(session: Session, site_id: int, after: tuple[int, int]) -> list[int]:
+    """The ids of `read_unreadable`."""
+    return [e.id for e in read_unreadable(session, site_id, after)]
+
+
+def fresh_activity(db: Session | Connection) -> None:
+    """PostgreSQL keeps what pg_stat_activity showed at its first read in a transaction
+    until the transaction ends; the horizon reads it to leave out other databases'
+    transactions, so a later read in the same transaction would take a transaction begun
+    since in another database for one of ours and hold the horizon back (the monitor read
+    a ticket's effect but not its event). Every read of the horizon after a session's
+    first clears it first; a plain connection reads once per transaction (the hub)."""
+    if not isinstance(db, Session) or _dialect(db) != "postgresql":
+        return
+    if db.info.get(_READ_ACTIVITY):
+        db.execute(_CLEAR_ACTIVITY)
+    else:
+        db.info[_READ_ACTIVITY] = True
+
+
+_READ_ACTIVITY = "motcua.read_activity"
+_CLEAR_ACTIVITY = text("SELECT pg_stat_clear_snapshot()")
 
 
 __all__ = ["EventRecord", "append", "read_after", "cursor_of", "head", "read_tail", "read_recent",
-           "unreadable_ids", "CHANNEL"]
+           "read_unreadable", "unreadable_ids", "fresh_activity", "CHANNEL"]

@@ -14,7 +14,10 @@ that is not final), so an event moves a ticket between its old and new figures.
 PostgreSQL: a cursor reader sees an event only once every older transaction has ended (the
 horizon, events/log.py), while the snapshot's ticket rows may already hold the effect of a
 transaction that committed above the horizon. `build` notes those events' ids and their
-later delivery is skipped, so nothing is counted twice. Several processes each keep their
+later delivery is skipped, so nothing is counted twice; `catch_up` applies the events it
+sees above the horizon at once and notes them the same way, so a snapshot shows what a
+clerk just did even while another transaction (autovacuum's, another client's) holds the
+horizon back. Several processes each keep their
 own tally from the same log; nothing is shared in memory between them.
 """
 
@@ -153,7 +156,7 @@ def _seconds(session: Session, start, end):  # noqa: ANN001, ANN202
 def build(session: Session, site_id: int, day: date) -> DayTally:
     """Read the day's figures in `session`'s snapshot, at the log's head in that snapshot."""
     cursor = log.head(session)
-    tally = DayTally(site_id, day, cursor, skip=set(log.unreadable_ids(session, site_id)))
+    tally = DayTally(site_id, day, cursor, skip=set(log.unreadable_ids(session, site_id, cursor)))
     of_day = and_(Ticket.site_id == site_id, Ticket.business_day == day)
     for tid, state, sid, prio, channel in session.execute(
             select(Ticket.id, Ticket.state, Ticket.service_id, Ticket.priority, Ticket.channel)
@@ -184,9 +187,15 @@ def catch_up(session: Session, tally: DayTally) -> bool:
             tally.cursor = event.cursor
         seen += len(events)
         if len(events) < _PAGE:
-            return True
+            break
         if seen >= CATCH_UP_LIMIT:
             return False
+    # what this session already sees but the cursor cannot read yet: applied now, skipped later
+    for event in log.read_unreadable(session, tally.site_id, tally.cursor):
+        if event.id not in tally.skip:
+            tally.apply(event)
+            tally.skip.add(event.id)
+    return True
 
 
 _TALLIES: weakref.WeakKeyDictionary[Database, dict[int, DayTally]] = weakref.WeakKeyDictionary()
