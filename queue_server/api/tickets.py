@@ -56,7 +56,7 @@ async def issue(body: IssueBody, request: Request, who: Actor = Depends(actor), 
     if not projection.is_staff(who.kind, who.role):  # a kiosk prints the code, not the priority class
         out["ticket"] = projection.public_ticket(out["ticket"])
     key = ticket_key(request.app.state.secret, issued.ticket.id)
-    out["position_url"] = await offload.run(site_setup.ticket_position_url, ctx, issued.ticket.id, key)
+    out["position_url"] = site_setup.position_url_at(ctx, issued.public_url, issued.ticket.id, key)
     out["position_key"] = key
     return out
 

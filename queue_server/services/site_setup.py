@@ -118,6 +118,11 @@ def ticket_position_url(ctx: Context, ticket_id: int, key: str) -> str:
     with ctx.db.reading() as session:
         own = session.scalar(select(Site.public_url).join(Ticket, Ticket.site_id == Site.id)
                              .where(Ticket.id == ticket_id)) or ""
+    return position_url_at(ctx, own, ticket_id, key)
+
+
+def position_url_at(ctx: Context, own: str, ticket_id: int, key: str) -> str:
+    """`position_url` when the site's own public address (`own`, "" for none) is known."""
     return f"{_address(ctx, own)}/t/{ticket_id}?k={key}"
 
 
@@ -193,4 +198,4 @@ def display_notice(site: SiteLike | None) -> str:
 
 
 __all__ = ["site_hours", "parse_working_hours", "public_url", "position_url", "check_public_url", "check_notice",
-           "display_notice", "ticket_position_url", "WEEKDAYS"]
+           "display_notice", "ticket_position_url", "position_url_at", "WEEKDAYS"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -66,4 +66,6 @@ class TicketView:
         )
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # every field is a plain value: a shallow copy is what `asdict`'s deep walk gives, at a
+        # tenth of its cost on every hot answer
+        return dict(self.__dict__)

@@ -52,6 +52,7 @@ class IssuedTicket:
     people_ahead: int
     estimated_wait_s: int | None  # None: no open counter serves this service now
     counters: list[int]  # numbers of the open counters serving this service
+    public_url: str = ""  # the site's own public address ("" when it has none): the slip's link
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -438,7 +439,11 @@ def issue_ticket(ctx: Context, actor: Actor, service_id: int, *, priority: str =
 
     with ctx.db.connection() as conn:
         est = estimate_for_ticket(conn, ticket, ctx.clock.now())
-    return IssuedTicket(_view_of(ticket), est.people_ahead, est.wait_s, est.counters)
+        own = conn.execute(_PUBLIC_URL, {"site_id": ticket.site_id}).scalar() or ""
+    return IssuedTicket(_view_of(ticket), est.people_ahead, est.wait_s, est.counters, own)
+
+
+_PUBLIC_URL = select(Site.public_url).where(Site.id == bindparam("site_id"))
 
 
 # -- calling ----------------------------------------------------------------------------
