@@ -216,3 +216,30 @@ def test_a_screen_waiting_for_calls_gets_keep_alives_while_other_events_flow(ctx
     seen = run_apart(scenario())
     assert seen[-1] == "ticket.called" and "ticket.finished" not in seen
     assert seen.count(None) >= 2  # keep-alives at 0.4 s and 0.8 s despite the finishes
+
+
+def test_a_screen_resuming_from_before_what_the_hub_still_holds_gets_every_event_once(ctx):
+    """The hub keeps only its newest events (trimmed a batch at a time); a screen resuming
+    from an older cursor reads the gap from the log, then the kept events, none twice."""
+    hall = build_hall(ctx)
+    now = ctx.clock.now()
+
+    async def scenario() -> tuple[list, int]:
+        hub = EventHub(ctx.db, poll_interval=0.02, buffer_size=8)
+        await hub.start()
+        try:
+            head = hub.cursor
+            for k in range(30):
+                await asyncio.to_thread(_append, ctx.db, hall.site_id, f"hall.k{k}", now)
+            for _ in range(200):  # until the hub has taken all 30 (handed over or read)
+                if hub._buffer and hub._buffer[-1].kind == "hall.k29":
+                    break
+                await asyncio.sleep(0.02)
+            kept = len(hub._buffer)
+            return await _take(hub, 30, head), kept
+        finally:
+            await hub.stop()
+
+    resumed, kept = run_apart(scenario())
+    assert kept <= 8 + 8 // 4  # the hub did not keep all 30
+    assert [e.kind for e in resumed] == [f"hall.k{k}" for k in range(30)]
