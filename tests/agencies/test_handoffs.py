@@ -207,14 +207,30 @@ def test_routes_name_known_agencies_and_processors_need_one(ctx, hall, ag) -> No
     assert [a["code"] for a in registry.list_agencies(ctx, ag.p_vp)] == ["VP", "QLDT", "TNMT"]
 
 
-def test_the_desk_cannot_mark_a_result_ready_while_an_agency_holds_the_dossier(ctx, hall, clock, ag) -> None:
+def test_while_an_agency_holds_the_dossier_the_desk_cannot_end_or_move_it(ctx, hall, clock, ag) -> None:
+    """Result, refusal, supplement request, free-text hand-off: each refused naming the agency
+    that holds the dossier, and nothing written; the agency's row stays open in its inbox.
+    Once the agency hands it back (here asking for documents), the desk can refuse it."""
     d = receive_at(ctx, clock, hall.clerk, "2026-03-02 09:00", PROCEDURE)
     handoffs.hand_to_agency(ctx, hall.clerk, d["id"], to_agency_id=ag.qldt)
-    with pytest.raises(Conflict) as err:
-        dossiers.result_ready(ctx, hall.clerk, d["id"])
-    assert "Phòng Quản lý đô thị" in err.value.message_vi
+    before = (dossiers.get_dossier(ctx, hall.clerk, d["id"]), _kinds(ctx))
+    for attempt in (lambda: dossiers.result_ready(ctx, hall.clerk, d["id"]),
+                    lambda: dossiers.refuse(ctx, hall.clerk, d["id"], reason="Sai thủ tục"),
+                    lambda: dossiers.request_supplement(ctx, hall.clerk, d["id"], missing=["Bản vẽ"], reason="Thiếu"),
+                    lambda: dossiers.hand_off(ctx, hall.clerk, d["id"], to_agency="Phòng Tư pháp")):
+        with pytest.raises(Conflict) as err:
+            attempt()
+        assert "đang ở Phòng Quản lý đô thị" in err.value.message_vi
+        assert "is with Phòng Quản lý đô thị" in err.value.message_en
+    assert (dossiers.get_dossier(ctx, hall.clerk, d["id"]), _kinds(ctx)) == before
+    assert [i["code"] for i in inbox.inbox(ctx, ag.p_qldt, ag.qldt)["pending"]] == [d["code"]]
     with pytest.raises(Conflict):
         handoffs.hand_to_agency(ctx, hall.clerk, d["id"], to_agency_id=ag.vp)  # not at the desk
+    row = before[0]["handoffs"][0]
+    handoffs.sign(ctx, ag.p_qldt, row["id"])
+    handoffs.ask_supplement(ctx, ag.p_qldt, row["id"], missing=["Bản vẽ hiện trạng"], reason="Thiếu bản vẽ")
+    refused = dossiers.refuse(ctx, hall.clerk, d["id"], reason="Người nộp không bổ sung bản vẽ")
+    assert refused["state"] == "refused" and refused["current_agency_id"] is None
 
 
 def test_a_processor_made_clerk_loses_its_agency(ctx, hall, ag) -> None:

@@ -139,6 +139,13 @@ def test_a_dossier_travels_desk_two_departments_and_back_each_signed_in_its_own_
     desk.click("#handoff-submit")
     desk.wait_for_selector("#handoffs tr[data-seq='1']")
     assert "Phòng Tư pháp" in desk.inner_text("#handoffs tr[data-seq='1']")
+    # while the agency holds it, the desk keeps only the apology letter: the agency asks for
+    # documents, refuses or returns the result from its inbox
+    assert "Phòng Tư pháp đang xử lý hồ sơ" in desk.inner_text("#held-note")
+    agency_does = "#desk-detail [data-action='refuse'], #desk-detail [data-action='supplement-request'], " \
+                  "#desk-detail [data-action='result-ready']"
+    assert desk.locator(agency_does).count() == 0
+    assert desk.locator("#desk-detail [data-action='apology']").count() == 1
     screenshot(desk, "agency-desk-handed")
 
     # department A: it arrives in "chờ ký nhận" without a reload; signed, it moves to "đang xử lý"
@@ -182,6 +189,7 @@ def test_a_dossier_travels_desk_two_departments_and_back_each_signed_in_its_own_
     # the desk: three hand-offs, each A and B row finished with a mark
     _desk(desk, lt.url, code)
     desk.wait_for_selector("#handoffs tr[data-seq='3']")
+    assert desk.locator("#held-note").count() == 0  # back at the desk
     rows = [desk.inner_text(f"#handoffs tr[data-seq='{i}']") for i in (1, 2, 3)]
     assert "Phòng Tư pháp" in rows[0] and "Văn phòng UBND" in rows[1] and "Bộ phận" in rows[2]
     for seq in (1, 2):

@@ -425,6 +425,13 @@ def _tracked(ctx: Context, actor: Actor, ref: int | str, action: DossierAction, 
     def work(session: Session) -> dict[str, Any]:
         now = ctx.clock.now()
         d = _load(session, actor, ref, lock=True)
+        if d.current_agency_id is not None and action in _AT_THE_DESK:
+            raise Conflict(
+                f"Hồ sơ {d.code} đang ở {d.current_agency}: {_AT_THE_DESK[action][0]} khi cơ quan xử lý đã chuyển "
+                "hồ sơ về bộ phận một cửa (cơ quan yêu cầu bổ sung, từ chối hoặc trả kết quả trong hộp hồ sơ của mình).",
+                f"Dossier {d.code} is with {d.current_agency}: {_AT_THE_DESK[action][1]} once the agency has handed it "
+                "back to the desk (the agency asks for documents, refuses or returns the result from its inbox).",
+                state=d.state)
         site = _site(session, d.site_id)
         before = d.state
         _apply(d, action, now)
@@ -432,6 +439,16 @@ def _tracked(ctx: Context, actor: Actor, ref: int | str, action: DossierAction, 
         return dossier_json(session, d, settings, now=now)
 
     return ctx.db.transaction(work)
+
+
+# what the desk does only while it holds the dossier: while an agency holds it (its hand-off
+# row open), the agency acts from its inbox and the dossier comes back to the desk with it
+_AT_THE_DESK: dict[DossierAction, tuple[str, str]] = {
+    DossierAction.HAND_OFF: ("chuyển tiếp hồ sơ", "hand it on"),
+    DossierAction.REQUEST_SUPPLEMENT: ("yêu cầu bổ sung", "ask for documents"),
+    DossierAction.REFUSE: ("từ chối hồ sơ", "refuse it"),
+    DossierAction.RESULT_READY: ("ghi nhận đã có kết quả", "record the result"),
+}
 
 
 def _text(value: str | None, field: str, *, required: bool, limit: int = 1000) -> str:
@@ -542,10 +559,6 @@ def result_ready(ctx: Context, actor: Actor, ref: int | str, *, note: str = "") 
     note = _text(note, "note", required=False)
 
     def apply(session: Session, d: Dossier, site: Site, now: datetime, before: str) -> None:
-        if d.current_agency_id is not None:  # an agency holds it: the result comes back with its hand-off
-            raise Conflict(f"Hồ sơ {d.code} đang ở {d.current_agency}: cơ quan xử lý chuyển kết quả về bộ phận một cửa.",
-                           f"Dossier {d.code} is with {d.current_agency}: the agency hands the result back.",
-                           state=d.state)
         zone = ZoneInfo(site.timezone)
         t = rules.timing(now.astimezone(zone), d.due_at.astimezone(zone))
         d.result_ready_at = now

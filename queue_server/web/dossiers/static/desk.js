@@ -16,6 +16,8 @@
     ["return", "Trả kết quả", [["collected_by", "Người nhận kết quả"], ["note", "Ghi chú"]]],
     ["apology", "Xin lỗi, hẹn lại (Mẫu 04)", [["reason", "Lý do chậm"], ["new_appointment", "Ngày hẹn mới (YYYY-MM-DD HH:MM)"]]],
   ];
+  // not while an agency holds the dossier (the last two need the desk to hold it anyway)
+  const AGENCY_DOES = ["supplement-request", "refuse", "result-ready", "supplemented", "return"];
   // the free-text hand-off of sites without configured agencies (and of old dossiers)
   const FREE_HANDOFF = ["hand-off", "Chuyển hồ sơ", [["to_agency", "Chuyển đến cơ quan, bộ phận"], ["received_by", "Người nhận"], ["note", "Ghi chú"]]];
   const OPEN = ["received", "in_progress"];
@@ -170,7 +172,13 @@
       const letters = [["apology", "Mẫu 04"], ["supplement", "Mẫu 02"], ["refusal", "Mẫu 03"]]
         .filter(([k]) => (d.steps || []).some((s) => s.kind === { apology: "apology", supplement: "supplement_requested", refusal: "refused" }[k]))
         .map(([k, t]) => el("a", { href: `/api/v1/dossiers/${d.id}/letters/${k}.pdf`, target: "_blank", text: t }));
-      const actions = ACTIONS.map((a) => actionForm(a, d, refresh));
+      // while an agency holds it, the agency asks for documents, refuses or returns the result
+      // (from its inbox); the desk keeps only what it can do meanwhile (the apology letter)
+      const held = d.current_agency_id !== null && d.current_agency_id !== undefined;
+      const actions = ACTIONS.filter(([name]) => !held || !AGENCY_DOES.includes(name)).map((a) => actionForm(a, d, refresh));
+      const heldNote = held ? el("p", { class: "notice", id: "held-note" },
+        `${d.current_agency} đang xử lý hồ sơ: cơ quan yêu cầu bổ sung, từ chối hoặc trả kết quả trong hộp hồ sơ của mình. `,
+        el("span", { class: "en", text: "The agency asks for documents, refuses or returns the result from its inbox." })) : null;
       const apology = actions.find((n) => n.dataset.action === "apology");
       const banner = d.apology_needed ? el("div", { class: "notice warn", id: "apology-banner", role: "alert" },
         el("b", { text: "Cần gửi phiếu xin lỗi và hẹn lại ngày trả" }), " ",
@@ -195,7 +203,8 @@
         el("h3", {}, "Quá trình ", el("span", { class: "en", text: "Timeline" })),
         el("ul", { class: "timeline" }, (d.steps || []).map((s) => el("li", {}, el("b", { text: s.name_vi }),
           el("div", { class: "when", text: [s.at_local, s.from_agency && `${s.from_agency} → ${s.to_agency}`, s.timing_vi, s.reason].filter(Boolean).join(" · ") })))),
-        agencies.length || (d.route || []).length ? null : actionForm(FREE_HANDOFF, d, refresh),
+        agencies.length || (d.route || []).length || held ? null : actionForm(FREE_HANDOFF, d, refresh),
+        heldNote,
         ...actions].filter((n) => n !== null && n !== undefined && n !== ""));
       box.dataset.code = d.code;
       return d;
