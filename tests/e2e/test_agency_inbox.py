@@ -266,6 +266,31 @@ def test_an_admin_sets_up_an_agency_its_processor_and_a_route_in_admin_and_the_p
     page.click("#agc-save")
     page.wait_for_selector("#agc-rows tr[data-code='DC']")
     assert page.inner_text("#message-vi") == "Đã lưu cơ quan Phòng Địa chính."
+
+    # its own hours (it also works on Saturday mornings; its steps' deadlines count them): until
+    # ticked, the desk's hours show greyed; a wrong session is refused beside its day
+    def hours_of(code: str) -> dict | None:
+        agencies = httpx.get(f"{lt.url}/api/v1/agencies", headers=lt.admin_headers).json()["agencies"]
+        return next(a for a in agencies if a["code"] == code)["hours"]
+
+    page.click("#agc-rows tr[data-code='DC']")
+    assert not page.is_checked("#agc-hours-own") and page.is_disabled("#agc-hours-mon")
+    assert page.input_value("#agc-hours-mon") != ""  # the desk's hours, shown
+    page.check("#agc-hours-own")
+    page.fill("#agc-hours-mon", "07:30-11:30, 25:00-26:00")
+    page.click("#agc-save")
+    page.wait_for_selector("#agc-hours-mon.bad")
+    assert "hours.mon" in page.inner_text("#message")
+    assert hours_of("DC") is None  # nothing saved
+    page.fill("#agc-hours-mon", "07:30-11:30, 13:30-17:00")
+    page.fill("#agc-hours-sat", "07:30 – 11:30")
+    page.click("#agc-save")
+    wait_until(lambda: (hours_of("DC") or {}).get("sat") == ["07:30-11:30"], page=page, message="own hours saved")
+    assert hours_of("DC")["mon"] == ["07:30-11:30", "13:30-17:00"]
+    page.click("#agc-rows tr[data-code='DC']")
+    assert page.is_checked("#agc-hours-own") and page.input_value("#agc-hours-sat") == "07:30-11:30"
+    screenshot(page, "agency-admin-hours")
+    page.click("#agc-cancel")
     # a duplicate code: refused, and the page says why
     page.click("#agc-new")
     page.fill("#agc-code", "DC")

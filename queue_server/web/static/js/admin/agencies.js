@@ -4,6 +4,7 @@
 // the agencies in order with the share of the legal time each step has.
 
 import { $, api, el } from "../common.js";
+import { disableHours, fillHours, hoursRows, readHours } from "./hours.js";
 import { S, done, refusal, td } from "./ui.js";
 
 const A = { agencies: [], all: [], procedures: [], route: [], editing: null, editingUser: null };
@@ -12,6 +13,8 @@ export function init() {
   $("#agc-new").addEventListener("click", () => edit(null));
   $("#agc-cancel").addEventListener("click", () => { $("#agc-form").hidden = true; });
   $("#agc-form").addEventListener("submit", save);
+  hoursRows($("#agc-hours-rows"), "agc-hours", "hours");
+  $("#agc-hours-own").addEventListener("change", ownHoursShown);
   $("#prc-new").addEventListener("click", () => editUser(null));
   $("#prc-cancel").addEventListener("click", () => { $("#prc-form").hidden = true; });
   $("#prc-form").addEventListener("submit", saveUser);
@@ -72,15 +75,33 @@ function edit(agency) {
   $("#agc-name-en").value = agency ? agency.name_en || "" : "";
   $("#agc-order").value = agency ? agency.sort_order ?? "" : "";
   $("#agc-days-off").value = agency ? (agency.days_off || []).join("\n") : "";
+  // no hours of its own: the desk's (the site's) are shown, greyed, and count for its steps
+  $("#agc-hours-own").checked = !!(agency && agency.hours);
+  $("#agc-hours-own").disabled = S.readonly;
+  fillHours($("#agc-hours-rows"), (agency && agency.hours) || S.site.hours_in_effect);
+  ownHoursShown();
   $("#agc-active").checked = agency ? agency.active : true;
   $("#agc-active").disabled = !agency || S.readonly;
   $("#agc-name-vi").focus();
 }
 
+function ownHoursShown() {
+  disableHours($("#agc-hours-rows"), !$("#agc-hours-own").checked || S.readonly);
+}
+
+// a refusal naming an hours field (hours.mon…) marks its input
+function markHours(err) {
+  for (const input of document.querySelectorAll("#agc-hours-rows .bad")) input.classList.remove("bad");
+  const field = err && err.body && err.body.field;
+  const input = field && document.querySelector(`#agc-hours-rows [data-field="${field}"]`);
+  if (input) { input.classList.add("bad"); input.focus(); }
+}
+
 async function save(e) {
   e.preventDefault();
   const body = { name_vi: $("#agc-name-vi").value, name_en: $("#agc-name-en").value,
-    days_off: $("#agc-days-off").value.split(/\s+/).filter(Boolean) };
+    days_off: $("#agc-days-off").value.split(/\s+/).filter(Boolean),
+    hours: $("#agc-hours-own").checked ? readHours($("#agc-hours-rows")) : null };
   const order = $("#agc-order").value.trim();
   if (order !== "") body.sort_order = Number(order);
   try {
@@ -91,9 +112,11 @@ async function save(e) {
       saved = await api("POST", "/api/v1/agencies", { ...body, site: S.site.code, code: $("#agc-code").value.trim() });
     }
     $("#agc-form").hidden = true;
+    markHours(null);
     done(`Đã lưu cơ quan ${saved.name_vi}.`, `Agency ${saved.code} saved.`);
     await load();
   } catch (err) {
+    markHours(err);
     refusal(err);
   }
 }

@@ -3,6 +3,7 @@
 // line of the hall displays (PATCH the site, with the version read: a later change refuses).
 
 import { $, api, durationText, el } from "../common.js";
+import { disableHours, fillHours, hoursRows, readHours } from "./hours.js";
 import { S, done, intOrNull, refusal } from "./ui.js";
 
 const REASON_VI = { overdue: "chờ quá lâu · overdue", front: "lên đầu hàng · front", priority: "ưu tiên · priority",
@@ -10,19 +11,11 @@ const REASON_VI = { overdue: "chờ quá lâu · overdue", front: "lên đầu h
 const PRIORITY_VI = { normal: "", elderly: "người cao tuổi", disabled: "người khuyết tật", pregnant: "phụ nữ mang thai",
   meritorious: "người có công" };
 
-const DAYS = [["mon", "Thứ Hai", "Monday"], ["tue", "Thứ Ba", "Tuesday"], ["wed", "Thứ Tư", "Wednesday"],
-  ["thu", "Thứ Năm", "Thursday"], ["fri", "Thứ Sáu", "Friday"], ["sat", "Thứ Bảy", "Saturday"],
-  ["sun", "Chủ nhật", "Sunday"], ["swapped_day", "Ngày làm bù", "Swapped working day"]];
-
 export function init() {
   $("#site-form").addEventListener("submit", save);
   $("#setup-form").addEventListener("submit", saveSetup);
   $("#hours-config").addEventListener("change", hoursShown);
-  $("#hours-rows").replaceChildren(...DAYS.map(([key, vi, en]) => el("tr", {},
-    el("td", {}, el("label", { for: `hours-${key}`, text: vi + " " }, el("span", { lang: "en", text: en }))),
-    el("td", {}, el("input", { id: `hours-${key}`, dataset: { day: key, field: `working_hours.${key}` },
-      class: "write-input", maxlength: "120", placeholder: key === "sat" || key === "sun" ? "" : "07:30-11:30, 13:30-17:00",
-      autocomplete: "off" })))));
+  hoursRows($("#hours-rows"), "hours", "working_hours");
   $("#pol-mode").addEventListener("change", modeShown);
   $("#preview-run").addEventListener("click", runPreview);
 }
@@ -62,18 +55,13 @@ async function runPreview() {
 }
 
 function hoursShown() {
-  const config = $("#hours-config").checked;
-  for (const input of document.querySelectorAll("#hours-rows input")) input.disabled = config || S.readonly;
+  disableHours($("#hours-rows"), $("#hours-config").checked || S.readonly);
 }
 
 function fillSetup(site) {
   const own = site.working_hours;
   $("#hours-config").checked = !own;
-  const shown = own || site.hours_in_effect || {};
-  for (const input of document.querySelectorAll("#hours-rows input")) {
-    input.value = (shown[input.dataset.day] || []).join(", ");
-    input.classList.remove("bad");
-  }
+  fillHours($("#hours-rows"), own || site.hours_in_effect);
   hoursShown();
   $("#site-public-url").value = site.public_url || "";
   $("#public-url-effect").textContent = `Đang dùng: ${site.public_url_in_effect}`
@@ -82,13 +70,7 @@ function fillSetup(site) {
 }
 
 function hoursFromForm() {
-  if ($("#hours-config").checked) return null;
-  const out = {};
-  for (const input of document.querySelectorAll("#hours-rows input")) {
-    const sessions = input.value.split(/[,;]/).map((t) => t.trim().replace(/\s*[–—]\s*/g, "-")).filter(Boolean);
-    if (input.dataset.day !== "swapped_day" || sessions.length) out[input.dataset.day] = sessions;
-  }
-  return out;
+  return $("#hours-config").checked ? null : readHours($("#hours-rows"));
 }
 
 // A refusal naming a field marks its input.
