@@ -24,7 +24,7 @@ from queue_server.services.context import SYSTEM
 from queue_server.services.dossiers import reception as dossiers
 from queue_server.store.tables import DossierHandoff
 from tests.conftest import PASSWORD, ServerProcess, build_hall, fresh_postgres_database, make_ctx
-from tests.dossiers.helpers import payload
+from tests.dossiers.helpers import payload, pdf_text
 from tests.e2e.conftest import screenshot, wait_until
 
 pytestmark = pytest.mark.slow
@@ -227,6 +227,28 @@ def test_an_agency_sees_only_its_own_dossiers(lien_thong, new_page):
     handoff = held_by_b["pending"][0]["handoff_id"]
     r = httpx.post(f"{lt.url}/api/v1/handoffs/{handoff}/sign", json={}, headers=_login(lt.url, "tuphap"))
     assert r.status_code == 403, r.text
+
+    # its own dossier lacks a document: signed, it asks the desk for a supplement; without
+    # the missing documents the server's refusal shows beside the box; then the dossier goes
+    # back to the desk, which has Mẫu 02 listing what is missing
+    _item(page, "pending", mine["code"]).click()
+    page.click("#act-sign")
+    _item(page, "held", mine["code"]).wait_for()
+    _item(page, "held", mine["code"]).click()
+    page.click(".ag-tabs [data-act=supplement]")
+    page.fill("#sup-reason", "Thiếu giấy tờ")
+    page.click("#form-supplement button[type=submit]")
+    page.wait_for_selector("#form-supplement [data-error-for=missing]")
+    page.fill("#sup-missing", "Bản sao trích lục khai sinh\nẢnh 4x6")
+    page.click("#form-supplement button[type=submit]")
+    wait_until(lambda: _item(page, "held", mine["code"]).count() == 0, page=page, message="back to the desk")
+    assert "Đã gửi yêu cầu bổ sung" in page.inner_text("#message")
+    back = httpx.get(f"{lt.url}/api/v1/dossiers/{mine['id']}", headers=clerk).json()
+    assert back["state"] == "supplement_requested" and back["current_agency_id"] is None
+    letter = httpx.get(f"{lt.url}/api/v1/dossiers/{mine['id']}/letters/supplement.pdf", headers=clerk)
+    assert letter.status_code == 200
+    text = " ".join(pdf_text(letter.content))
+    assert "Bản sao trích lục khai sinh" in text and "Ảnh 4x6" in text
 
 def test_two_staff_of_one_agency_sign_at_once_one_succeeds_the_other_is_told(lien_thong, new_page):
     lt = lien_thong
