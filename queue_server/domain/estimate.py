@@ -55,6 +55,7 @@ __all__ = [
     "DurationSample",
     "NoCounterOpen",
     "LINE_HEAD",
+    "MIN_SERVICE_S",
     "REPLAY_CALLS",
     "OpenCounter",
     "Serving",
@@ -140,6 +141,12 @@ class NoCounterOpen:
     waiting: int
 
 
+# The shortest time a ticket is expected to take at a counter. Samples below it are what a
+# clerk pressing "start" and "finish" together records (or a hall that only calls and
+# finishes): kept as they are, but no estimate counts a ticket as taking less.
+MIN_SERVICE_S = 5.0
+
+
 class ServiceTimes:
     """Expected occupancy per service and counter, from recent samples.
 
@@ -189,9 +196,11 @@ class ServiceTimes:
         self._overall = sum(kept_all) / len(kept_all) if kept_all else self.default_seconds
 
     def mean(self, service_id: int, counter_id: int | None = None) -> float:
-        """Expected seconds a counter spends on one ticket of the service."""
+        """Expected seconds a counter spends on one ticket of the service (at least
+        `MIN_SERVICE_S`: a counter whose clerk finishes each ticket the second it is called
+        has a mean of 0, which no queue moves at; the long-queue estimate divides by it)."""
         base = self._mean.get(service_id, self.default_seconds)
-        return base * self.factor(counter_id)
+        return max(MIN_SERVICE_S, base * self.factor(counter_id))
 
     def factor(self, counter_id: int | None) -> float:
         return self._factor.get(counter_id, 1.0) if counter_id is not None else 1.0

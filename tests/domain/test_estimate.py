@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from queue_server.domain.dispatch import DispatchPolicy, PriorityClass, WaitingTicket, choose_next
 from queue_server.domain.estimate import (
+    MIN_SERVICE_S,
     ArrivalRate,
     DurationSample,
     NoCounterOpen,
@@ -245,6 +246,18 @@ def test_a_long_queue_is_estimated_like_the_full_replay() -> None:
     assert full == WaitEstimate(3000, 3000 * 300 // 2, 2)
     assert bounded.people_ahead == 3000
     assert abs(bounded.wait_seconds - full.wait_seconds) <= 0.01 * full.wait_seconds
+
+
+def test_clerks_who_finish_each_ticket_the_second_they_call_it_still_get_an_estimate() -> None:
+    """Every recorded service took 0 s (start and finish pressed together): the kiosk still
+    answers, with the shortest time a ticket is expected to take, at any queue length (the
+    long queue's remainder divided by the mean, and a kiosk got a 500 for every number)."""
+    zero = ServiceTimes([DurationSample(1, 0.0, counter_id=c) for c in (1, 2) for _ in range(10)])
+    counters = [OpenCounter(1, {1: 1}), OpenCounter(2, {1: 1})]
+    for n in (3, 3000):
+        result = estimate_wait(1, N, long_queue(n), counters, zero, STRICT, NOW)
+        assert result.people_ahead == n
+        assert result.wait_seconds == pytest.approx((n // 2) * MIN_SERVICE_S, rel=0.05)  # two counters
 
 
 @pytest.mark.parametrize("mode", ["strict", "ratio"])
