@@ -67,9 +67,25 @@ def postgres_database() -> tuple[str, callable]:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False), drop
 
 
+def _served_history(ctx: Context, services: list[int], counters: list[int], n: int) -> None:
+    """`n` tickets issued and finished today, at the counters in turn (bulk, in one transaction)."""
+    from sqlalchemy import case, update
+
+    from queue_server.services.queue.backlog import load_backlog
+    from queue_server.store.tables import Ticket
+
+    load_backlog(ctx, SYSTEM, services, n)
+    at = case(*((Ticket.id % len(counters) == k, c) for k, c in enumerate(counters)))
+    with ctx.db.writing() as session:
+        session.execute(update(Ticket).values(state="finished", counter_id=at, called_at=Ticket.issued_at,
+                                              last_called_at=Ticket.issued_at, serving_at=Ticket.issued_at,
+                                              finished_at=Ticket.issued_at, call_count=1))
+
+
 def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2, waiting: int = 0, workers: int = 1,
-               cpus: str | None = None, env: dict[str, str] | None = None) -> BenchHall:
-    """A served hall; `waiting` tickets are loaded in bulk first (a day with a backlog).
+               cpus: str | None = None, env: dict[str, str] | None = None, served: int = 0) -> BenchHall:
+    """A served hall; `waiting` tickets are loaded in bulk first (a day with a backlog), after
+    `served` tickets already finished at the counters in turn (a hall with a history).
     `cpus` (e.g. "0"): run the server under `taskset -c cpus`, away from the load generator."""
     data = Path(tempfile.mkdtemp(prefix="motcua-bench-"))
     cleanup = []
@@ -87,6 +103,8 @@ def start_hall(engine: str = "sqlite", *, counters: int = 8, services: int = 2, 
            for n in range(counters)]
     admin.create_user(ctx, SYSTEM, username="sup", password=PASSWORD, role="supervisor")
     kiosk = admin.create_device(ctx, SYSTEM, site["id"], kind="kiosk", name="k")["token"]
+    if served:
+        _served_history(ctx, svc, ctr, served)
     if waiting:
         from queue_server.services.queue.backlog import load_backlog
 

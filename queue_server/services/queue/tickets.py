@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 from queue_server.domain import dispatch
 from queue_server.domain.business_day import business_day
 from queue_server.domain.tickets import (
-    AT_COUNTER,
     STATE_LABELS_VI,
     Action,
     TicketState,
@@ -38,7 +37,7 @@ from queue_server.services.context import Actor, Context
 from queue_server.services.errors import Conflict, Forbidden, InvalidInput, RateLimited, not_found
 from queue_server.services.queue import policy as site_policy
 from queue_server.services.queue.procedures import check_procedure_code
-from queue_server.services.queue.queries import SITE_ROW, queue_heads
+from queue_server.services.queue.queries import AT_A_COUNTER, SITE_ROW, queue_heads
 from queue_server.services.views import TicketView
 from queue_server.store.tables import Counter, CounterService, Service, Site, Ticket, TicketSequence, User
 
@@ -155,8 +154,9 @@ _ROWS = select(
 _ROW_BY_ID = _ROWS.where(_T.c.id == bindparam("ticket_id"))
 # The ticket at a counter, its row locked on PostgreSQL: a cancel by ticket id and an
 # action at the counter never both succeed.
-_ROW_AT_COUNTER_READ = _ROWS.where(
-    _T.c.counter_id == bindparam("counter_id"), _T.c.state.in_([s.value for s in AT_COUNTER]))
+# written as uq_tickets_at_counter's predicate (literal states): a bound IN list matches no
+# partial index, and the read walked every ticket the counter had ever called
+_ROW_AT_COUNTER_READ = _ROWS.where(_T.c.counter_id == bindparam("counter_id"), AT_A_COUNTER)
 _ROW_AT_COUNTER = _ROW_AT_COUNTER_READ.with_for_update(of=_T)
 _COUNTER_ROW = select(_C.c.id, _C.c.site_id, _C.c.number, _C.c.name, _C.c.state, _C.c.clerk_id).where(
     _C.c.id == bindparam("counter_id")).with_for_update()
