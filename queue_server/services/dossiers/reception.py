@@ -427,10 +427,11 @@ def _tracked(ctx: Context, actor: Actor, ref: int | str, action: DossierAction, 
         d = _load(session, actor, ref, lock=True)
         if d.current_agency_id is not None and action in _AT_THE_DESK:
             raise Conflict(
-                f"Hồ sơ {d.code} đang ở {d.current_agency}: {_AT_THE_DESK[action][0]} khi cơ quan xử lý đã chuyển "
-                "hồ sơ về bộ phận một cửa (cơ quan yêu cầu bổ sung, từ chối hoặc trả kết quả trong hộp hồ sơ của mình).",
-                f"Dossier {d.code} is with {d.current_agency}: {_AT_THE_DESK[action][1]} once the agency has handed it "
-                "back to the desk (the agency asks for documents, refuses or returns the result from its inbox).",
+                f"Hồ sơ {d.code} đang ở {d.current_agency}: chỉ {_AT_THE_DESK[action][0]} được khi cơ quan xử lý đã "
+                "chuyển hồ sơ về bộ phận một cửa (cơ quan yêu cầu bổ sung, từ chối hoặc trả kết quả trong hộp hồ sơ "
+                "của mình).",
+                f"Dossier {d.code} is with {d.current_agency}: {_AT_THE_DESK[action][1]} only once the agency has handed "
+                "it back to the desk (the agency asks for documents, refuses or returns the result from its inbox).",
                 state=d.state)
         site = _site(session, d.site_id)
         before = d.state
@@ -447,7 +448,7 @@ _AT_THE_DESK: dict[DossierAction, tuple[str, str]] = {
     DossierAction.HAND_OFF: ("chuyển tiếp hồ sơ", "hand it on"),
     DossierAction.REQUEST_SUPPLEMENT: ("yêu cầu bổ sung", "ask for documents"),
     DossierAction.REFUSE: ("từ chối hồ sơ", "refuse it"),
-    DossierAction.RESULT_READY: ("ghi nhận đã có kết quả", "record the result"),
+    DossierAction.RESULT_READY: ("ghi nhận có kết quả", "record the result"),
 }
 
 

@@ -17,8 +17,8 @@ transaction that committed above the horizon. `build` notes those events' ids an
 later delivery is skipped, so nothing is counted twice; `catch_up` applies the events it
 sees above the horizon at once and notes them the same way, so a snapshot shows what a
 clerk just did even while another transaction (autovacuum's, another client's) holds the
-horizon back. Several processes each keep their
-own tally from the same log; nothing is shared in memory between them.
+horizon back. Several processes each keep their own tally from the same log; nothing is
+shared in memory between them.
 """
 
 from __future__ import annotations
