@@ -106,9 +106,13 @@ async def stream(request: Request, site: SiteParam = None,
     token = request_token(request) if who.kind != "anonymous" else None
 
     async def body() -> AsyncIterator[bytes]:
-        # Starlette cancels this generator when the client goes away.
+        # Starlette cancels this generator when the client goes away. A live-only stream starts
+        # at the hub's cursor of now, taken before ": connected" goes out: whatever commits
+        # after a client reads it is on the stream (taken when the subscription first ran, an
+        # event the hub took in between was lost to a client that acted on ": connected")
+        start = hub.cursor if cursor is None else cursor
         yield b"retry: 1000\n: connected\n\n"
-        events = hub.subscribe(cursor, flt, heartbeat=HEARTBEAT_S).__aiter__()
+        events = hub.subscribe(start, flt, heartbeat=HEARTBEAT_S).__aiter__()
         loop = asyncio.get_running_loop()
         ready_at: float | None = loop.time() + READY_AFTER_S
         # a signed-in stream ends once its session is logged out, its device revoked or its
