@@ -221,11 +221,11 @@ def read_tail(session: Session, n: int, *, site_ids: Sequence[int] | None = None
 def read_recent(db: Session | Connection, site_id: int, kinds: Sequence[str], since: datetime, *,
                 limit: int = 200) -> list[EventRecord]:
     """A site's events of `kinds` at or after `since`, oldest first (index seeks on
-    site, kind and time: the monitor's recent print failures, lockouts, calls)."""
+    site, kind and time: the monitor's recent print failures, lockouts, calls). Everything
+    committed that the statement sees: a window of time, not a cursor, so an event that
+    commits late is simply in the next read, and no older transaction (autovacuum's) holds
+    back what a supervisor just did."""
     stmt = select(*_COLUMNS).where(Event.site_id == site_id, Event.kind.in_(list(kinds)), Event.at >= since)
-    if _dialect(db) == "postgresql":
-        fresh_activity(db)
-        stmt = stmt.where(Event.txid < _HORIZON)
     stmt = stmt.order_by(Event.at.desc(), Event.id.desc()).limit(limit)
     return [_record(row) for row in reversed(list(db.execute(stmt)))]
 
